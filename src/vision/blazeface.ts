@@ -1,0 +1,140 @@
+/**
+ * BlazeFace detector (MediaPipe face_detection short range "front" 128, or full range "back" 256).
+ *
+ * Pre: the whole frame is letterboxed into the square input (aspect ratio kept, black padding,
+ * centred: MediaPipe's keep_aspect_ratio + BORDER_ZERO), normalised to [-1, 1].
+ * Post (MediaPipe TensorsToDetectionsCalculator): score = sigmoid(clip(logit, ±100)); box centre =
+ * raw/inputSize + anchor, size = raw/inputSize (fixed-size anchors); 6 keypoints likewise; weighted
+ * NMS at IoU 0.3; then the letterbox is undone so boxes and keypoints are in image pixels.
+ */
+import { BACK_ANCHORS, FRONT_ANCHORS, generateAnchors } from './anchors';
+import type { RgbImage } from './image';
+import { MINUS_ONE_TO_ONE, detectorExpectation, type DetectorKind } from './model-specs';
+import { weightedNms, type Candidate } from './nms';
+import type { RotatedRoi } from './roi-types';
+import { ModelSession, type SessionOptions } from './session';
+import { warpRoi } from './warp';
+
+export type Point2 = [number, number];
+
+/** Keypoint order (subject's sides): right eye, left eye, nose tip, mouth centre, right ear tragion, left ear tragion. */
+export const FaceKeypoint = { RightEye: 0, LeftEye: 1, NoseTip: 2, Mouth: 3, RightEar: 4, LeftEar: 5 } as const;
+
+export interface Detection {
+  /** 0..1 */
+  score: number;
+  /** Image pixels. */
+  box: { xMin: number; yMin: number; width: number; height: number };
+  /** 6 points in image pixels, in FaceKeypoint order. */
+  keypoints: Point2[];
+}
+
+export interface DetectorOptions {
+  /** Minimum score of a detection (MediaPipe: 0.5). */
+  readonly scoreThreshold?: number;
+  /** Weighted-NMS overlap (MediaPipe: 0.3). */
+  readonly iouThreshold?: number;
+  readonly maxDetections?: number;
+}
+
+const KEYPOINTS = 6;
+const VALUES_PER_ANCHOR = 16;
+
+export class BlazeFaceDetector {
+  readonly inputSize: number;
+  private readonly anchors: Float32Array;
+  private readonly input: Float32Array;
+  private readonly scoreThreshold: number;
+  private readonly iouThreshold: number;
+  private readonly maxDetections: number;
+  /** The letterbox ROI of the last frame, reused (no per-frame allocation). */
+  private readonly letterbox: RotatedRoi = { centerX: 0, centerY: 0, size: 1, angle: 0 };
+
+  private constructor(readonly kind: DetectorKind, private readonly session: ModelSession, options: DetectorOptions) {
+    const config = kind === 'front' ? FRONT_ANCHORS : BACK_ANCHORS;
+    this.inputSize = config.inputSize;
+    this.anchors = generateAnchors(config);
+    this.input = new Float32Array(this.inputSize * this.inputSize * 3);
+    session.bindInput(0, this.input, [1, this.inputSize, this.inputSize, 3]);
+    this.scoreThreshold = options.scoreThreshold ?? 0.5;
+    this.iouThreshold = options.iouThreshold ?? 0.3;
+    this.maxDetections = options.maxDetections ?? 10;
+  }
+
+  static async create(
+    file: string,
+    kind: DetectorKind,
+    options: DetectorOptions = {},
+    sessionOptions: SessionOptions = {},
+  ): Promise<BlazeFaceDetector> {
+    const session = await ModelSession.load(file, detectorExpectation(kind), sessionOptions);
+    return new BlazeFaceDetector(kind, session, options);
+  }
+
+  /** Faces in the image, best first. */
+  async detect(image: RgbImage): Promise<Detection[]> {
+    const roi = this.letterbox;
+    roi.centerX = image.width / 2;
+    roi.centerY = image.height / 2;
+    roi.size = Math.max(image.width, image.height);
+    warpRoi(image, roi, this.input, 0, {
+      outSize: this.inputSize,
+      scale: MINUS_ONE_TO_ONE.scale,
+      offset: MINUS_ONE_TO_ONE.offset,
+      border: 'zero',
+    });
+    const [scoresFine, scoresCoarse, boxesFine, boxesCoarse] = await this.session.run();
+    const candidates: Candidate[] = [];
+    this.collect(scoresFine, boxesFine, 0, candidates);
+    this.collect(scoresCoarse, boxesCoarse, scoresFine.length, candidates);
+    const kept = weightedNms(candidates, this.iouThreshold, this.maxDetections);
+    return kept.map((c) => this.toImage(c, roi));
+  }
+
+  /** Decodes the anchors of one output pair whose score passes the threshold (normalised input coords). */
+  private collect(scores: Float32Array, boxes: Float32Array, anchorBase: number, out: Candidate[]): void {
+    const s = this.inputSize;
+    // Compare logits, not probabilities: one log instead of a sigmoid per anchor.
+    const t = this.scoreThreshold;
+    const logitThreshold = t <= 0 ? -Infinity : t >= 1 ? Infinity : Math.log(t / (1 - t));
+    for (let i = 0; i < scores.length; i++) {
+      const logit = scores[i];
+      if (!(logit >= logitThreshold)) continue;
+      const clipped = Math.max(-100, Math.min(100, logit));
+      const score = 1 / (1 + Math.exp(-clipped));
+      const a = (anchorBase + i) * 2;
+      const ax = this.anchors[a];
+      const ay = this.anchors[a + 1];
+      const r = i * VALUES_PER_ANCHOR;
+      const cx = boxes[r] / s + ax;
+      const cy = boxes[r + 1] / s + ay;
+      const w = boxes[r + 2] / s;
+      const h = boxes[r + 3] / s;
+      const keypoints = new Float32Array(KEYPOINTS * 2);
+      for (let k = 0; k < KEYPOINTS; k++) {
+        keypoints[k * 2] = boxes[r + 4 + k * 2] / s + ax;
+        keypoints[k * 2 + 1] = boxes[r + 5 + k * 2] / s + ay;
+      }
+      out.push({ score, xMin: cx - w / 2, yMin: cy - h / 2, xMax: cx + w / 2, yMax: cy + h / 2, keypoints });
+    }
+  }
+
+  /** Undo the letterbox: normalised input coords -> image pixels. */
+  private toImage(c: Candidate, roi: RotatedRoi): Detection {
+    const px = (u: number): number => roi.centerX + (u - 0.5) * roi.size;
+    const py = (v: number): number => roi.centerY + (v - 0.5) * roi.size;
+    const keypoints: Point2[] = [];
+    for (let k = 0; k < KEYPOINTS; k++) keypoints.push([px(c.keypoints[k * 2]), py(c.keypoints[k * 2 + 1])]);
+    const xMin = px(c.xMin);
+    const yMin = py(c.yMin);
+    return {
+      score: c.score,
+      box: { xMin, yMin, width: px(c.xMax) - xMin, height: py(c.yMax) - yMin },
+      keypoints,
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * FaceVision: the vision stage's parts behind one object — detector, mesh and iris sessions, created
+ * once. The per-frame policy (detect only when no face is tracked or the mesh score drops, ROI from
+ * the last mesh otherwise) lives in src/tracking; this class only runs the parts and times them.
+ */
+import { BlazeFaceDetector, type Detection } from './blazeface';
+import type { RgbImage } from './image';
+import { IrisModel, refineMeshWithIris, type IrisResult } from './iris';
+import { FaceMeshModel, type MeshResult } from './mesh';
+import { modelFiles, type DetectorKind } from './model-specs';
+import type { RotatedRoi } from './roi-types';
+
+export interface FaceVisionOptions {
+  /** Folder holding blazeface-front.onnx / blazeface-back.onnx, facemesh.onnx, iris.onnx. */
+  readonly modelsDir: string;
+  /** 'front' = short range 128 (default, a face 0.3-2 m from a webcam), 'back' = full range 256. */
+  readonly detector?: DetectorKind;
+  /** ORT intra-op threads per session (default 1). */
+  readonly threads?: number;
+  /** Minimum detection score (default 0.5). */
+  readonly scoreThreshold?: number;
+  /** Mesh face-presence score below which the tracker should re-detect (default 0.5); see meshThreshold. */
+  readonly meshThreshold?: number;
+  /** Override single model paths (e.g. the packaged BlazeFace ONNX). */
+  readonly files?: Partial<Record<'detector' | 'mesh' | 'iris', string>>;
+}
+
+/** Milliseconds spent in the last call of each stage (warp + model + decode). */
+export interface StageTimings {
+  detectMs: number;
+  meshMs: number;
+  irisMs: number;
+}
+
+export class FaceVision {
+  readonly timings: StageTimings = { detectMs: 0, meshMs: 0, irisMs: 0 };
+  readonly meshThreshold: number;
+
+  private constructor(
+    private readonly detector: BlazeFaceDetector,
+    private readonly meshModel: FaceMeshModel,
+    private readonly irisModel: IrisModel,
+    meshThreshold: number,
+  ) {
+    this.meshThreshold = meshThreshold;
+  }
+
+  /** Loads all three models; rejects with a ModelLoadError naming the file if one is missing or wrong. */
+  static async create(options: FaceVisionOptions): Promise<FaceVision> {
+    const kind = options.detector ?? 'front';
+    const files = { ...modelFiles(options.modelsDir, kind), ...options.files };
+    const session = { threads: options.threads ?? 1 };
+    const [detector, mesh, iris] = await Promise.all([
+      BlazeFaceDetector.create(files.detector, kind, { scoreThreshold: options.scoreThreshold ?? 0.5 }, session),
+      FaceMeshModel.create(files.mesh, session),
+      IrisModel.create(files.iris, session),
+    ]);
+    return new FaceVision(detector, mesh, iris, options.meshThreshold ?? 0.5);
+  }
+
+  /** All faces, best first, in image pixels. */
+  async detect(image: RgbImage): Promise<Detection[]> {
+    const t0 = performance.now();
+    const result = await this.detector.detect(image);
+    this.timings.detectMs = performance.now() - t0;
+    return result;
+  }
+
+  /** The 468-point mesh in `roi`. Points are overwritten by the next call unless `out` is given. */
+  async mesh(image: RgbImage, roi: RotatedRoi, out?: Float32Array): Promise<MeshResult> {
+    const t0 = performance.now();
+    const result = await this.meshModel.run(image, roi, out);
+    this.timings.meshMs = performance.now() - t0;
+    return result;
+  }
+
+  /**
+   * Irises and eye contours of both eyes from a mesh. With `refine`, the mesh's eye points are
+   * replaced in place by the iris model's contour (MediaPipe's refinement). The result is overwritten
+   * by the next call.
+   */
+  async iris(image: RgbImage, mesh: Float32Array, refine = true): Promise<IrisResult> {
+    const t0 = performance.now();
+    const result = await this.irisModel.run(image, mesh);
+    if (refine) refineMeshWithIris(mesh, result);
+    this.timings.irisMs = performance.now() - t0;
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.detector.release(), this.meshModel.release(), this.irisModel.release()]);
+  }
+}
