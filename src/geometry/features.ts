@@ -1,0 +1,122 @@
+/**
+ * Expression features: eye openness, mouth open/wide/vowels, brow raise and ARKit-named blend shapes
+ * from the 468 FaceMesh points and the 10 iris points, measured in a head-aligned frame (so head
+ * rotation and distance change them little) relative to a neutral calibration.
+ *
+ * Per frame: FaceFrame (axes + local coordinates) -> raw metrics (features/raw-metrics.ts) -> mapping
+ * against the neutral (features/calibration.ts) with the ranges of features/ranges.ts. Everything is
+ * preallocated; compute() returns the same result object every call, overwritten.
+ */
+
+import type { BrowState, EyeState, MouthState } from '../tracking/types';
+import { BLENDSHAPE_COUNT, clamp01, computeBlendshapes, eyeOpenness, mouthShape } from './features/blendshapes';
+import type { MouthShape } from './features/blendshapes';
+import { NeutralCalibration } from './features/calibration';
+import { FaceFrame, MESH_POINTS } from './features/face-frame';
+import { computeRawMetrics, RAW, RAW_METRIC_COUNT } from './features/raw-metrics';
+import type { GazeVectors } from './features/raw-metrics';
+import { DEFAULT_RANGES } from './features/ranges';
+import type { FeatureRanges } from './features/ranges';
+import { vowelWeights } from './features/vowels';
+
+export { BLENDSHAPE_NAMES, BLENDSHAPE_COUNT, BS, blendshapesToRecord } from './features/blendshapes';
+export type { BlendshapeName } from './features/blendshapes';
+export { NeutralCalibration, canonicalNeutralMetrics, irisFromEyelids } from './features/calibration';
+export { FaceFrame } from './features/face-frame';
+export { RAW, RAW_METRIC_COUNT, computeRawMetrics, eyeAspectRatio, lowerLidDepth, lipGap, mouthWidth, browHeight } from './features/raw-metrics';
+export type { GazeVectors, RawMetricName } from './features/raw-metrics';
+export { DEFAULT_RANGES } from './features/ranges';
+export type { FeatureRanges } from './features/ranges';
+export { vowelWeights } from './features/vowels';
+export type { VowelWeights } from './features/vowels';
+
+export interface FaceFeaturesOptions {
+  /** Overrides of the default ranges (features/ranges.ts). */
+  ranges?: Partial<FeatureRanges>;
+}
+
+export interface FeatureResult {
+  /** False when the landmarks were degenerate this frame: the values are the previous frame's. */
+  valid: boolean;
+  eyes: EyeState;
+  mouth: MouthState;
+  brows: BrowState;
+  /** Blend-shape values in BLENDSHAPE_NAMES order, 0..1. */
+  blendshapes: Float32Array;
+  /** Raw metrics, indexed by RAW (for debugging and calibration). */
+  raw: Float64Array;
+}
+
+export class FaceFeatures {
+  readonly ranges: FeatureRanges;
+  readonly neutral = new NeutralCalibration();
+  private readonly frame = new FaceFrame();
+  private readonly raw = new Float64Array(RAW_METRIC_COUNT);
+  private readonly shape: MouthShape = { open: 0, wide: 0.5, spread: 0, round: 0 };
+  private readonly result: FeatureResult;
+
+  constructor(options: FaceFeaturesOptions = {}) {
+    this.ranges = { ...DEFAULT_RANGES, ...options.ranges };
+    this.result = {
+      valid: false,
+      eyes: { left: 1, right: 1 },
+      mouth: { open: 0, wide: 0.5, vowels: { a: 0, i: 0, u: 0, e: 0, o: 0 } },
+      brows: { left: 0, right: 0 },
+      blendshapes: new Float32Array(BLENDSHAPE_COUNT),
+      raw: this.raw,
+    };
+  }
+
+  /**
+   * @param landmarks 468 x 3: x, y in image pixels, z relative depth scaled like x.
+   * @param iris 10 x 2 image pixels: right eye centre + 4 edge points, then the left eye's (subject's sides).
+   * @param rotation optional head rotation, 3x3 row-major, head model -> camera (geometry/pose.ts);
+   *   without it the head axes come from stable landmarks.
+   * @param gaze optional gaze vectors per eye (camera frame, e.g. TrackedFace.gaze); when given the
+   *   eyeLook* shapes come from them instead of the iris position in the eye.
+   */
+  compute(landmarks: ArrayLike<number>, iris: ArrayLike<number>, rotation?: ArrayLike<number>, gaze?: GazeVectors): FeatureResult {
+    checkInputs(landmarks, iris);
+    const res = this.result;
+    if (!this.frame.update(landmarks, rotation)) {
+      res.valid = false;
+      return res;
+    }
+    computeRawMetrics(this.frame, landmarks, iris, gaze, this.raw);
+    const n = this.neutral.values;
+    const r = this.ranges;
+    res.valid = true;
+    res.eyes.left = eyeOpenness(this.raw[RAW.eyeOpenLeft], n[RAW.eyeOpenLeft], r);
+    res.eyes.right = eyeOpenness(this.raw[RAW.eyeOpenRight], n[RAW.eyeOpenRight], r);
+    const shape = mouthShape(this.raw, n, r, this.shape);
+    res.mouth.open = shape.open;
+    res.mouth.wide = shape.wide;
+    vowelWeights(shape.open, shape.spread, shape.round, res.mouth.vowels);
+    res.brows.left = clamp01((this.raw[RAW.browLeft] - n[RAW.browLeft]) / r.browRaise);
+    res.brows.right = clamp01((this.raw[RAW.browRight] - n[RAW.browRight]) / r.browRaise);
+    computeBlendshapes(this.raw, n, r, shape, gaze !== undefined, res.blendshapes);
+    return res;
+  }
+
+  /**
+   * Takes this face as the user's neutral (relaxed, eyes open, mouth closed, looking ahead).
+   * Returns false (calibration unchanged) when the landmarks are degenerate.
+   */
+  calibrateNeutral(landmarks: ArrayLike<number>, iris: ArrayLike<number>, rotation?: ArrayLike<number>, gaze?: GazeVectors): boolean {
+    checkInputs(landmarks, iris);
+    if (!this.frame.update(landmarks, rotation)) return false;
+    computeRawMetrics(this.frame, landmarks, iris, gaze, this.raw);
+    this.neutral.capture(this.raw);
+    return true;
+  }
+
+  /** Forgets the calibration (back to the canonical face's neutral). */
+  resetCalibration(): void {
+    this.neutral.reset();
+  }
+}
+
+function checkInputs(landmarks: ArrayLike<number>, iris: ArrayLike<number>): void {
+  if (landmarks.length < MESH_POINTS * 3) throw new RangeError(`landmarks need ${MESH_POINTS * 3} values (468 x 3), got ${landmarks.length}`);
+  if (iris.length < 20) throw new RangeError(`iris needs 20 values (10 x 2), got ${iris.length}`);
+}

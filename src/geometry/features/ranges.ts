@@ -1,0 +1,63 @@
+/**
+ * How far each raw metric has to move from neutral to reach 1. Defaults are chosen from facial
+ * anatomy at inter-ocular distance (IOD, outer eye corners, ~90 mm for an adult) scale, not tuned on
+ * test data: e.g. a wide-open mouth parts the lips ~40 mm (0.45 IOD), a full brow raise lifts the brow
+ * ~9 mm (0.1 IOD), a broad smile lifts the mouth corners ~5 mm (0.06 IOD).
+ */
+export interface FeatureRanges {
+  /** Eye aspect ratio, as a fraction of neutral, at which the eye reads closed (openness 0, blink 1).
+   * Not 0: FaceMesh's lids rarely meet exactly. */
+  eyeClosedRatio: number;
+  /** Eye aspect ratio, as a multiple of neutral, at which eyeWide = 1. */
+  eyeWideRatio: number;
+  /** Fraction of the neutral lower-lid depth lost at eyeSquint = 1. */
+  squintFraction: number;
+  /** Iris offset from neutral, in eye widths, at full eyeLookIn/Out, Up, Down (iris input). */
+  irisLookHorizontal: number;
+  irisLookUp: number;
+  irisLookDown: number;
+  /** Head-relative gaze angle from neutral, degrees, at full eyeLook* (gaze input). */
+  gazeLookHorizontalDeg: number;
+  gazeLookUpDeg: number;
+  gazeLookDownDeg: number;
+  /** Inner-lip gap above neutral, IOD, at mouth open = 1. */
+  mouthOpen: number;
+  /** Relative mouth-width change at wide = 1 (and, negative, at wide = 0 and mouthPucker = 1). */
+  mouthWidth: number;
+  /** Relative growth of the nose-chin distance at jawOpen = 1. */
+  jawOpen: number;
+  /** Mouth-corner rise (smile) / drop (frown) from neutral, IOD. */
+  smile: number;
+  frown: number;
+  /** Relative growth of a corner's distance from the midline at mouthStretch = 1. */
+  stretch: number;
+  /** Sideways shift of the lips, IOD, at mouthLeft/Right = 1. */
+  mouthShift: number;
+  /** Brow rise / drop from neutral, IOD. */
+  browRaise: number;
+  browLower: number;
+  /** Inner brow ends drawn together, IOD, at browDown = 1. */
+  browSqueeze: number;
+}
+
+export const DEFAULT_RANGES: Readonly<FeatureRanges> = {
+  eyeClosedRatio: 0.25,
+  eyeWideRatio: 1.3,
+  squintFraction: 0.5,
+  irisLookHorizontal: 0.2,
+  irisLookUp: 0.1,
+  irisLookDown: 0.1,
+  gazeLookHorizontalDeg: 30,
+  gazeLookUpDeg: 20,
+  gazeLookDownDeg: 25,
+  mouthOpen: 0.45,
+  mouthWidth: 0.25,
+  jawOpen: 0.35,
+  smile: 0.06,
+  frown: 0.04,
+  stretch: 0.12,
+  mouthShift: 0.08,
+  browRaise: 0.1,
+  browLower: 0.05,
+  browSqueeze: 0.06,
+};

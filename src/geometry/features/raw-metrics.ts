@@ -1,0 +1,216 @@
+/**
+ * Raw expression metrics: pose- and scale-free measurements of the face, before any neutral
+ * calibration or mapping to 0..1. Pure functions of the head-aligned local coordinates (FaceFrame:
+ * x subject's left, y down, z into the head, unit = inter-ocular distance), except the iris offsets,
+ * which are measured in the image (the iris model gives 2D points only).
+ */
+
+import type { FaceFrame } from './face-frame';
+import { FACE, IRIS_LEFT_CENTRE, IRIS_RIGHT_CENTRE, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE } from './mesh-indices';
+import type { BrowIndices, EyeIndices } from './mesh-indices';
+
+/** Index of each raw metric in the raw metrics array. */
+export const RAW = {
+  /** Eye aspect ratio: mean lid gap (along head y) over the eye's 3D corner-to-corner width. */
+  eyeOpenRight: 0,
+  eyeOpenLeft: 1,
+  /** Depth of the lower lid below the eye corners' line (head y), over eye width. Falls when squinting. */
+  lowerLidRight: 2,
+  lowerLidLeft: 3,
+  /** Iris centre offset from the corners' midpoint along the eye axis (+ = towards the subject's left),
+   * over the eye's width, in the image. */
+  irisXRight: 4,
+  irisXLeft: 5,
+  /** Iris centre offset across the eye axis (+ = down), over the eye's width, in the image. */
+  irisYRight: 6,
+  irisYLeft: 7,
+  /** Gap between the inner lips (head y), IOD. */
+  lipGap: 8,
+  /** Outer mouth corner to corner, 3D, IOD. */
+  mouthWidth: 9,
+  /** Nose bottom (2) to chin (152), 3D, IOD: grows as the jaw drops. */
+  jawDrop: 10,
+  /** Height of each mouth corner above the lips' centre (head y, + = up), IOD. */
+  cornerUpRight: 11,
+  cornerUpLeft: 12,
+  /** Distance of each mouth corner from the face's midline (head x), IOD. */
+  cornerOutRight: 13,
+  cornerOutLeft: 14,
+  /** Lips' centre sideways from the midline (head x, + = subject's left), IOD. */
+  mouthShift: 15,
+  /** Mean height of the brow above its eye's corners (head y, + = up), IOD: whole brow, inner, outer. */
+  browRight: 16,
+  browLeft: 17,
+  browInnerRight: 18,
+  browInnerLeft: 19,
+  browOuterRight: 20,
+  browOuterLeft: 21,
+  /** Distance between the inner brow ends (head x), IOD: shrinks when frowning. */
+  browInnerGap: 22,
+  /** Head-relative gaze per eye from gaze vectors, degrees (yaw + = towards the subject's left,
+   * pitch + = up); 0 when no gaze was given. */
+  gazeYawRight: 23,
+  gazeYawLeft: 24,
+  gazePitchRight: 25,
+  gazePitchLeft: 26,
+} as const;
+
+export const RAW_METRIC_COUNT = 27;
+
+export type RawMetricName = keyof typeof RAW;
+
+const lx = (loc: Float64Array, i: number): number => loc[i * 3];
+const ly = (loc: Float64Array, i: number): number => loc[i * 3 + 1];
+
+function dist3(loc: Float64Array, a: number, b: number): number {
+  return Math.hypot(loc[a * 3] - loc[b * 3], loc[a * 3 + 1] - loc[b * 3 + 1], loc[a * 3 + 2] - loc[b * 3 + 2]);
+}
+
+/** Eye aspect ratio in the head frame: mean vertical lid gap over corner-to-corner width. */
+export function eyeAspectRatio(loc: Float64Array, eye: EyeIndices): number {
+  let gap = 0;
+  for (let k = 0; k < eye.upper.length; k++) gap += ly(loc, eye.lower[k]) - ly(loc, eye.upper[k]);
+  gap /= eye.upper.length;
+  return Math.max(0, gap) / Math.max(1e-9, dist3(loc, eye.outer, eye.inner));
+}
+
+/** Lower lid depth below the corners' line over eye width (squinting raises the lower lid). */
+export function lowerLidDepth(loc: Float64Array, eye: EyeIndices): number {
+  let lower = 0;
+  for (let k = 0; k < eye.lower.length; k++) lower += ly(loc, eye.lower[k]);
+  lower /= eye.lower.length;
+  const corners = (ly(loc, eye.outer) + ly(loc, eye.inner)) / 2;
+  return (lower - corners) / Math.max(1e-9, dist3(loc, eye.outer, eye.inner));
+}
+
+/** Mean inner-lip gap along head y, IOD. */
+export function lipGap(loc: Float64Array): number {
+  let gap = 0;
+  for (let k = 0; k < LIPS.innerUpper.length; k++) gap += ly(loc, LIPS.innerLower[k]) - ly(loc, LIPS.innerUpper[k]);
+  return Math.max(0, gap / LIPS.innerUpper.length);
+}
+
+/** Mouth corner to corner (3D), IOD. */
+export function mouthWidth(loc: Float64Array): number {
+  return dist3(loc, LIPS.cornerRight, LIPS.cornerLeft);
+}
+
+/** Brow height above its eye's corners, mean over `points`, IOD (+ = up). */
+export function browHeight(loc: Float64Array, eye: EyeIndices, points: readonly number[]): number {
+  const eyeY = (ly(loc, eye.outer) + ly(loc, eye.inner)) / 2;
+  let y = 0;
+  for (let k = 0; k < points.length; k++) y += ly(loc, points[k]);
+  return eyeY - y / points.length;
+}
+
+/**
+ * Iris centre offset in the eye, measured in the image: along the 2D eye axis (oriented towards the
+ * subject's left) and across it (+ = down), both over the eye's 2D width, written to out[0], out[1].
+ * Ratios of image lengths, so they are unchanged by distance and roll, and only foreshortened by yaw
+ * and pitch about equally in numerator and denominator.
+ */
+export function irisOffset(landmarks: ArrayLike<number>, iris: ArrayLike<number>, irisCentre: number, towardsLeftCorner: number, towardsRightCorner: number, out: Float64Array): void {
+  const ax = landmarks[towardsLeftCorner * 3];
+  const ay = landmarks[towardsLeftCorner * 3 + 1];
+  const bx = landmarks[towardsRightCorner * 3];
+  const by = landmarks[towardsRightCorner * 3 + 1];
+  let ux = ax - bx;
+  let uy = ay - by;
+  const w = Math.hypot(ux, uy);
+  if (!(w > 1e-9)) {
+    out[0] = 0;
+    out[1] = 0;
+    return;
+  }
+  ux /= w;
+  uy /= w;
+  const dx = iris[irisCentre * 2] - (ax + bx) / 2;
+  const dy = iris[irisCentre * 2 + 1] - (ay + by) / 2;
+  out[0] = (dx * ux + dy * uy) / w;
+  // (-uy, ux) is the axis turned 90 degrees towards the chin (image y is down).
+  out[1] = (dx * -uy + dy * ux) / w;
+}
+
+const scratch2 = new Float64Array(2);
+
+/**
+ * Head-relative gaze angles of a camera-frame gaze vector (from the eyeball through the iris), in
+ * degrees, written to out[0] (yaw, + = subject's left) and out[1] (pitch, + = up).
+ */
+export function headRelativeGaze(frame: FaceFrame, vector: ArrayLike<number>, out: Float64Array): void {
+  const a = frame.axes;
+  const gx = vector[0] * a[0] + vector[1] * a[1] + vector[2] * a[2];
+  const gy = vector[0] * a[3] + vector[1] * a[4] + vector[2] * a[5];
+  // The face looks along -z (z points into the head).
+  const gf = -(vector[0] * a[6] + vector[1] * a[7] + vector[2] * a[8]);
+  out[0] = (Math.atan2(gx, gf) * 180) / Math.PI;
+  out[1] = (Math.atan2(-gy, Math.hypot(gx, gf)) * 180) / Math.PI;
+}
+
+export interface GazeVectors {
+  /** Unit gaze vectors in the camera frame (x right, y down, z forward), e.g. TrackedFace.gaze. */
+  left: { vector: ArrayLike<number> };
+  right: { vector: ArrayLike<number> };
+}
+
+/**
+ * Fills `out` (RAW_METRIC_COUNT) from a built frame, the raw landmarks (for the iris offsets), the
+ * iris points (10 x 2) and optional gaze vectors.
+ */
+export function computeRawMetrics(frame: FaceFrame, landmarks: ArrayLike<number>, iris: ArrayLike<number>, gaze: GazeVectors | undefined, out: Float64Array): Float64Array {
+  const loc = frame.local;
+  out[RAW.eyeOpenRight] = eyeAspectRatio(loc, RIGHT_EYE);
+  out[RAW.eyeOpenLeft] = eyeAspectRatio(loc, LEFT_EYE);
+  out[RAW.lowerLidRight] = lowerLidDepth(loc, RIGHT_EYE);
+  out[RAW.lowerLidLeft] = lowerLidDepth(loc, LEFT_EYE);
+
+  // Right eye: its inner corner (133) is towards the subject's left; left eye: its outer corner (263).
+  irisOffset(landmarks, iris, IRIS_RIGHT_CENTRE, RIGHT_EYE.inner, RIGHT_EYE.outer, scratch2);
+  out[RAW.irisXRight] = scratch2[0];
+  out[RAW.irisYRight] = scratch2[1];
+  irisOffset(landmarks, iris, IRIS_LEFT_CENTRE, LEFT_EYE.outer, LEFT_EYE.inner, scratch2);
+  out[RAW.irisXLeft] = scratch2[0];
+  out[RAW.irisYLeft] = scratch2[1];
+
+  out[RAW.lipGap] = lipGap(loc);
+  out[RAW.mouthWidth] = mouthWidth(loc);
+  out[RAW.jawDrop] = dist3(loc, FACE.noseBottom, FACE.chin);
+  let lipsY = 0;
+  let lipsX = 0;
+  for (let k = 0; k < LIPS.innerUpper.length; k++) {
+    lipsY += ly(loc, LIPS.innerUpper[k]) + ly(loc, LIPS.innerLower[k]);
+    lipsX += lx(loc, LIPS.innerUpper[k]) + lx(loc, LIPS.innerLower[k]);
+  }
+  lipsY /= 2 * LIPS.innerUpper.length;
+  lipsX /= 2 * LIPS.innerUpper.length;
+  out[RAW.cornerUpRight] = lipsY - ly(loc, LIPS.cornerRight);
+  out[RAW.cornerUpLeft] = lipsY - ly(loc, LIPS.cornerLeft);
+  // The midline is x = 0 (the frame's origin is point 168 on it).
+  out[RAW.cornerOutRight] = -lx(loc, LIPS.cornerRight);
+  out[RAW.cornerOutLeft] = lx(loc, LIPS.cornerLeft);
+  out[RAW.mouthShift] = lipsX;
+
+  out[RAW.browRight] = browHeight(loc, RIGHT_EYE, RIGHT_BROW.points);
+  out[RAW.browLeft] = browHeight(loc, LEFT_EYE, LEFT_BROW.points);
+  out[RAW.browInnerRight] = browHeight(loc, RIGHT_EYE, RIGHT_BROW.inner);
+  out[RAW.browInnerLeft] = browHeight(loc, LEFT_EYE, LEFT_BROW.inner);
+  out[RAW.browOuterRight] = browHeight(loc, RIGHT_EYE, RIGHT_BROW.outer);
+  out[RAW.browOuterLeft] = browHeight(loc, LEFT_EYE, LEFT_BROW.outer);
+  out[RAW.browInnerGap] = lx(loc, innerEnd(LEFT_BROW)) - lx(loc, innerEnd(RIGHT_BROW));
+
+  if (gaze) {
+    headRelativeGaze(frame, gaze.right.vector, scratch2);
+    out[RAW.gazeYawRight] = scratch2[0];
+    out[RAW.gazePitchRight] = scratch2[1];
+    headRelativeGaze(frame, gaze.left.vector, scratch2);
+    out[RAW.gazeYawLeft] = scratch2[0];
+    out[RAW.gazePitchLeft] = scratch2[1];
+  } else {
+    out[RAW.gazeYawRight] = out[RAW.gazeYawLeft] = out[RAW.gazePitchRight] = out[RAW.gazePitchLeft] = 0;
+  }
+  return out;
+}
+
+function innerEnd(brow: BrowIndices): number {
+  return brow.inner[brow.inner.length - 1];
+}
