@@ -1,0 +1,103 @@
+import type { RgbImage } from '../vision/image';
+import type { FrameDecodeError } from './errors';
+
+/**
+ * The one interface every frame source implements: still images, image folders, video files, the
+ * embedded demo, and (later) the native camera backends (V4L2, GStreamer).
+ *
+ * Contract, including the failure cases:
+ *
+ * - Opening. Sources are created by async `open…` functions that either resolve with a ready source
+ *   (size known, file readable, decoder present) or reject with a `FrameSourceError` subclass:
+ *   `DecoderMissingError` when ffmpeg/ffprobe cannot be started, `FrameDecodeError` when a single
+ *   still image cannot be decoded, `FrameSourceError` for anything else (missing path, probe failed).
+ *   Nothing needs closing after a rejected open.
+ *
+ * - Single pass. `frames()` may be called once; a second call throws an `Error`. A camera cannot
+ *   rewind, so no consumer may rely on it for files either. Open the source again to re-read.
+ *
+ * - Buffer reuse. The `RgbImage` in a yielded `CapturedFrame` MAY BE REUSED for a later frame: it is
+ *   valid only until the consumer asks for the next result (the next `next()` of the iterator, i.e.
+ *   the next turn of a `for await` loop), or until `close()`. A consumer that needs a frame longer
+ *   must copy it, and must not write into it (a still source yields the same buffer every time).
+ *   This is what lets every source run without per-frame image allocation.
+ *   `image.width`/`image.height` are authoritative for each frame; `width`/`height` on the source are
+ *   the nominal size (the first image's size for an image folder, whose files may differ).
+ *
+ * - Per-frame failures. A frame that cannot be decoded but does not end the source (a corrupt file
+ *   in a folder; later, a corrupt MJPEG frame from a USB camera) is yielded as a `SkippedFrame`
+ *   carrying a `FrameDecodeError`; the next result follows as usual. Its `index` is consumed, so
+ *   indices keep matching positions in the input (file order in a folder). `error.message` is a
+ *   complete one-line description (path and reason) for a CLI to print before it continues.
+ *   Use `onlyFrames()` to turn the first skip into a thrown error instead.
+ *
+ * - Fatal failures. An error that ends the source (the decoder process dies, the file vanishes, the
+ *   stream is truncated mid-frame) is thrown from the iterator's `next()` as a `FrameSourceError`
+ *   whose message includes the decoder's own words where there are any. Results produced before the
+ *   failure are yielded first. After a fatal error the source has released its resources;
+ *   `close()` is still allowed and resolves.
+ *
+ * - End. A finite source ends its iteration normally (`done: true`) after the last frame.
+ *
+ * - Closing. `close()` is idempotent and resolves once every resource (child process, file handle,
+ *   device) is released; a decoder child process has exited when it resolves. Calling it while a
+ *   consumer is iterating (or waiting in `next()`) ends the iteration cleanly: the pending and every
+ *   later `next()` resolve `done: true`, nothing is thrown. Leaving a `for await` loop early (break,
+ *   return, throw) closes the source too.
+ */
+export interface FrameSource {
+  /** What the source reads, for logs and `CapturedFrame.source` (a path, "demo", a device). */
+  readonly name: string;
+  /** Nominal frame width in pixels (see "Buffer reuse" above). */
+  readonly width: number;
+  /** Nominal frame height in pixels. */
+  readonly height: number;
+  /** Frames per second when the source has a rate (video, demo, camera); undefined for stills. */
+  readonly fps: number | undefined;
+  /** Number of results the source will yield when known in advance; undefined when not. */
+  readonly frameCount: number | undefined;
+  /** The results, in order. Single pass; see the contract above. */
+  frames(): AsyncIterable<FrameResult>;
+  /** Release everything; ends a running iteration cleanly. Idempotent. Never rejects. */
+  close(): Promise<void>;
+}
+
+/** One decoded frame. */
+export interface CapturedFrame {
+  readonly kind: 'frame';
+  /** The pixels. May be overwritten by the next frame: see "Buffer reuse". */
+  readonly image: RgbImage;
+  /** 0-based position in the input (frame number in a video, file position in a folder). */
+  readonly index: number;
+  /**
+   * Presentation time in milliseconds from the start of the input: index / fps for video and the
+   * demo (so a start offset keeps the original times), index * the source's frame interval for
+   * image folders and stills.
+   */
+  readonly timeMs: number;
+  /** Where it came from: the image file for stills and folders, the source's name otherwise. */
+  readonly source: string;
+}
+
+/** A frame that could not be decoded; the source goes on after it. */
+export interface SkippedFrame {
+  readonly kind: 'skipped';
+  readonly index: number;
+  readonly timeMs: number;
+  /** The file (or device) the failed frame came from. */
+  readonly source: string;
+  readonly error: FrameDecodeError;
+}
+
+export type FrameResult = CapturedFrame | SkippedFrame;
+
+/**
+ * The frames of a source, throwing the first skipped frame's `FrameDecodeError` instead of
+ * yielding it: for consumers that want "any bad input stops the run".
+ */
+export async function* onlyFrames(results: AsyncIterable<FrameResult>): AsyncGenerator<CapturedFrame> {
+  for await (const result of results) {
+    if (result.kind === 'skipped') throw result.error;
+    yield result;
+  }
+}
