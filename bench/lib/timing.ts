@@ -1,0 +1,17 @@
+/** Clock and memory readings for benchmarks. */
+import { performance } from 'node:perf_hooks';
+
+/** Monotonic milliseconds with sub-millisecond resolution. */
+export function nowMs(): number {
+  return performance.now();
+}
+
+/** Peak resident set size of this process so far, in MiB (Linux reports maxRSS in KiB). */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Current resident set size in MiB. */
+export function currentRssMb(): number {
+  return process.memoryUsage().rss / (1024 * 1024);
+}
