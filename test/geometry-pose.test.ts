@@ -1,0 +1,309 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FACE_MODEL_VERTEX_COUNT, HEAD_MODEL_MM, IBUG68_MESH_INDEX, POSE_LANDMARKS } from '../src/geometry/face-model';
+import { defaultIntrinsics, type Intrinsics } from '../src/geometry/intrinsics';
+import {
+  mat3Determinant,
+  matrixToQuaternion,
+  matrixToRotationVector,
+  quaternionToMatrix,
+  rotationVectorToMatrix,
+  symmetricEigen,
+} from '../src/geometry/linalg';
+import { PnPSolver, solvePnP } from '../src/geometry/pnp';
+import { eulerToRotation, HeadPoseEstimator, rotationToEuler } from '../src/geometry/pose';
+
+const DATA = path.resolve(__dirname, '..', '../shared/data');
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function gaussian(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+const uniform = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
+
+/** Independent projection: plain formula per point, written without the solver's code. */
+function project(R: ArrayLike<number>, t: ArrayLike<number>, pts: ArrayLike<number>, K: Intrinsics): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < pts.length / 3; i++) {
+    const X = [pts[i * 3], pts[i * 3 + 1], pts[i * 3 + 2]];
+    const c = [0, 1, 2].map((r) => R[r * 3] * X[0] + R[r * 3 + 1] * X[1] + R[r * 3 + 2] * X[2] + t[r]);
+    out.push(K.fx * (c[0] / c[2]) + K.cx, K.fy * (c[1] / c[2]) + K.cy);
+  }
+  return out;
+}
+
+/** Angle in degrees of the rotation A^T B. */
+function rotationDistanceDeg(A: ArrayLike<number>, B: ArrayLike<number>): number {
+  let tr = 0;
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) tr += A[r * 3 + c] * B[r * 3 + c];
+  return (Math.acos(Math.max(-1, Math.min(1, (tr - 1) / 2))) * 180) / Math.PI;
+}
+
+function modelPoints(indices: readonly number[]): Float64Array {
+  const p = new Float64Array(indices.length * 3);
+  indices.forEach((m, k) => p.set(HEAD_MODEL_MM.subarray(m * 3, m * 3 + 3), k * 3));
+  return p;
+}
+
+describe('face model', () => {
+  it('holds 468 vertices, mirror-symmetric, in mm with the nose towards the camera', () => {
+    expect(HEAD_MODEL_MM.length).toBe(FACE_MODEL_VERTEX_COUNT * 3);
+    // every vertex has a mirror twin (x -> -x): a transcription error would break this
+    const keys = new Set<string>();
+    for (let i = 0; i < 468; i++) keys.add([0, 1, 2].map((k) => HEAD_MODEL_MM[i * 3 + k].toFixed(4)).join());
+    for (let i = 0; i < 468; i++) {
+      const mirror = [-HEAD_MODEL_MM[i * 3], HEAD_MODEL_MM[i * 3 + 1], HEAD_MODEL_MM[i * 3 + 2]].map((v) => (v === 0 ? 0 : v).toFixed(4)).join();
+      expect(keys.has(mirror.replace(/-0\.0000/g, '0.0000'))).toBe(true);
+    }
+    // nose tip (4) nearest the camera (smallest z), forehead (10) above (smaller y) than chin (152)
+    let minZ = Infinity, argMin = -1;
+    for (let i = 0; i < 468; i++) if (HEAD_MODEL_MM[i * 3 + 2] < minZ) (minZ = HEAD_MODEL_MM[i * 3 + 2]), (argMin = i);
+    expect(argMin).toBe(4);
+    expect(HEAD_MODEL_MM[10 * 3 + 1]).toBeLessThan(HEAD_MODEL_MM[152 * 3 + 1]);
+    // subject's right eye outer corner (33) on the image left (negative x); face ~150 mm wide
+    expect(HEAD_MODEL_MM[33 * 3]).toBeLessThan(0);
+    expect(HEAD_MODEL_MM[454 * 3] - HEAD_MODEL_MM[234 * 3]).toBeCloseTo(153.3, 0);
+  });
+});
+
+describe('linalg', () => {
+  it('rotation vector, matrix and quaternion agree', () => {
+    const r = rng(1);
+    const R = new Float64Array(9), R2 = new Float64Array(9), q = new Float64Array(4), w = new Float64Array(3);
+    for (let k = 0; k < 200; k++) {
+      const axis = [gaussian(r), gaussian(r), gaussian(r)];
+      const n = Math.hypot(...axis);
+      const angle = k === 0 ? 1e-9 : k === 1 ? Math.PI - 1e-7 : uniform(r, 0, Math.PI);
+      rotationVectorToMatrix((axis[0] / n) * angle, (axis[1] / n) * angle, (axis[2] / n) * angle, R);
+      // orthonormal, det 1
+      for (let a = 0; a < 3; a++)
+        for (let b = 0; b < 3; b++) {
+          const dot = R[a * 3] * R[b * 3] + R[a * 3 + 1] * R[b * 3 + 1] + R[a * 3 + 2] * R[b * 3 + 2];
+          expect(dot).toBeCloseTo(a === b ? 1 : 0, 12);
+        }
+      expect(mat3Determinant(R)).toBeCloseTo(1, 12);
+      // quaternion from the half-angle formula, independently of the matrix
+      const s = Math.sin(angle / 2);
+      const expected = [Math.cos(angle / 2), (axis[0] / n) * s, (axis[1] / n) * s, (axis[2] / n) * s];
+      matrixToQuaternion(R, q);
+      for (let i = 0; i < 4; i++) expect(q[i]).toBeCloseTo(expected[i], 6);
+      quaternionToMatrix(q, R2);
+      expect(rotationDistanceDeg(R, R2)).toBeLessThan(1e-5);
+      matrixToRotationVector(R, w);
+      expect(Math.hypot(w[0], w[1], w[2])).toBeCloseTo(angle, 6);
+    }
+  });
+
+  it('symmetric eigen-decomposition satisfies A v = lambda v', () => {
+    const r = rng(2);
+    for (const n of [3, 6, 9, 12]) {
+      const A = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = i; j < n; j++) A[i * n + j] = A[j * n + i] = gaussian(r);
+      const vals = new Float64Array(n), vecs = new Float64Array(n * n);
+      symmetricEigen(Float64Array.from(A), n, vals, vecs);
+      for (let k = 0; k < n; k++) {
+        if (k > 0) expect(vals[k]).toBeGreaterThanOrEqual(vals[k - 1]);
+        for (let i = 0; i < n; i++) {
+          let av = 0;
+          for (let j = 0; j < n; j++) av += A[i * n + j] * vecs[j * n + k];
+          expect(av).toBeCloseTo(vals[k] * vecs[i * n + k], 9);
+        }
+      }
+    }
+  });
+
+  it('Euler angles round-trip and match single-axis rotations', () => {
+    const r = rng(3);
+    for (let k = 0; k < 100; k++) {
+      const yaw = uniform(r, -85, 85), pitch = uniform(r, -89, 89), roll = uniform(r, -179, 179);
+      const e = rotationToEuler(eulerToRotation(yaw, pitch, roll));
+      expect(e.yaw).toBeCloseTo(yaw, 9);
+      expect(e.pitch).toBeCloseTo(pitch, 9);
+      expect(e.roll).toBeCloseTo(roll, 9);
+    }
+    // pure yaw +30: the face's forward direction (head -z) turns towards the image's left (camera -x)
+    const Ry = eulerToRotation(30, 0, 0);
+    expect(-Ry[2]).toBeCloseTo(-Math.sin(Math.PI / 6), 12);
+    // pure pitch +30: the face looks up (camera -y)
+    const Rp = eulerToRotation(0, 30, 0);
+    expect(-Rp[5]).toBeLessThan(-0.49);
+    // pure roll +30: the head's x axis (subject's left, image right) tips downwards (camera +y)
+    const Rr = eulerToRotation(0, 0, 30);
+    expect(Rr[3]).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe('PnP on synthetic scenes', () => {
+  const width = 640, height = 480;
+  const K = defaultIntrinsics(width, height);
+  const pts3d = modelPoints(POSE_LANDMARKS);
+  const n = POSE_LANDMARKS.length;
+
+  function randomPose(r: () => number) {
+    const yaw = uniform(r, -60, 60), pitch = uniform(r, -40, 40), roll = uniform(r, -30, 30);
+    const z = uniform(r, 350, 1200);
+    const t = [uniform(r, -0.2, 0.2) * z, uniform(r, -0.15, 0.15) * z, z];
+    return { yaw, pitch, roll, R: eulerToRotation(yaw, pitch, roll), t };
+  }
+
+  it('recovers exact poses from noise-free points (cold start)', () => {
+    const r = rng(10);
+    const solver = new PnPSolver();
+    for (let k = 0; k < 100; k++) {
+      const p = randomPose(r);
+      const fit = solver.solve(project(p.R, p.t, pts3d, K), pts3d, n, K);
+      expect(fit.ok).toBe(true);
+      expect(rotationDistanceDeg(fit.rotation, p.R)).toBeLessThan(1e-5);
+      for (let i = 0; i < 3; i++) expect(Math.abs(fit.translation[i] - p.t[i])).toBeLessThan(1e-4);
+      expect(fit.rmsPx).toBeLessThan(1e-6);
+    }
+  });
+
+  it('stays within tight tolerances with 0.5 px noise, and its RMS matches the noise', () => {
+    const r = rng(11);
+    const solver = new PnPSolver();
+    const sigma = 0.5;
+    let worstDeg = 0, sumDeg = 0, worstDepthRel = 0, sumRms = 0;
+    const trials = 200;
+    for (let k = 0; k < trials; k++) {
+      const p = randomPose(r);
+      const obs = project(p.R, p.t, pts3d, K).map((v) => v + sigma * gaussian(r));
+      const fit = solver.solve(obs, pts3d, n, K);
+      expect(fit.ok).toBe(true);
+      const e = rotationToEuler(fit.rotation);
+      const deg = rotationDistanceDeg(fit.rotation, p.R);
+      worstDeg = Math.max(worstDeg, deg);
+      sumDeg += deg;
+      worstDepthRel = Math.max(worstDepthRel, Math.abs(fit.translation[2] - p.t[2]) / p.t[2]);
+      sumRms += fit.rmsPx;
+      // the Euler decomposition agrees with the generating angles (independent of the quaternion path)
+      expect(Math.abs(e.yaw - p.yaw)).toBeLessThan(3);
+      expect(Math.abs(e.pitch - p.pitch)).toBeLessThan(3);
+      expect(Math.abs(e.roll - p.roll)).toBeLessThan(3);
+      // quaternion and matrix describe the same rotation
+      expect(rotationDistanceDeg(quaternionToMatrix(fit.quaternion, new Float64Array(9)), fit.rotation)).toBeLessThan(1e-5);
+      // the reported RMS is the RMS of the solver's own reprojection
+      const re = project(fit.rotation, fit.translation, pts3d, K);
+      let ss = 0;
+      for (let i = 0; i < re.length; i++) ss += (re[i] - obs[i]) ** 2;
+      expect(fit.rmsPx).toBeCloseTo(Math.sqrt(ss / n), 9);
+    }
+    expect(sumDeg / trials).toBeLessThan(0.6);
+    expect(worstDeg).toBeLessThan(3);
+    expect(worstDepthRel).toBeLessThan(0.03);
+    // expected RMS of a 2D residual with per-axis sigma, 6 parameters fitted: sigma * sqrt(2 - 6/n)
+    expect(sumRms / trials).toBeGreaterThan(0.85 * sigma * Math.sqrt(2 - 6 / n));
+    expect(sumRms / trials).toBeLessThan(1.1 * sigma * Math.sqrt(2 - 6 / n));
+  });
+
+  it('converges from a warm start and agrees with the cold solution', () => {
+    const r = rng(12);
+    const warm = new PnPSolver(), cold = new PnPSolver();
+    for (let k = 0; k < 50; k++) {
+      const p = randomPose(r);
+      const obs = project(p.R, p.t, pts3d, K).map((v) => v + 0.3 * gaussian(r));
+      const offset = new Float64Array(9);
+      rotationVectorToMatrix(uniform(r, -0.1, 0.1), uniform(r, -0.1, 0.1), uniform(r, -0.1, 0.1), offset);
+      const prevR = new Float64Array(9);
+      for (let a = 0; a < 3; a++)
+        for (let b = 0; b < 3; b++)
+          prevR[a * 3 + b] = offset[a * 3] * p.R[b] + offset[a * 3 + 1] * p.R[3 + b] + offset[a * 3 + 2] * p.R[6 + b];
+      const prevT = Float64Array.from(p.t.map((v) => v + uniform(r, -20, 20)));
+      const w = warm.solve(obs, pts3d, n, K, { rotation: prevR, translation: prevT });
+      const c = cold.solve(obs, pts3d, n, K);
+      expect(rotationDistanceDeg(w.rotation, c.rotation)).toBeLessThan(1e-3);
+      expect(Math.abs(w.rmsPx - c.rmsPx)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('handles planar and near-planar point sets (including the tilt ambiguity)', () => {
+    const r = rng(13);
+    for (const depthSpread of [0, 0.5]) {
+      // 30 points on a 150 x 120 mm card, optionally with +-0.5 mm of relief
+      const pts = new Float64Array(90);
+      for (let i = 0; i < 30; i++) {
+        pts[i * 3] = uniform(r, -75, 75);
+        pts[i * 3 + 1] = uniform(r, -60, 60);
+        pts[i * 3 + 2] = uniform(r, -depthSpread, depthSpread);
+      }
+      for (let k = 0; k < 50; k++) {
+        const p = randomPose(r);
+        const obs = project(p.R, p.t, pts, K).map((v) => v + 0.2 * gaussian(r));
+        const fit = solvePnP(obs, pts, K);
+        expect(fit.ok).toBe(true);
+        expect(rotationDistanceDeg(fit.rotation, p.R)).toBeLessThan(4);
+        expect(Math.abs(fit.translation[2] - p.t[2]) / p.t[2]).toBeLessThan(0.03);
+      }
+    }
+  });
+
+  it('estimates the head pose from 468 landmarks (array of tuples or interleaved)', () => {
+    const r = rng(14);
+    const estimator = new HeadPoseEstimator();
+    for (let k = 0; k < 20; k++) {
+      const p = randomPose(r);
+      const flat = project(p.R, p.t, HEAD_MODEL_MM, K);
+      const tuples = Array.from({ length: 468 }, (_, i) => [flat[i * 2], flat[i * 2 + 1], 0]);
+      const interleaved = new Float32Array(468 * 3);
+      tuples.forEach((v, i) => interleaved.set(v, i * 3));
+      const a = estimator.estimate(tuples, K);
+      expect(a).not.toBeNull();
+      expect(Math.abs(a!.yaw - p.yaw)).toBeLessThan(1e-3);
+      expect(Math.abs(a!.pitch - p.pitch)).toBeLessThan(1e-3);
+      expect(Math.abs(a!.roll - p.roll)).toBeLessThan(1e-3);
+      for (let i = 0; i < 3; i++) expect(a!.translationMm[i]).toBeCloseTo(p.t[i], 1);
+      const yaw = a!.yaw;
+      const b = estimator.estimate(interleaved, K, a);
+      expect(b!.yaw).toBeCloseTo(yaw, 2); // float32 input rounds to ~1e-4 px
+    }
+  });
+});
+
+describe('AFLW2000-3D convention', () => {
+  interface Label {
+    image: string;
+    pitch_deg: number;
+    yaw_deg: number;
+    roll_deg: number;
+    pts68_3d: number[][];
+  }
+  const labels: Label[] = JSON.parse(readFileSync(path.join(DATA, 'aflw2000-3d', 'labels.json'), 'utf8'));
+
+  it('PnP on the labels\' own 68 points reproduces the labelled yaw/pitch/roll', () => {
+    expect(labels.length).toBe(16);
+    const K = defaultIntrinsics(450, 450);
+    const inner = Array.from({ length: 51 }, (_, i) => i + 17); // brows, nose, eyes, mouth
+    const pts3d = modelPoints(inner.map((k) => IBUG68_MESH_INDEX[k]));
+    const solver = new PnPSolver();
+    const abs = { yaw: 0, pitch: 0, roll: 0 };
+    let flippedYaw = 0;
+    for (const l of labels) {
+      const pts2d = inner.flatMap((k) => [l.pts68_3d[k][0], l.pts68_3d[k][1]]);
+      const fit = solver.solve(pts2d, pts3d, inner.length, K);
+      const e = rotationToEuler(fit.rotation);
+      abs.yaw += Math.abs(e.yaw - l.yaw_deg) / labels.length;
+      abs.pitch += Math.abs(e.pitch - l.pitch_deg) / labels.length;
+      abs.roll += Math.abs(e.roll - l.roll_deg) / labels.length;
+      flippedYaw += Math.abs(-e.yaw - l.yaw_deg) / labels.length;
+    }
+    console.log(`AFLW2000-3D (16 images, labels' 68 points, canonical model): MAE yaw ${abs.yaw.toFixed(2)} pitch ${abs.pitch.toFixed(2)} roll ${abs.roll.toFixed(2)} deg`);
+    // measured 2.99 / 5.12 / 1.20 deg; the labels themselves come from a different 3D face model
+    expect(abs.yaw).toBeLessThan(5);
+    expect(abs.pitch).toBeLessThan(7);
+    expect(abs.roll).toBeLessThan(3);
+    expect((abs.yaw + abs.pitch + abs.roll) / 3).toBeLessThan(4.5);
+    // the opposite yaw sign would be far off: the test can tell conventions apart
+    expect(flippedYaw).toBeGreaterThan(20);
+  });
+});
