@@ -1,0 +1,213 @@
+/**
+ * The per-frame graph, in one page (MediaPipe's face pipeline):
+ *
+ *   frame ─► [no ROI?] detect ─► ROI from detection ─┐
+ *            [ROI from last mesh] ───────────────────┴─► mesh ─► score < threshold? ─► lost (re-detect)
+ *                                                          │
+ *                           iris (both eyes, one batch) ◄──┘   next ROI ◄── mesh (unless it leaves the image)
+ *                                   │
+ *            One Euro on landmarks + irises ─► head pose (PnP) ─► gaze ─► eye/mouth/brow features
+ *                                   │
+ *                                   ▼
+ *                             TrackingFrame
+ *
+ * The detector runs only when no face is tracked; a tracked face's mesh gives the next frame's ROI.
+ * When the mesh score drops while tracking, the same frame is tried once more from a fresh detection,
+ * so a fast move costs one detector run, not a lost frame.
+ */
+import type { CapturedFrame } from '../capture/source';
+import { OneEuroBank, type OneEuroParams } from '../filters';
+import { FaceFeatures, BLENDSHAPE_NAMES } from '../geometry/features';
+import { GazeEstimator } from '../geometry/gaze';
+import { defaultIntrinsics, type Intrinsics } from '../geometry/intrinsics';
+import { HeadPoseEstimator, type HeadPoseResult } from '../geometry/pose';
+import type { RgbImage } from '../vision/image';
+import { FaceVision, type FaceVisionOptions } from '../vision/face-vision';
+import { IRIS_POINTS } from '../vision/iris';
+import { MESH_POINTS, type MeshResult } from '../vision/mesh';
+import { roiFromDetection, roiFromMesh, roiLeavesImage, type RotatedRoi } from '../vision/roi';
+import { IBUG68_MESH_INDEX } from '../geometry/face-model';
+import type { EyeGaze, TrackedFace, TrackingFrame, Vec2, Vec3 } from './types';
+
+export interface TrackerOptions extends FaceVisionOptions {
+  /** One Euro parameters for landmark coordinates (pixels); false turns smoothing off. */
+  readonly smoothing?: Partial<OneEuroParams> | false;
+  /** Focal length as a multiple of the image width (default 1: about 53 degrees horizontal FOV). */
+  readonly focalScale?: number;
+}
+
+/** Milliseconds spent in each stage for the last frame. */
+export interface TrackerTimings {
+  detectMs: number;
+  meshMs: number;
+  irisMs: number;
+  geometryMs: number;
+  filtersMs: number;
+  totalMs: number;
+  /** Whether the detector ran for this frame. */
+  detected: boolean;
+}
+
+/** Landmark smoothing defaults: still faces stay still, fast moves follow within a frame or two. */
+export const DEFAULT_LANDMARK_SMOOTHING: OneEuroParams = { minCutoff: 1.5, beta: 0.05, dCutoff: 1 };
+
+const IRIS_FLOATS = 2 * 2 * IRIS_POINTS;
+const MESH_FLOATS = MESH_POINTS * 3;
+
+export class FaceTracker {
+  readonly timings: TrackerTimings = { detectMs: 0, meshMs: 0, irisMs: 0, geometryMs: 0, filtersMs: 0, totalMs: 0, detected: false };
+
+  private roi: RotatedRoi | null = null;
+  private lastPose: HeadPoseResult | null = null;
+  private intrinsics: Intrinsics = defaultIntrinsics(1, 1);
+  private readonly meshPoints = new Float32Array(MESH_FLOATS);
+  /** Landmarks then irises, smoothed together so they stay consistent. */
+  private readonly signals = new Float32Array(MESH_FLOATS + IRIS_FLOATS);
+  private readonly filter: OneEuroBank | null;
+  private readonly pose = new HeadPoseEstimator();
+  private readonly gaze = new GazeEstimator();
+  readonly features = new FaceFeatures();
+
+  private constructor(
+    readonly vision: FaceVision,
+    private readonly options: TrackerOptions,
+  ) {
+    this.filter = options.smoothing === false ? null : new OneEuroBank(this.signals.length, { ...DEFAULT_LANDMARK_SMOOTHING, ...options.smoothing });
+  }
+
+  static async create(options: TrackerOptions): Promise<FaceTracker> {
+    return new FaceTracker(await FaceVision.create(options), options);
+  }
+
+  /** Forget the tracked face: the next frame starts with a detection. */
+  reset(): void {
+    this.roi = null;
+    this.lastPose = null;
+    this.filter?.reset();
+  }
+
+  async process(frame: CapturedFrame): Promise<TrackingFrame> {
+    const t0 = performance.now();
+    const t = this.timings;
+    t.detectMs = t.meshMs = t.irisMs = t.geometryMs = t.filtersMs = 0;
+    t.detected = false;
+    const { image } = frame;
+    const out: TrackingFrame = { source: frame.source, frame: frame.index, timeMs: frame.timeMs, width: image.width, height: image.height, face: null };
+
+    const mesh = await this.trackMesh(image);
+    if (mesh) out.face = await this.describe(image, mesh, frame.timeMs);
+    t.totalMs = performance.now() - t0;
+    return out;
+  }
+
+  /** The mesh of the tracked face, re-detecting when there is none or it was lost; null when no face. */
+  private async trackMesh(image: RgbImage): Promise<MeshResult | null> {
+    if (this.roi) {
+      const mesh = await this.runMesh(image, this.roi);
+      if (mesh.score >= this.vision.meshThreshold) return mesh;
+      this.reset();
+    }
+    const detections = await this.vision.detect(image);
+    this.timings.detectMs = this.vision.timings.detectMs;
+    this.timings.detected = true;
+    if (detections.length === 0) return null;
+    this.filter?.reset();
+    const mesh = await this.runMesh(image, roiFromDetection(detections[0]));
+    if (mesh.score >= this.vision.meshThreshold) return mesh;
+    this.reset();
+    return null;
+  }
+
+  private async runMesh(image: RgbImage, roi: RotatedRoi): Promise<MeshResult> {
+    const mesh = await this.vision.mesh(image, roi, this.meshPoints);
+    this.timings.meshMs += this.vision.timings.meshMs;
+    return mesh;
+  }
+
+  private async describe(image: RgbImage, mesh: MeshResult, timeMs: number): Promise<TrackedFace> {
+    const t = this.timings;
+    const iris = await this.vision.iris(image, mesh.points, true);
+    t.irisMs = this.vision.timings.irisMs;
+
+    // Next frame's ROI comes from this frame's (raw, refined) mesh.
+    const next = roiFromMesh(mesh.points);
+    this.roi = roiLeavesImage(next, image.width, image.height) ? null : next;
+
+    let t1 = performance.now();
+    const signals = this.signals;
+    signals.set(mesh.points, 0);
+    signals.set(iris.right.iris, MESH_FLOATS);
+    signals.set(iris.left.iris, MESH_FLOATS + IRIS_FLOATS / 2);
+    const smooth = this.filter ? this.filter.filter(signals, timeMs) : signals;
+    const landmarks = smooth.subarray(0, MESH_FLOATS);
+    const irisPoints = smooth.subarray(MESH_FLOATS);
+    t.filtersMs = performance.now() - t1;
+
+    t1 = performance.now();
+    if (this.intrinsics.cx * 2 !== image.width || this.intrinsics.cy * 2 !== image.height) {
+      const base = defaultIntrinsics(image.width, image.height);
+      const f = base.fx * (this.options.focalScale ?? 1);
+      this.intrinsics = { ...base, fx: f, fy: f };
+    }
+    const pose = this.pose.estimate(landmarks, this.intrinsics, this.lastPose);
+    this.lastPose = pose;
+    const gaze = pose ? this.gaze.estimate(landmarks, irisPoints, pose, this.intrinsics) : null;
+    const features = this.features.compute(landmarks, irisPoints, pose?.rotation, gaze ?? undefined);
+    t.geometryMs = performance.now() - t1;
+
+    return {
+      score: mesh.score,
+      box: boundingBox(landmarks),
+      landmarks: toVec3List(landmarks),
+      iris: toVec2List(irisPoints),
+      landmarks68: IBUG68_MESH_INDEX.map((i): Vec2 => [landmarks[i * 3], landmarks[i * 3 + 1]]),
+      pose: pose
+        ? { yaw: pose.yaw, pitch: pose.pitch, roll: pose.roll, quaternion: [...pose.quaternion], translationMm: [...pose.translationMm], reprojectionPx: pose.reprojectionPx }
+        : { yaw: 0, pitch: 0, roll: 0, quaternion: [1, 0, 0, 0], translationMm: [0, 0, 0], reprojectionPx: Number.NaN },
+      gaze: gaze ? { left: copyGaze(gaze.left), right: copyGaze(gaze.right), combined: copyGaze(gaze.combined) } : noGaze(),
+      eyes: { ...features.eyes },
+      mouth: { open: features.mouth.open, wide: features.mouth.wide, vowels: { ...features.mouth.vowels } },
+      brows: { ...features.brows },
+      blendshapes: Object.fromEntries(BLENDSHAPE_NAMES.map((name, i) => [name, features.blendshapes[i]])),
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.vision.release();
+  }
+}
+
+function boundingBox(points: Float32Array): [number, number, number, number] {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (let i = 0; i < points.length; i += 3) {
+    x0 = Math.min(x0, points[i]);
+    x1 = Math.max(x1, points[i]);
+    y0 = Math.min(y0, points[i + 1]);
+    y1 = Math.max(y1, points[i + 1]);
+  }
+  return [x0, y0, x1 - x0, y1 - y0];
+}
+
+function toVec3List(p: Float32Array): Vec3[] {
+  const out: Vec3[] = new Array(p.length / 3);
+  for (let i = 0; i < out.length; i++) out[i] = [p[i * 3], p[i * 3 + 1], p[i * 3 + 2]];
+  return out;
+}
+
+function toVec2List(p: Float32Array): Vec2[] {
+  const out: Vec2[] = new Array(p.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = [p[i * 2], p[i * 2 + 1]];
+  return out;
+}
+
+function copyGaze(g: EyeGaze): EyeGaze {
+  return { vector: [g.vector[0], g.vector[1], g.vector[2]], yaw: g.yaw, pitch: g.pitch };
+}
+
+function noGaze(): TrackedFace['gaze'] {
+  const none = (): EyeGaze => ({ vector: [0, 0, 1], yaw: 0, pitch: 0 });
+  return { left: none(), right: none(), combined: none() };
+}
