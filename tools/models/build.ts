@@ -125,12 +125,17 @@ export async function buildModels(options: BuildOptions): Promise<BuildReport> {
 
   await mkdir(modelsDir, { recursive: true });
   const entries: Record<string, ManifestEntry> = { ...(manifest?.models ?? {}) };
+  // Verify every needed source before producing anything, so a refusal leaves nothing half-built.
+  const verified = [];
   for (const spec of stale) {
     const entry = manifest?.models[spec.id];
     if (!entry && !update) throw new Error(`models/manifest.json has no entry for ${spec.id}: run with --update-manifest`);
     const packageDir = path.join(nodeModulesDir, spec.sourcePackage);
     const version = await packageVersion(packageDir);
     const sources = await verifySources(spec, packageDir, update ? undefined : entry);
+    verified.push({ spec, entry, packageDir, version, sources });
+  }
+  for (const { spec, entry, packageDir, version, sources } of verified) {
     const bytes = await produceModel(spec, packageDir, version);
     const digest = sha256(bytes);
     if (!update && entry && digest !== entry.sha256) {
