@@ -4,6 +4,6 @@ export { nowMs, peakRssMb, currentRssMb } from './timing';
 export { formatTable, formatCell, type Row, type Cell, type TableOptions } from './table';
 export { machineInfo, formatMachineInfo, type MachineInfo } from './machine';
 export { repoRoot, sharedDataDir, installedVersion } from './paths';
-export { decodeVideoFrames, probeVideo, type DecodedVideo, type VideoInfo } from './video-frames';
+export { decodeVideoFrames, type DecodedVideo } from './video-frames';
 export { commandLine } from './command';
 export { parseArgs, type ParsedArgs } from './args';

@@ -15,6 +15,8 @@ export interface MachineInfo {
   onnxruntimeNode: string;
   tfjs: string;
   human: string;
+  /** 1-minute load average when the run started: other work on the machine skews timings. */
+  loadAverage1m: number;
 }
 
 function readCpuInfo(): string {
@@ -40,6 +42,7 @@ export function machineInfo(): MachineInfo {
     onnxruntimeNode: installedVersion('onnxruntime-node'),
     tfjs: installedVersion('@tensorflow/tfjs-core'),
     human: installedVersion('@vladmandic/human'),
+    loadAverage1m: os.loadavg()[0],
   };
 }
 
@@ -47,7 +50,7 @@ export function machineInfo(): MachineInfo {
 export function formatMachineInfo(info: MachineInfo = machineInfo()): string {
   return [
     `- CPU: ${info.cpuModel}, ${info.cores} logical cores, SIMD: ${info.simd.join(' ') || 'none found'}`,
-    `- Memory: ${info.memoryGb} GiB; OS: ${info.os}`,
+    `- Memory: ${info.memoryGb} GiB; OS: ${info.os}; load average (1 min) at report time: ${info.loadAverage1m.toFixed(2)}`,
     `- Node ${info.node}, onnxruntime-node ${info.onnxruntimeNode}, tfjs ${info.tfjs}, @vladmandic/human ${info.human}`,
   ].join('\n');
 }

@@ -19,9 +19,10 @@ export interface HumanFace {
   /** The 468 FaceMesh points (eye contours already refined by Human's iris step). */
   mesh: HumanPoint[];
   /**
-   * The 10 iris points Human appends as mesh[468..477]: first five = its 'leftEyeIris' (468..472),
-   * next five = 'rightEyeIris' (473..477); the first of each five is the iris centre. Human's
-   * left/right are the image's, so 468.. is the subject's right eye.
+   * The 10 iris points Human appends as mesh[468..477], centre first in each five then 4 rim points.
+   * iris[0..4] (mesh 468..472) is the SUBJECT'S LEFT eye (image right, near iBUG 42-47);
+   * iris[5..9] (473..477) the subject's right eye (image left, iBUG 36-41). Checked on 300-W crops;
+   * Human's own annotation names ('leftEyeIris' = 468..472) follow the same subject-left meaning.
    */
   iris: HumanPoint[];
 }
@@ -60,8 +61,10 @@ export interface HumanPeerResult {
   summary: TimingSummary;
   /** Timed frames on which Human returned a face. */
   facesFound: number;
-  /** Timed frames on which Human reused its cached detector box (its `performance.cachedFrames`). */
+  /** Timed frames Human judged similar enough to the last to allow cached results (its `performance.cachedFrames`). */
   cachedFrames: number;
+  /** Timed frames on which the BlazeFace detector actually ran (the rest reused the last mesh's box). */
+  detectorRuns: number;
   /** Per timed frame: the face, or null; empty when keepLandmarks is false. */
   faces: (HumanFace | null)[];
   /** Model load + backend start-up, ms (first call in the process only; 0 after). */
@@ -103,6 +106,21 @@ function toHumanFace(face: FaceResult): HumanFace | null {
 }
 
 let loadedOnce = false;
+let detectorCalls = 0;
+let detectorCounted = false;
+
+/** Counts BlazeFace executions by wrapping the loaded model's execute(); bench instrumentation only. */
+function countDetectorRuns(human: Human): void {
+  if (detectorCounted) return;
+  const model = human.models.models.blazeface;
+  if (!model) throw new Error('Human did not load its BlazeFace model');
+  const execute = model.execute.bind(model);
+  model.execute = ((...args: Parameters<typeof execute>) => {
+    detectorCalls++;
+    return execute(...args);
+  }) as typeof model.execute;
+  detectorCounted = true;
+}
 
 async function humanWithLoadTime(): Promise<{ human: Human; tf: Tf; simd: boolean; multithread: boolean; loadMs: number }> {
   const t0 = nowMs();
@@ -123,6 +141,7 @@ export async function runHumanPeer(frames: readonly RgbImage[], options: HumanPe
   const end = Math.min(frames.length, warmupFrames + (options.maxFrames ?? Number.POSITIVE_INFINITY));
   const keepLandmarks = options.keepLandmarks ?? true;
   const { human, tf, simd, multithread, loadMs } = await humanWithLoadTime();
+  countDetectorRuns(human);
   applyCaching(human, {
     cacheSensitivity: options.cacheSensitivity ?? HUMAN_VIDEO_CACHING.cacheSensitivity,
     skipFrames: options.skipFrames ?? HUMAN_VIDEO_CACHING.skipFrames,
@@ -136,6 +155,7 @@ export async function runHumanPeer(frames: readonly RgbImage[], options: HumanPe
   }
 
   const cachedBefore = human.performance.cachedFrames ?? 0;
+  const detectorBefore = detectorCalls;
   const perFrameMs: number[] = [];
   const faces: (HumanFace | null)[] = [];
   let facesFound = 0;
@@ -159,6 +179,7 @@ export async function runHumanPeer(frames: readonly RgbImage[], options: HumanPe
     summary: summarizeTimings(perFrameMs),
     facesFound,
     cachedFrames: (human.performance.cachedFrames ?? 0) - cachedBefore,
+    detectorRuns: detectorCalls - detectorBefore,
     faces,
     loadMs,
     simd,
