@@ -21,7 +21,9 @@ export { probeVideo, type VideoInfo } from './video-probe';
  * only ffmpeg is missing); a file ffprobe cannot read fails the open with ffprobe's message; ffmpeg
  * exiting with an error mid-file makes the iterator throw a `FrameSourceError` with ffmpeg's
  * message, after the frames decoded before it. Damage ffmpeg decodes through (it logs and goes on,
- * exit status 0) does not stop the source; its messages are kept in `decoderLog`.
+ * exit status 0) does not stop the source; its messages are kept in `decoderLog`, and if the file
+ * then ends short of its stated frame count (truncated), the iterator throws a `FrameSourceError`
+ * with ffmpeg's messages after the last good frame.
  */
 export interface VideoFileOptions {
   /** First frame to deliver (0-based); ffmpeg seeks there. Default 0. */
@@ -113,7 +115,11 @@ export class VideoFileSource implements FrameSource {
             ? error
             : new FrameSourceError(this.name, `${this.name}: video decoding failed: ${(error as Error).message}`, { cause: error });
         }
-        if (!buffer || this.closed) return;
+        if (this.closed) return;
+        if (!buffer) {
+          this.checkComplete(i);
+          return;
+        }
         const image = images[0].data === buffer ? images[0] : images[1];
         const index = this.startFrame + i;
         yield { kind: 'frame', image, index, timeMs: (index * 1000) / this.fps, source: this.name };
@@ -121,6 +127,18 @@ export class VideoFileSource implements FrameSource {
     } finally {
       await this.close();
     }
+  }
+
+  /**
+   * ffmpeg decodes through damage and exits 0 (a truncated mp4 just ends early). When the file
+   * promised more frames and ffmpeg complained, that is a damaged file: say so rather than end
+   * quietly. Fewer frames without complaint is not an error (nb_frames can be an estimate).
+   */
+  private checkComplete(delivered: number): void {
+    if (this.frameCount === undefined || delivered >= this.frameCount) return;
+    const why = firstLines(this.log);
+    if (!why) return;
+    throw new FrameSourceError(this.name, `${this.name}: video damaged: ended after ${delivered} of ${this.frameCount} frames: ${why}`);
   }
 
   private startDecoder(buffers: Uint8Array[]): RawFrameReader {

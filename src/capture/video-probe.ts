@@ -83,12 +83,12 @@ function parseRate(rate: string | undefined): number | undefined {
 
 /** The first few lines of a decoder's stderr, joined, for an error message. */
 export function firstLines(text: string, max = 3): string {
-  return text
+  const lines = text
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0)
-    .slice(0, max)
-    .join(' / ');
+    // "[h264 @ 0x55d…] Invalid NAL unit size" → "h264: Invalid NAL unit size": addresses are noise.
+    .map((l) => l.trim().replace(/^\[([\w,-]+) @ 0x[0-9a-f]+\]\s*/i, '$1: '))
+    .filter((l) => l.length > 0);
+  return [...new Set(lines)].slice(0, max).join(' / ');
 }
 
 function runProgram(source: string, program: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
