@@ -5,9 +5,13 @@
  * - Image coordinates: pixels of the source frame, origin at the top-left, x right, y down.
  *   Landmark z is the mesh model's relative depth, scaled like x (pixels), smaller = nearer the camera.
  * - Camera frame (translation, gaze vectors): millimetres, x right, y down, z forward (into the scene),
- *   the OpenCV convention. The head model's own axes: x towards the subject's left... see geometry/face-model.
+ *   the OpenCV convention. The head model's own axes (geometry/face-model.ts): x towards the
+ *   subject's left, y down (towards the chin), z backwards into the head, so a face looking straight into
+ *   the camera has the identity rotation.
  * - Angles: degrees. Head yaw/pitch/roll follow the AFLW2000-3D labels' convention
- *   (yaw positive when the subject turns to the camera's left... see geometry/pose.ts for the exact definition).
+ *   R = Rx(-pitch) Ry(yaw) Rz(roll) in the camera frame: yaw > 0 when the subject turns to their own right
+ *   (face towards the image's left), pitch > 0 looking up, roll > 0 head tilted clockwise in the image
+ *   (geometry/pose.ts). Gaze yaw/pitch use the same senses.
  * - Quaternion [w, x, y, z] rotates head-model coordinates into the camera frame.
  * - Eye openness, mouth, brows, vowels and blend shapes: 0..1 unless stated.
  * - "left"/"right" are the subject's own left and right (as ARKit names them), not the image's.
@@ -30,7 +34,11 @@ export interface HeadPose {
 export interface EyeGaze {
   /** Unit vector in the camera frame, from the eyeball centre through the iris centre. */
   vector: Vec3;
-  /** Degrees; yaw positive towards the camera's right (image +x), pitch positive upwards. */
+  /**
+   * Degrees, camera frame; same senses as the head's angles: yaw positive when the eye turns to the
+   * subject's right (towards the image's left, camera -x), pitch positive upwards; 0, 0 = along the
+   * camera's optical axis towards the camera, i.e. vector (0, 0, -1).
+   */
   yaw: number;
   pitch: number;
 }
