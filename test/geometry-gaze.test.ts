@@ -172,6 +172,7 @@ describe('gaze geometry', () => {
       const out = gazeEstimator.estimate(noisy, s.iris, pose!, K);
       sum += angleDeg(out.combined.vector, g);
     }
+    console.log(`gaze with PnP pose from 0.5 px noisy landmarks: mean error ${(sum / trials).toFixed(2)} deg`);
     // 0.5 px landmark noise moves the eye corners, i.e. the eyeball centre, by ~0.5 mm
     expect(sum / trials).toBeLessThan(3);
   });

@@ -270,6 +270,20 @@ describe('PnP on synthetic scenes', () => {
   });
 });
 
+describe('PnP bad input', () => {
+  it('returns null for non-finite landmarks and throws for too few points', () => {
+    const K = defaultIntrinsics(640, 480);
+    const bad = new Float32Array(468 * 3).fill(Number.NaN);
+    expect(new HeadPoseEstimator().estimate(bad, K)).toBeNull();
+    expect(() => new PnPSolver().solve([1, 2, 3, 4, 5, 6], [0, 0, 0, 1, 0, 0, 0, 1, 0], 3, K)).toThrow(/at least 4/);
+    // all points on one pixel: no pose explains them, and nothing non-finite leaks out
+    const pts3d = modelPoints(POSE_LANDMARKS);
+    const same = new Array(POSE_LANDMARKS.length * 2).fill(100);
+    const fit = new PnPSolver().solve(same, pts3d, POSE_LANDMARKS.length, K);
+    if (fit.ok) expect(Number.isFinite(fit.rmsPx)).toBe(true);
+  });
+});
+
 describe('AFLW2000-3D convention', () => {
   interface Label {
     image: string;

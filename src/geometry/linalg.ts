@@ -53,7 +53,7 @@ export function rotationVectorToMatrix(wx: number, wy: number, wz: number, out: 
 
 /** Inverse of Rodrigues: rotation matrix to rotation vector (radians). Exact near 0 and near pi. */
 export function matrixToRotationVector(R: Mat3, out: Vec3Buf): Vec3Buf {
-  const q = new Float64Array(4); // cold path (output conversion), allocation is fine here
+  const q = QUAT_SCRATCH;
   matrixToQuaternion(R, q);
   const w = q[0], x = q[1], y = q[2], z = q[3];
   const s = Math.sqrt(x * x + y * y + z * z);
@@ -65,6 +65,8 @@ export function matrixToRotationVector(R: Mat3, out: Vec3Buf): Vec3Buf {
   out[0] = (x / s) * angle; out[1] = (y / s) * angle; out[2] = (z / s) * angle;
   return out;
 }
+
+const QUAT_SCRATCH = new Float64Array(4);
 
 /**
  * Rotation matrix to unit quaternion [w, x, y, z] with w >= 0 (Shepperd's method: pick the largest
@@ -112,7 +114,7 @@ export function orthonormalize(M: Mat3, out: Mat3): Mat3 {
   if (mat3Determinant(out) < 0) {
     for (let i = 6; i < 9; i++) out[i] = -out[i];
   }
-  const inv = new Float64Array(9); // cold path (initialisation only)
+  const inv = ORTHO_SCRATCH;
   for (let iter = 0; iter < 30; iter++) {
     if (!mat3InverseTranspose(out, inv)) break;
     let delta = 0;
@@ -125,6 +127,8 @@ export function orthonormalize(M: Mat3, out: Mat3): Mat3 {
   }
   return out;
 }
+
+const ORTHO_SCRATCH = new Float64Array(9);
 
 export function mat3Determinant(m: Mat3): number {
   return (
