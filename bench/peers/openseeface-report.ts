@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { Row } from '../lib/table';
 import type { OpenSeeFaceRawResult } from './openseeface-raw';
 
+/** One row per model and thread count that ran or failed; missing files are listed once in the notes instead. */
 export function openSeeFaceModelRows(r: OpenSeeFaceRawResult): Row[] {
-  return r.models.map((m) => ({
+  return r.models.filter((m) => !r.missing.includes(m.spec.file)).map((m) => ({
     model: m.spec.file,
     what: m.spec.what,
     input: m.timing ? Object.values(m.timing.inputShapes).map((s) => s.join('x')).join(', ') : '',

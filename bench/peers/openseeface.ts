@@ -18,8 +18,11 @@ const result = await runOpenSeeFaceRaw({
   runsScale: args.number('runs-scale', 1),
 });
 
-console.log(formatTable(openSeeFaceModelRows(result)));
-console.log();
+const modelRows = openSeeFaceModelRows(result);
+if (modelRows.length) {
+  console.log(formatTable(modelRows));
+  console.log();
+}
 if (result.perFrame.length) {
   console.log(formatTable(openSeeFacePerFrameRows(result)));
   console.log();
