@@ -9,6 +9,7 @@
  */
 
 import type { BrowState, EyeState, MouthState } from '../tracking/types';
+import type { Intrinsics } from './intrinsics';
 import { BLENDSHAPE_COUNT, clamp01, computeBlendshapes, eyeOpenness, mouthShape } from './features/blendshapes';
 import type { MouthShape } from './features/blendshapes';
 import { NeutralCalibration } from './features/calibration';
@@ -22,7 +23,7 @@ import { vowelWeights } from './features/vowels';
 export { BLENDSHAPE_NAMES, BLENDSHAPE_COUNT, BS, blendshapesToRecord } from './features/blendshapes';
 export type { BlendshapeName } from './features/blendshapes';
 export { NeutralCalibration, canonicalNeutralMetrics, irisFromEyelids } from './features/calibration';
-export { FaceFrame } from './features/face-frame';
+export { FaceFrame, CANONICAL_IOD_MM } from './features/face-frame';
 export { RAW, RAW_METRIC_COUNT, computeRawMetrics, eyeAspectRatio, lowerLidDepth, lipGap, mouthWidth, browHeight } from './features/raw-metrics';
 export type { GazeVectors, RawMetricName } from './features/raw-metrics';
 export { DEFAULT_RANGES } from './features/ranges';
@@ -33,6 +34,8 @@ export type { VowelWeights } from './features/vowels';
 export interface FaceFeaturesOptions {
   /** Overrides of the default ranges (features/ranges.ts). */
   ranges?: Partial<FeatureRanges>;
+  /** Camera intrinsics, to undo perspective (strongly advised: see features/face-frame.ts). */
+  camera?: Intrinsics;
 }
 
 export interface FeatureResult {
@@ -54,9 +57,11 @@ export class FaceFeatures {
   private readonly raw = new Float64Array(RAW_METRIC_COUNT);
   private readonly shape: MouthShape = { open: 0, wide: 0.5, spread: 0, round: 0 };
   private readonly result: FeatureResult;
+  private camera: Intrinsics | undefined;
 
   constructor(options: FaceFeaturesOptions = {}) {
     this.ranges = { ...DEFAULT_RANGES, ...options.ranges };
+    this.camera = options.camera ? { ...options.camera } : undefined;
     this.result = {
       valid: false,
       eyes: { left: 1, right: 1 },
@@ -78,11 +83,11 @@ export class FaceFeatures {
   compute(landmarks: ArrayLike<number>, iris: ArrayLike<number>, rotation?: ArrayLike<number>, gaze?: GazeVectors): FeatureResult {
     checkInputs(landmarks, iris);
     const res = this.result;
-    if (!this.frame.update(landmarks, rotation)) {
+    if (!this.frame.update(landmarks, iris, rotation, this.camera)) {
       res.valid = false;
       return res;
     }
-    computeRawMetrics(this.frame, landmarks, iris, gaze, this.raw);
+    computeRawMetrics(this.frame, gaze, this.raw);
     const n = this.neutral.values;
     const r = this.ranges;
     res.valid = true;
@@ -104,10 +109,15 @@ export class FaceFeatures {
    */
   calibrateNeutral(landmarks: ArrayLike<number>, iris: ArrayLike<number>, rotation?: ArrayLike<number>, gaze?: GazeVectors): boolean {
     checkInputs(landmarks, iris);
-    if (!this.frame.update(landmarks, rotation)) return false;
-    computeRawMetrics(this.frame, landmarks, iris, gaze, this.raw);
+    if (!this.frame.update(landmarks, iris, rotation, this.camera)) return false;
+    computeRawMetrics(this.frame, gaze, this.raw);
     this.neutral.capture(this.raw);
     return true;
+  }
+
+  /** Sets (or, with undefined, clears) the camera intrinsics used to undo perspective. */
+  setCamera(camera: Intrinsics | undefined): void {
+    this.camera = camera ? { ...camera } : undefined;
   }
 
   /** Forgets the calibration (back to the canonical face's neutral). */

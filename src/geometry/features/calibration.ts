@@ -41,8 +41,8 @@ let canonicalNeutral: Float64Array | null = null;
 export function canonicalNeutralMetrics(): Float64Array {
   if (!canonicalNeutral) {
     const frame = new FaceFrame();
-    if (!frame.update(HEAD_MODEL_MM)) throw new Error('canonical face model is degenerate');
-    canonicalNeutral = computeRawMetrics(frame, HEAD_MODEL_MM, irisFromEyelids(HEAD_MODEL_MM), undefined, new Float64Array(RAW_METRIC_COUNT));
+    if (!frame.update(HEAD_MODEL_MM, irisFromEyelids(HEAD_MODEL_MM))) throw new Error('canonical face model is degenerate');
+    canonicalNeutral = computeRawMetrics(frame, undefined, new Float64Array(RAW_METRIC_COUNT));
   }
   return canonicalNeutral;
 }

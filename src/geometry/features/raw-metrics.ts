@@ -1,12 +1,11 @@
 /**
  * Raw expression metrics: pose- and scale-free measurements of the face, before any neutral
  * calibration or mapping to 0..1. Pure functions of the head-aligned local coordinates (FaceFrame:
- * x subject's left, y down, z into the head, unit = inter-ocular distance), except the iris offsets,
- * which are measured in the image (the iris model gives 2D points only).
+ * x subject's left, y down, z into the head, unit = inter-ocular distance).
  */
 
 import type { FaceFrame } from './face-frame';
-import { FACE, IRIS_LEFT_CENTRE, IRIS_RIGHT_CENTRE, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE } from './mesh-indices';
+import { FACE, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE } from './mesh-indices';
 import type { BrowIndices, EyeIndices } from './mesh-indices';
 
 /** Index of each raw metric in the raw metrics array. */
@@ -17,11 +16,11 @@ export const RAW = {
   /** Depth of the lower lid below the eye corners' line (head y), over eye width. Falls when squinting. */
   lowerLidRight: 2,
   lowerLidLeft: 3,
-  /** Iris centre offset from the corners' midpoint along the eye axis (+ = towards the subject's left),
-   * over the eye's width, in the image. */
+  /** Iris centre offset from the corners' midpoint along head x (+ = towards the subject's left),
+   * over the eye's width (iris depth taken from the eyelids: see FaceFrame). */
   irisXRight: 4,
   irisXLeft: 5,
-  /** Iris centre offset across the eye axis (+ = down), over the eye's width, in the image. */
+  /** Iris centre offset along head y (+ = down), over the eye's width. */
   irisYRight: 6,
   irisYLeft: 7,
   /** Gap between the inner lips (head y), IOD. */
@@ -104,31 +103,13 @@ export function browHeight(loc: Float64Array, eye: EyeIndices, points: readonly 
 }
 
 /**
- * Iris centre offset in the eye, measured in the image: along the 2D eye axis (oriented towards the
- * subject's left) and across it (+ = down), both over the eye's 2D width, written to out[0], out[1].
- * Ratios of image lengths, so they are unchanged by distance and roll, and only foreshortened by yaw
- * and pitch about equally in numerator and denominator.
+ * Iris centre offset from the eye corners' midpoint in the head frame, over the eye's 3D width:
+ * out[0] along x (+ = towards the subject's left), out[1] along y (+ = down).
  */
-export function irisOffset(landmarks: ArrayLike<number>, iris: ArrayLike<number>, irisCentre: number, towardsLeftCorner: number, towardsRightCorner: number, out: Float64Array): void {
-  const ax = landmarks[towardsLeftCorner * 3];
-  const ay = landmarks[towardsLeftCorner * 3 + 1];
-  const bx = landmarks[towardsRightCorner * 3];
-  const by = landmarks[towardsRightCorner * 3 + 1];
-  let ux = ax - bx;
-  let uy = ay - by;
-  const w = Math.hypot(ux, uy);
-  if (!(w > 1e-9)) {
-    out[0] = 0;
-    out[1] = 0;
-    return;
-  }
-  ux /= w;
-  uy /= w;
-  const dx = iris[irisCentre * 2] - (ax + bx) / 2;
-  const dy = iris[irisCentre * 2 + 1] - (ay + by) / 2;
-  out[0] = (dx * ux + dy * uy) / w;
-  // (-uy, ux) is the axis turned 90 degrees towards the chin (image y is down).
-  out[1] = (dx * -uy + dy * ux) / w;
+export function irisOffset(loc: Float64Array, irisLocal: Float64Array, irisOffsetInLocal: number, eye: EyeIndices, out: Float64Array): void {
+  const w = Math.max(1e-9, dist3(loc, eye.outer, eye.inner));
+  out[0] = (irisLocal[irisOffsetInLocal] - (lx(loc, eye.outer) + lx(loc, eye.inner)) / 2) / w;
+  out[1] = (irisLocal[irisOffsetInLocal + 1] - (ly(loc, eye.outer) + ly(loc, eye.inner)) / 2) / w;
 }
 
 const scratch2 = new Float64Array(2);
@@ -154,21 +135,19 @@ export interface GazeVectors {
 }
 
 /**
- * Fills `out` (RAW_METRIC_COUNT) from a built frame, the raw landmarks (for the iris offsets), the
- * iris points (10 x 2) and optional gaze vectors.
+ * Fills `out` (RAW_METRIC_COUNT) from a built frame and optional gaze vectors.
  */
-export function computeRawMetrics(frame: FaceFrame, landmarks: ArrayLike<number>, iris: ArrayLike<number>, gaze: GazeVectors | undefined, out: Float64Array): Float64Array {
+export function computeRawMetrics(frame: FaceFrame, gaze: GazeVectors | undefined, out: Float64Array): Float64Array {
   const loc = frame.local;
   out[RAW.eyeOpenRight] = eyeAspectRatio(loc, RIGHT_EYE);
   out[RAW.eyeOpenLeft] = eyeAspectRatio(loc, LEFT_EYE);
   out[RAW.lowerLidRight] = lowerLidDepth(loc, RIGHT_EYE);
   out[RAW.lowerLidLeft] = lowerLidDepth(loc, LEFT_EYE);
 
-  // Right eye: its inner corner (133) is towards the subject's left; left eye: its outer corner (263).
-  irisOffset(landmarks, iris, IRIS_RIGHT_CENTRE, RIGHT_EYE.inner, RIGHT_EYE.outer, scratch2);
+  irisOffset(loc, frame.irisLocal, 0, RIGHT_EYE, scratch2);
   out[RAW.irisXRight] = scratch2[0];
   out[RAW.irisYRight] = scratch2[1];
-  irisOffset(landmarks, iris, IRIS_LEFT_CENTRE, LEFT_EYE.outer, LEFT_EYE.inner, scratch2);
+  irisOffset(loc, frame.irisLocal, 3, LEFT_EYE, scratch2);
   out[RAW.irisXLeft] = scratch2[0];
   out[RAW.irisYLeft] = scratch2[1];
 
