@@ -106,21 +106,21 @@ export class PnPSolver {
       this.t.set(initial.translation);
       const cost = this.refine(points2d, points3d, n, K);
       iterations += this.lastIterations;
-      if (cost < bestCost) this.keepBest(cost), (bestCost = cost);
+      if (cost < bestCost) bestCost = this.keepBest(cost);
     }
     if (!(Math.sqrt(bestCost / n) <= this.retryAbovePx)) {
       const planarity = this.planarity(points3d, n);
       if (planarity >= PLANAR_VARIANCE_RATIO * 0.1 && this.affineStart(points2d, points3d, n, K)) {
         const cost = this.refine(points2d, points3d, n, K);
         iterations += this.lastIterations;
-        if (cost < bestCost) this.keepBest(cost), (bestCost = cost);
+        if (cost < bestCost) bestCost = this.keepBest(cost);
       }
       if (planarity < PLANAR_VARIANCE_RATIO) {
         for (let flip = 0; flip < 2; flip++) {
           if (!this.homographyStart(points2d, points3d, n, K, flip === 1)) continue;
           const cost = this.refine(points2d, points3d, n, K);
           iterations += this.lastIterations;
-          if (cost < bestCost) this.keepBest(cost), (bestCost = cost);
+          if (cost < bestCost) bestCost = this.keepBest(cost);
         }
       }
     }
@@ -139,9 +139,11 @@ export class PnPSolver {
     return r;
   }
 
-  private keepBest(_cost: number): void {
+  /** Remembers the current (R, t) as the best candidate; returns its cost. */
+  private keepBest(cost: number): number {
     this.bestR.set(this.R);
     this.bestT.set(this.t);
+    return cost;
   }
 
   /** Sum of squared pixel residuals of pose (R, t); Infinity if a point is behind the camera. */
