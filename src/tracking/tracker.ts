@@ -26,7 +26,7 @@ import { FaceVision, type FaceVisionOptions } from '../vision/face-vision';
 import { IRIS_POINTS } from '../vision/iris';
 import { MESH_POINTS, type MeshResult } from '../vision/mesh';
 import { roiFromDetection, roiFromMesh, roiLeavesImage, type RotatedRoi } from '../vision/roi';
-import { IBUG68_MESH_INDEX } from '../geometry/face-model';
+import { landmarks68FromMesh } from '../geometry/landmarks68';
 import type { EyeGaze, TrackedFace, TrackingFrame, Vec2, Vec3 } from './types';
 
 export interface TrackerOptions extends FaceVisionOptions {
@@ -160,7 +160,7 @@ export class FaceTracker {
       box: boundingBox(landmarks),
       landmarks: toVec3List(landmarks),
       iris: toVec2List(irisPoints),
-      landmarks68: IBUG68_MESH_INDEX.map((i): Vec2 => [landmarks[i * 3], landmarks[i * 3 + 1]]),
+      landmarks68: landmarks68FromMesh(landmarks),
       pose: pose
         ? { yaw: pose.yaw, pitch: pose.pitch, roll: pose.roll, quaternion: [...pose.quaternion], translationMm: [...pose.translationMm], reprojectionPx: pose.reprojectionPx }
         : { yaw: 0, pitch: 0, roll: 0, quaternion: [1, 0, 0, 0], translationMm: [0, 0, 0], reprojectionPx: Number.NaN },
