@@ -125,9 +125,13 @@ function makeFace(e: Expression, yaw = 0, pitch = 0, roll = 0): Scene {
     }
   }
   if (e.jawMm) {
-    // Everything at or below the lower inner lip (lower lip, chin, jaw front) drops.
+    // Everything at or below the lower inner lip (lower lip, chin, jaw front) drops; the mouth corners
+    // follow by 30% (as measured on a real face, cap13_edit2.mp4).
     const yCut = m[14 * 3 + 1] - 0.5;
-    for (let i = 0; i < N; i++) if (m[i * 3 + 1] >= yCut && Math.abs(m[i * 3]) < 60) m[i * 3 + 1] += e.jawMm;
+    for (let i = 0; i < N; i++) {
+      if (m[i * 3 + 1] >= yCut && Math.abs(m[i * 3]) < 60) m[i * 3 + 1] += e.jawMm;
+      else if (lips.has(i)) m[i * 3 + 1] += 0.3 * e.jawMm * Math.min(1, Math.max(0, (Math.abs(m[i * 3]) - 15) / 8));
+    }
   }
   const browPts = (side: 'right' | 'left'): number[] => [...meshAnnotations[`${side}EyebrowUpper`], ...meshAnnotations[`${side}EyebrowLower`]];
   if (e.browRightMm) for (const i of browPts('right')) m[i * 3 + 1] -= e.browRightMm;
@@ -211,13 +215,13 @@ describe('FaceFeatures on the canonical face', () => {
   it('dropping the jaw opens the mouth: open, jawOpen and vowel A rise; wide stays neutral', () => {
     const f = newFeatures();
     const opens: number[] = [];
-    for (const mm of [0, 10, 20, 40]) {
+    for (const mm of [0, 8, 16, 27]) {
       const s = makeFace({ jawMm: mm });
       opens.push(f.compute(s.landmarks, s.iris).mouth.open);
     }
     for (let k = 1; k < opens.length; k++) expect(opens[k]).toBeGreaterThan(opens[k - 1]);
-    // 40 mm is a wide-open mouth: 40 / 88.9 (IOD) / 0.45 = 1.0.
-    const s = makeFace({ jawMm: 40 });
+    // 27 mm is a wide-open mouth: 27 / 88.9 (IOD) / 0.3 = 1.0.
+    const s = makeFace({ jawMm: 27 });
     const r = f.compute(s.landmarks, s.iris);
     expect(r.mouth.open).toBeGreaterThan(0.9);
     expect(r.blendshapes[BS.jawOpen]).toBeGreaterThan(0.5);
@@ -226,6 +230,8 @@ describe('FaceFeatures on the canonical face', () => {
     expect(v.a).toBeGreaterThan(0.8);
     expect(Math.max(v.i, v.u, v.e, v.o)).toBeLessThan(0.1);
     expect(r.eyes.left).toBeGreaterThan(0.97); // nothing else moved
+    expect(r.blendshapes[BS.mouthSmileLeft]).toBeLessThan(0.1);
+    expect(r.blendshapes[BS.mouthFrownLeft]).toBeLessThan(0.1);
   });
 
   it('a wider mouth reads wide up (and a smile when the corners rise); a narrower one reads pucker', () => {
@@ -369,6 +375,15 @@ describe('FaceFeatures on the canonical face', () => {
     expect(f.compute(blink.landmarks, blink.iris).eyes.left).toBeLessThan(0.05);
     f.resetCalibration();
     expect(f.neutral.isCalibrated).toBe(false);
+    // Averaging: the mean of two captured frames is the neutral.
+    const a = makeFace({ browLeftMm: 2 });
+    const b = makeFace({ browLeftMm: 4 });
+    const mid = makeFace({ browLeftMm: 3 });
+    f.calibrateNeutral(a.landmarks, a.iris, undefined, undefined, 1);
+    f.calibrateNeutral(b.landmarks, b.iris, undefined, undefined, 1 / 2);
+    expect(f.compute(mid.landmarks, mid.iris).brows.left).toBeLessThan(0.01);
+    expect(f.compute(b.landmarks, b.iris).brows.left).toBeGreaterThan(0.05);
+    f.resetCalibration();
     expect(Array.from(f.neutral.values)).toEqual(Array.from(canonicalNeutralMetrics()));
   });
 

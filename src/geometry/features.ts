@@ -105,13 +105,14 @@ export class FaceFeatures {
 
   /**
    * Takes this face as the user's neutral (relaxed, eyes open, mouth closed, looking ahead).
-   * Returns false (calibration unchanged) when the landmarks are degenerate.
+   * `blend` < 1 mixes it into the current neutral (1/k for the k-th frame averages k frames: see
+   * NeutralCalibration.capture). Returns false (calibration unchanged) when the landmarks are degenerate.
    */
-  calibrateNeutral(landmarks: ArrayLike<number>, iris: ArrayLike<number>, rotation?: ArrayLike<number>, gaze?: GazeVectors): boolean {
+  calibrateNeutral(landmarks: ArrayLike<number>, iris: ArrayLike<number>, rotation?: ArrayLike<number>, gaze?: GazeVectors, blend = 1): boolean {
     checkInputs(landmarks, iris);
     if (!this.frame.update(landmarks, iris, rotation, this.camera)) return false;
     computeRawMetrics(this.frame, gaze, this.raw);
-    this.neutral.capture(this.raw);
+    this.neutral.capture(this.raw, blend);
     return true;
   }
 

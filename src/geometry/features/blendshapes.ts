@@ -55,6 +55,16 @@ export function eyeOpenness(ear: number, neutralEar: number, r: FeatureRanges): 
   return clamp01((ratio - r.eyeClosedRatio) / (1 - r.eyeClosedRatio));
 }
 
+/** eyeWide 0..1: aspect ratio above neutral, full at eyeWideRatio x neutral. */
+export function eyeWide(ear: number, neutralEar: number, r: FeatureRanges): number {
+  return clamp01((ear / Math.max(1e-9, neutralEar) - 1) / (r.eyeWideRatio - 1));
+}
+
+/** eyeSquint 0..1: the lower lid risen towards the corners' line, full at squintFraction of its neutral depth. */
+export function eyeSquint(depth: number, neutralDepth: number, r: FeatureRanges): number {
+  return neutralDepth > 1e-9 ? clamp01((1 - depth / neutralDepth) / r.squintFraction) : 0;
+}
+
 /** Mouth-derived values other outputs reuse (MouthState, vowels). */
 export interface MouthShape {
   open: number;
@@ -84,12 +94,10 @@ export function computeBlendshapes(raw: Float64Array, n: Float64Array, r: Featur
   const openR = eyeOpenness(raw[RAW.eyeOpenRight], n[RAW.eyeOpenRight], r);
   out[BS.eyeBlinkLeft] = 1 - openL;
   out[BS.eyeBlinkRight] = 1 - openR;
-  const wideOf = (ear: number, neutral: number): number => clamp01((ear / Math.max(1e-9, neutral) - 1) / (r.eyeWideRatio - 1));
-  out[BS.eyeWideLeft] = wideOf(raw[RAW.eyeOpenLeft], n[RAW.eyeOpenLeft]);
-  out[BS.eyeWideRight] = wideOf(raw[RAW.eyeOpenRight], n[RAW.eyeOpenRight]);
-  const squintOf = (depth: number, neutral: number): number => (neutral > 1e-9 ? clamp01((1 - depth / neutral) / r.squintFraction) : 0);
-  out[BS.eyeSquintLeft] = squintOf(raw[RAW.lowerLidLeft], n[RAW.lowerLidLeft]);
-  out[BS.eyeSquintRight] = squintOf(raw[RAW.lowerLidRight], n[RAW.lowerLidRight]);
+  out[BS.eyeWideLeft] = eyeWide(raw[RAW.eyeOpenLeft], n[RAW.eyeOpenLeft], r);
+  out[BS.eyeWideRight] = eyeWide(raw[RAW.eyeOpenRight], n[RAW.eyeOpenRight], r);
+  out[BS.eyeSquintLeft] = eyeSquint(raw[RAW.lowerLidLeft], n[RAW.lowerLidLeft], r);
+  out[BS.eyeSquintRight] = eyeSquint(raw[RAW.lowerLidRight], n[RAW.lowerLidRight], r);
 
   // Gaze: "towards the subject's left" (h > 0) is OUT for the left eye and IN for the right eye.
   let hL: number, hR: number, upL: number, upR: number, downL: number, downR: number;

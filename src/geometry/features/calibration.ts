@@ -61,13 +61,20 @@ export class NeutralCalibration {
     return this.captured;
   }
 
-  /** Takes `raw` (RAW_METRIC_COUNT values) as the user's neutral face. */
-  capture(raw: ArrayLike<number>): void {
+  /**
+   * Takes `raw` (RAW_METRIC_COUNT values) as the user's neutral face. `blend` < 1 mixes it into the
+   * current neutral instead (values += blend * (raw - values)): calling with blend = 1/k for the k-th
+   * of several frames (k = 1, 2, ...) gives their mean, steadier than one frame. The first capture
+   * after construction or reset() always replaces.
+   */
+  capture(raw: ArrayLike<number>, blend = 1): void {
+    if (!(blend > 0 && blend <= 1)) throw new RangeError(`blend must be in (0, 1], got ${blend}`);
     if (raw.length < RAW_METRIC_COUNT) throw new RangeError(`need ${RAW_METRIC_COUNT} raw metrics, got ${raw.length}`);
     for (let i = 0; i < RAW_METRIC_COUNT; i++) {
       if (!Number.isFinite(raw[i])) throw new RangeError(`raw metric ${i} is not finite`);
     }
-    for (let i = 0; i < RAW_METRIC_COUNT; i++) this.values[i] = raw[i];
+    const w = this.captured ? blend : 1;
+    for (let i = 0; i < RAW_METRIC_COUNT; i++) this.values[i] += w * (raw[i] - this.values[i]);
     this.captured = true;
   }
 

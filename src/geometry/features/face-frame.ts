@@ -92,7 +92,8 @@ export class FaceFrame {
     } else if (!this.axesFromLandmarks(P)) {
       return false;
     }
-    for (const [eye, c, o] of IRIS_SLOTS) placeIris(P, eye, iris[c * 2], iris[c * 2 + 1], a, camera, this.irisPoints, o);
+    placeIris(P, RIGHT_EYE, iris[IRIS_RIGHT_CENTRE * 2], iris[IRIS_RIGHT_CENTRE * 2 + 1], a, camera, this.irisPoints, 0);
+    placeIris(P, LEFT_EYE, iris[IRIS_LEFT_CENTRE * 2], iris[IRIS_LEFT_CENTRE * 2 + 1], a, camera, this.irisPoints, 3);
     this.iod = iod;
     const o = FACE.midEyes * 3;
     toLocal(P, MESH_POINTS, P[o], P[o + 1], P[o + 2], a, 1 / iod, this.local);
@@ -149,11 +150,6 @@ export class FaceFrame {
     return true;
   }
 }
-
-const IRIS_SLOTS: readonly [EyeIndices, number, number][] = [
-  [RIGHT_EYE, IRIS_RIGHT_CENTRE, 0],
-  [LEFT_EYE, IRIS_LEFT_CENTRE, 3],
-];
 
 /**
  * Puts the iris centre seen at image (ix, iy) on the eye-opening plane: through the mean of the eye's

@@ -1,7 +1,8 @@
 /**
  * How far each raw metric has to move from neutral to reach 1. Defaults are chosen from facial
  * anatomy at inter-ocular distance (IOD, outer eye corners, ~90 mm for an adult) scale, not tuned on
- * test data: e.g. a wide-open mouth parts the lips ~40 mm (0.45 IOD), a full brow raise lifts the brow
+ * test data: e.g. a wide-open mouth parts the inner lips ~27 mm (0.3 IOD; FaceMesh's inner-lip points
+ * sit on the lips' inner edge), a full brow raise lifts the brow
  * ~9 mm (0.1 IOD), a broad smile lifts the mouth corners ~5 mm (0.06 IOD).
  */
 export interface FeatureRanges {
@@ -50,7 +51,7 @@ export const DEFAULT_RANGES: Readonly<FeatureRanges> = {
   gazeLookHorizontalDeg: 30,
   gazeLookUpDeg: 20,
   gazeLookDownDeg: 25,
-  mouthOpen: 0.45,
+  mouthOpen: 0.3,
   mouthWidth: 0.25,
   jawOpen: 0.35,
   smile: 0.06,

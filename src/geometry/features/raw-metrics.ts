@@ -29,7 +29,8 @@ export const RAW = {
   mouthWidth: 9,
   /** Nose bottom (2) to chin (152), 3D, IOD: grows as the jaw drops. */
   jawDrop: 10,
-  /** Height of each mouth corner above the lips' centre (head y, + = up), IOD. */
+  /** Height of each mouth corner above the upper inner lip lowered by CORNER_JAW_FOLLOW x the lip gap
+   * (head y, + = up), IOD. */
   cornerUpRight: 11,
   cornerUpLeft: 12,
   /** Distance of each mouth corner from the face's midline (head x), IOD. */
@@ -57,6 +58,9 @@ export const RAW = {
 export const RAW_METRIC_COUNT = 27;
 
 export type RawMetricName = keyof typeof RAW;
+
+/** Fraction of the inner-lip opening by which the mouth corners drop with the jaw. */
+export const CORNER_JAW_FOLLOW = 0.3;
 
 const lx = (loc: Float64Array, i: number): number => loc[i * 3];
 const ly = (loc: Float64Array, i: number): number => loc[i * 3 + 1];
@@ -154,14 +158,22 @@ export function computeRawMetrics(frame: FaceFrame, gaze: GazeVectors | undefine
   out[RAW.lipGap] = lipGap(loc);
   out[RAW.mouthWidth] = mouthWidth(loc);
   out[RAW.jawDrop] = dist3(loc, FACE.noseBottom, FACE.chin);
-  let lipsY = 0;
+  // Mouth-corner reference height: 30% of the way down from the upper to the lower inner lip. The
+  // corners follow the jaw by about that much (measured on ../shared/data/video/cap13_edit2.mp4: the
+  // corners drop 0.29 x the inner-lip opening relative to the upper lip), so opening the mouth reads
+  // neither smile nor frown.
+  let upperY = 0;
+  let lowerY = 0;
   let lipsX = 0;
   for (let k = 0; k < LIPS.innerUpper.length; k++) {
-    lipsY += ly(loc, LIPS.innerUpper[k]) + ly(loc, LIPS.innerLower[k]);
+    upperY += ly(loc, LIPS.innerUpper[k]);
+    lowerY += ly(loc, LIPS.innerLower[k]);
     lipsX += lx(loc, LIPS.innerUpper[k]) + lx(loc, LIPS.innerLower[k]);
   }
-  lipsY /= 2 * LIPS.innerUpper.length;
+  upperY /= LIPS.innerUpper.length;
+  lowerY /= LIPS.innerUpper.length;
   lipsX /= 2 * LIPS.innerUpper.length;
+  const lipsY = upperY + CORNER_JAW_FOLLOW * Math.max(0, lowerY - upperY);
   out[RAW.cornerUpRight] = lipsY - ly(loc, LIPS.cornerRight);
   out[RAW.cornerUpLeft] = lipsY - ly(loc, LIPS.cornerLeft);
   // The midline is x = 0 (the frame's origin is point 168 on it).
