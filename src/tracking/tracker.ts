@@ -148,6 +148,7 @@ export class FaceTracker {
       const base = defaultIntrinsics(image.width, image.height);
       const f = base.fx * (this.options.focalScale ?? 1);
       this.intrinsics = { ...base, fx: f, fy: f };
+      this.features.setCamera(this.intrinsics);
     }
     const pose = this.pose.estimate(landmarks, this.intrinsics, this.lastPose);
     this.lastPose = pose;
