@@ -16,7 +16,8 @@ import { decodeImage } from './image-decode';
  *   script copies the whole photo to dist/assets/demo-face.jpg, next to the bundle.
  * `loadDemoImage()` looks for both, checks the SHA-256, and crops.
  *
- * Landmarks were read by eye from the photo at 4x zoom (about ±2 px): iris centres. Her head is
+ * Landmarks were read by eye from the photo at 4x zoom, then moved onto the darkest pupil pixels
+ * (about ±1.5 px): iris centres. Her head is
  * rolled about 43° (right eye lower); the demo renders her upright and rolls her by the script.
  */
 export const DEMO_IMAGE = {
@@ -33,8 +34,8 @@ export const DEMO_IMAGE = {
   /** Crop around the face, in photo pixels: x, y, width, height. */
   crop: [1360, 144, 392, 392] as const,
   /** Iris centres in photo pixels: her right eye (image left) and her left eye (image right). */
-  eyeImageLeft: [1558, 281] as const,
-  eyeImageRight: [1617, 336] as const,
+  eyeImageLeft: [1559, 283] as const,
+  eyeImageRight: [1618, 338] as const,
 } as const;
 
 /** The cropped face and its geometry, in crop pixels (pixel centres at +0.5). */
