@@ -1,6 +1,6 @@
 /** Shared benchmark helpers: statistics, clocks, machine description, tables, video frames. */
 export { median, percentile, mean, summarizeTimings, type TimingSummary } from './stats';
-export { nowMs, peakRssMb, currentRssMb } from './timing';
+export { nowMs, peakRssMb, currentRssMb, processCpuMs } from './timing';
 export { formatTable, formatCell, type Row, type Cell, type TableOptions } from './table';
 export { machineInfo, formatMachineInfo, type MachineInfo } from './machine';
 export { repoRoot, sharedDataDir, installedVersion } from './paths';

@@ -15,3 +15,12 @@ export function peakRssMb(): number {
 export function currentRssMb(): number {
   return process.memoryUsage().rss / (1024 * 1024);
 }
+
+/**
+ * CPU time (user + system, all threads) this process has used, in ms. On a shared machine the CPU
+ * time per frame is steadier than wall time: it does not grow while other processes hold the cores.
+ */
+export function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}

@@ -6,7 +6,7 @@ import type { Tensor3D } from '@tensorflow/tfjs-core';
 import type { FaceResult, Human, Point } from '@vladmandic/human';
 import type { RgbImage } from '../../src/vision/image';
 import { summarizeTimings, type TimingSummary } from '../lib/stats';
-import { nowMs, peakRssMb } from '../lib/timing';
+import { nowMs, peakRssMb, processCpuMs } from '../lib/timing';
 import { loadHumanWasm, type Tf } from './human-wasm';
 
 export type HumanPoint = [number, number, number];
@@ -59,6 +59,8 @@ export interface HumanPeerResult {
   /** Wall time of each timed human.detect() call, ms, in frame order. */
   perFrameMs: number[];
   summary: TimingSummary;
+  /** Process CPU time (all threads, GC included) over the timed frames, divided by their number. */
+  cpuMsPerFrame: number;
   /** Timed frames on which Human returned a face. */
   facesFound: number;
   /** Timed frames Human judged similar enough to the last to allow cached results (its `performance.cachedFrames`). */
@@ -156,6 +158,7 @@ export async function runHumanPeer(frames: readonly RgbImage[], options: HumanPe
 
   const cachedBefore = human.performance.cachedFrames ?? 0;
   const detectorBefore = detectorCalls;
+  const cpuBefore = processCpuMs();
   const perFrameMs: number[] = [];
   const faces: (HumanFace | null)[] = [];
   let facesFound = 0;
@@ -169,6 +172,7 @@ export async function runHumanPeer(frames: readonly RgbImage[], options: HumanPe
     if (face) facesFound++;
     if (keepLandmarks) faces.push(face);
   }
+  const cpuMs = processCpuMs() - cpuBefore;
   return {
     peer: 'human-3.3.6-wasm',
     width: frames[0].width,
@@ -177,6 +181,7 @@ export async function runHumanPeer(frames: readonly RgbImage[], options: HumanPe
     timedFrames: perFrameMs.length,
     perFrameMs,
     summary: summarizeTimings(perFrameMs),
+    cpuMsPerFrame: cpuMs / perFrameMs.length,
     facesFound,
     cachedFrames: (human.performance.cachedFrames ?? 0) - cachedBefore,
     detectorRuns: detectorCalls - detectorBefore,

@@ -28,6 +28,7 @@ for (const threads of (args.get('threads') ?? '1,2').split(',').map(Number)) {
     'median ms': t.summary.medianMs,
     'p90 ms': t.summary.p90Ms,
     'min ms': t.summary.minMs,
+    'CPU ms/run': t.cpuMsPerRun,
   });
 }
 console.log(formatTable(rows));

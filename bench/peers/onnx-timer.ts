@@ -4,7 +4,7 @@
  */
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { summarizeTimings, type TimingSummary } from '../lib/stats';
-import { nowMs } from '../lib/timing';
+import { nowMs, processCpuMs } from '../lib/timing';
 
 export interface OnnxTimingOptions {
   /** intra-op threads (ORT's per-operator parallelism); inter-op is always 1, sequential. */
@@ -26,6 +26,8 @@ export interface OnnxTiming {
   inputShapes: Record<string, number[]>;
   perRunMs: number[];
   summary: TimingSummary;
+  /** Process CPU time over the timed runs / runs (with 2 threads this can exceed wall time). */
+  cpuMsPerRun: number;
   sessionCreateMs: number;
 }
 
@@ -88,12 +90,14 @@ export async function timeOnnxModel(file: string, options: OnnxTimingOptions): P
     }
     for (let i = 0; i < options.warmupRuns; i++) await session.run(feeds);
     const perRunMs: number[] = [];
+    const cpuBefore = processCpuMs();
     for (let i = 0; i < options.runs; i++) {
       const start = nowMs();
       await session.run(feeds);
       perRunMs.push(nowMs() - start);
     }
-    return { file, threads: options.threads, inputShapes, perRunMs, summary: summarizeTimings(perRunMs), sessionCreateMs };
+    const cpuMsPerRun = (processCpuMs() - cpuBefore) / options.runs;
+    return { file, threads: options.threads, inputShapes, perRunMs, summary: summarizeTimings(perRunMs), cpuMsPerRun, sessionCreateMs };
   } finally {
     await session.release();
   }

@@ -14,6 +14,7 @@ export function openSeeFaceModelRows(r: OpenSeeFaceRawResult): Row[] {
     'median ms': m.timing?.summary.medianMs,
     'p90 ms': m.timing?.summary.p90Ms,
     'min ms': m.timing?.summary.minMs,
+    'CPU ms/run': m.timing?.cpuMsPerRun,
     note: m.error ?? '',
   }));
 }
