@@ -36,8 +36,13 @@ export interface TrackerOptions extends FaceVisionOptions {
   readonly focalScale?: number;
 }
 
-/** Milliseconds spent in each stage for the last frame. */
+/**
+ * Milliseconds spent in each stage for the last frame. `preprocessMs` is every model input's
+ * preparation (warp, colour, normalisation); detect/mesh/iris are the rest of those stages
+ * (inference and decoding), so the stages add up to about `totalMs`.
+ */
 export interface TrackerTimings {
+  preprocessMs: number;
   detectMs: number;
   meshMs: number;
   irisMs: number;
@@ -55,7 +60,7 @@ const IRIS_FLOATS = 2 * 2 * IRIS_POINTS;
 const MESH_FLOATS = MESH_POINTS * 3;
 
 export class FaceTracker {
-  readonly timings: TrackerTimings = { detectMs: 0, meshMs: 0, irisMs: 0, geometryMs: 0, filtersMs: 0, totalMs: 0, detected: false };
+  readonly timings: TrackerTimings = { preprocessMs: 0, detectMs: 0, meshMs: 0, irisMs: 0, geometryMs: 0, filtersMs: 0, totalMs: 0, detected: false };
 
   private roi: RotatedRoi | null = null;
   private lastPose: HeadPoseResult | null = null;
@@ -89,7 +94,7 @@ export class FaceTracker {
   async process(frame: CapturedFrame): Promise<TrackingFrame> {
     const t0 = performance.now();
     const t = this.timings;
-    t.detectMs = t.meshMs = t.irisMs = t.geometryMs = t.filtersMs = 0;
+    t.preprocessMs = t.detectMs = t.meshMs = t.irisMs = t.geometryMs = t.filtersMs = 0;
     t.detected = false;
     const { image } = frame;
     const out: TrackingFrame = { source: frame.source, frame: frame.index, timeMs: frame.timeMs, width: image.width, height: image.height, face: null };
@@ -108,7 +113,8 @@ export class FaceTracker {
       this.reset();
     }
     const detections = await this.vision.detect(image);
-    this.timings.detectMs = this.vision.timings.detectMs;
+    this.timings.detectMs = this.vision.timings.detectMs - this.vision.timings.detectPreprocessMs;
+    this.timings.preprocessMs += this.vision.timings.detectPreprocessMs;
     this.timings.detected = true;
     if (detections.length === 0) return null;
     this.filter?.reset();
@@ -120,14 +126,16 @@ export class FaceTracker {
 
   private async runMesh(image: RgbImage, roi: RotatedRoi): Promise<MeshResult> {
     const mesh = await this.vision.mesh(image, roi, this.meshPoints);
-    this.timings.meshMs += this.vision.timings.meshMs;
+    this.timings.meshMs += this.vision.timings.meshMs - this.vision.timings.meshPreprocessMs;
+    this.timings.preprocessMs += this.vision.timings.meshPreprocessMs;
     return mesh;
   }
 
   private async describe(image: RgbImage, mesh: MeshResult, timeMs: number): Promise<TrackedFace> {
     const t = this.timings;
     const iris = await this.vision.iris(image, mesh.points, true);
-    t.irisMs = this.vision.timings.irisMs;
+    t.irisMs = this.vision.timings.irisMs - this.vision.timings.irisPreprocessMs;
+    t.preprocessMs += this.vision.timings.irisPreprocessMs;
 
     // Next frame's ROI comes from this frame's (raw, refined) mesh.
     const next = roiFromMesh(mesh.points);

@@ -42,6 +42,8 @@ const VALUES_PER_ANCHOR = 16;
 
 export class BlazeFaceDetector {
   readonly inputSize: number;
+  /** Milliseconds the last run spent preparing the input tensor (warp, colour, normalisation). */
+  preprocessMs = 0;
   private readonly anchors: Float32Array;
   private readonly input: Float32Array;
   private readonly scoreThreshold: number;
@@ -77,12 +79,14 @@ export class BlazeFaceDetector {
     roi.centerX = image.width / 2;
     roi.centerY = image.height / 2;
     roi.size = Math.max(image.width, image.height);
+    const t0 = performance.now();
     warpRoi(image, roi, this.input, 0, {
       outSize: this.inputSize,
       scale: MINUS_ONE_TO_ONE.scale,
       offset: MINUS_ONE_TO_ONE.offset,
       border: 'zero',
     });
+    this.preprocessMs = performance.now() - t0;
     const [scoresFine, scoresCoarse, boxesFine, boxesCoarse] = await this.session.run();
     const candidates: Candidate[] = [];
     this.collect(scoresFine, boxesFine, 0, candidates);

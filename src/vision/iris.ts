@@ -64,6 +64,8 @@ function newEye(): EyeResult {
 export class IrisModel {
   private readonly input = new Float32Array(2 * IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3);
   private readonly result: IrisResult = { right: newEye(), left: newEye() };
+  /** Milliseconds the last run spent preparing the input tensor (warp, colour, normalisation). */
+  preprocessMs = 0;
 
   private constructor(private readonly session: ModelSession) {
     session.bindInput(0, this.input, [2, IRIS_INPUT_SIZE, IRIS_INPUT_SIZE, 3]);
@@ -83,8 +85,10 @@ export class IrisModel {
     eyeRoi(mesh, LEFT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1], left.roi);
     const crop = IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3;
     const base = { outSize: IRIS_INPUT_SIZE, scale: ZERO_TO_ONE.scale, offset: ZERO_TO_ONE.offset, border: 'clamp' } as const;
+    const t0 = performance.now();
     warpRoi(image, right.roi, this.input, 0, base);
     warpRoi(image, left.roi, this.input, crop, { ...base, mirror: true });
+    this.preprocessMs = performance.now() - t0;
     const [raw] = await this.session.run();
     decodeEye(raw, 0, right, false);
     decodeEye(raw, VALUES_PER_EYE, left, true);

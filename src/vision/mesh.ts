@@ -26,6 +26,8 @@ export interface MeshResult {
 export class FaceMeshModel {
   private readonly input = new Float32Array(MESH_INPUT_SIZE * MESH_INPUT_SIZE * 3);
   private readonly ownPoints = new Float32Array(MESH_POINTS * 3);
+  /** Milliseconds the last run() spent preparing the input tensor (warp, colour, normalisation). */
+  preprocessMs = 0;
 
   private constructor(private readonly session: ModelSession) {
     session.bindInput(0, this.input, [1, MESH_INPUT_SIZE, MESH_INPUT_SIZE, 3]);
@@ -41,12 +43,14 @@ export class FaceMeshModel {
    */
   async run(image: RgbImage, roi: RotatedRoi, out: Float32Array = this.ownPoints): Promise<MeshResult> {
     if (out.length < MESH_POINTS * 3) throw new RangeError(`mesh output needs ${MESH_POINTS * 3} floats`);
+    const t0 = performance.now();
     warpRoi(image, roi, this.input, 0, {
       outSize: MESH_INPUT_SIZE,
       scale: ZERO_TO_ONE.scale,
       offset: ZERO_TO_ONE.offset,
       border: 'clamp',
     });
+    this.preprocessMs = performance.now() - t0;
     const [raw, flag] = await this.session.run();
     const c = Math.cos(roi.angle);
     const s = Math.sin(roi.angle);
