@@ -14,30 +14,20 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { halfOf, loadHelen, type Landmarked68 } from '../bench/accuracy/datasets';
-import { outerEyeDistance } from '../bench/accuracy/metrics';
+import { PAIR_CANDIDATES, fitLandmarkTable, type FitSample, type PointChoice } from '../bench/accuracy/fit-table';
 import { flattenMesh, trackStill } from '../bench/accuracy/track-stills';
 import { defaultModelsDir, packageRoot } from '../src/system/paths';
 import { FaceTracker } from '../src/tracking/tracker';
 
-/** Single candidates kept per point for pairing: 12 gives 66 pairs, enough to find neighbours' midpoints. */
-const PAIR_CANDIDATES = 12;
-const MESH_POINTS = 468;
-
-interface Sample {
-  mesh: Float32Array;
-  label: Landmarked68;
-  eyeDistance: number;
-}
-
-async function collectSamples(items: readonly Landmarked68[]): Promise<{ samples: Sample[]; missed: string[] }> {
+async function collectSamples(items: readonly Landmarked68[]): Promise<{ samples: FitSample[]; missed: string[] }> {
   const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 2, smoothing: false });
-  const samples: Sample[] = [];
+  const samples: FitSample[] = [];
   const missed: string[] = [];
   try {
     for (const label of items) {
       const face = await trackStill(tracker, label.file);
       if (!face) missed.push(path.basename(label.file));
-      else samples.push({ mesh: flattenMesh(face.landmarks), label, eyeDistance: outerEyeDistance(label.pts68) });
+      else samples.push({ mesh: flattenMesh(face.landmarks), label });
     }
   } finally {
     await tracker.release();
@@ -45,46 +35,7 @@ async function collectSamples(items: readonly Landmarked68[]): Promise<{ samples
   return { samples, missed };
 }
 
-/** Mean normalised error of the point built from `vertices` (their mean) against label point `k`. */
-function meanError(samples: readonly Sample[], k: number, vertices: readonly number[]): number {
-  let sum = 0;
-  for (const s of samples) {
-    let x = 0;
-    let y = 0;
-    for (const v of vertices) {
-      x += s.mesh[v * 3];
-      y += s.mesh[v * 3 + 1];
-    }
-    x /= vertices.length;
-    y /= vertices.length;
-    const gt = s.label.pts68[k];
-    sum += Math.hypot(x - gt[0], y - gt[1]) / s.eyeDistance;
-  }
-  return sum / samples.length;
-}
-
-interface Choice {
-  vertices: number[];
-  error: number;
-  bestSingle: { vertex: number; error: number };
-}
-
-function fitPoint(samples: readonly Sample[], k: number): Choice {
-  const singles = Array.from({ length: MESH_POINTS }, (_, v) => ({ vertex: v, error: meanError(samples, k, [v]) }));
-  singles.sort((a, b) => a.error - b.error);
-  let best: Choice = { vertices: [singles[0].vertex], error: singles[0].error, bestSingle: singles[0] };
-  const top = singles.slice(0, PAIR_CANDIDATES);
-  for (let i = 0; i < top.length; i++) {
-    for (let j = i + 1; j < top.length; j++) {
-      const pair = [top[i].vertex, top[j].vertex].sort((a, b) => a - b);
-      const error = meanError(samples, k, pair);
-      if (error < best.error) best = { vertices: pair, error, bestSingle: singles[0] };
-    }
-  }
-  return best;
-}
-
-function renderModule(choices: readonly Choice[], info: { images: number; missed: string[]; command: string; date: string; meanFitNme: number }): string {
+function renderModule(choices: readonly PointChoice[], info: { images: number; missed: string[]; command: string; date: string; meanFitNme: number }): string {
   const groups: [string, number, number][] = [
     ['jaw 0-16', 0, 17],
     ['brows 17-26 (17-21 subject\'s right)', 17, 27],
@@ -139,7 +90,7 @@ const all = loadHelen(path.resolve(packageRoot(), '../shared/data/300w-helen-tes
 const fit = halfOf(all, 'fit');
 const { samples, missed } = await collectSamples(fit);
 console.log(`fit half: ${fit.length} images, face found on ${samples.length}${missed.length ? `, missed: ${missed.join(' ')}` : ''}`);
-const choices = Array.from({ length: 68 }, (_, k) => fitPoint(samples, k));
+const choices = fitLandmarkTable(samples);
 choices.forEach((c, k) => {
   console.log(`${String(k).padStart(2)}: [${c.vertices.join(', ')}] ${c.error.toFixed(4)} (best single ${c.bestSingle.vertex} ${c.bestSingle.error.toFixed(4)})`);
 });
