@@ -1,7 +1,7 @@
 // Bundles the service into dist/vtlink.mjs (one file; the native onnxruntime binding stays external)
 // and copies the assets the bundle reads at run time next to it.
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +22,10 @@ await build({
 });
 
 // The demo face image ships inside an npm package; the bundle reads it from dist/assets.
-const demoImage = JSON.parse(await readFile(path.join(root, 'src/capture/demo-image.json'), 'utf8'));
-await mkdir(path.join(root, 'dist/assets'), { recursive: true });
-await copyFile(path.join(root, 'node_modules', demoImage.package, demoImage.path), path.join(root, 'dist/assets', demoImage.file));
+// DEMO_IMAGE (src/capture/demo-image.ts) says which file and where the bundle expects it.
+const demoModule = path.join(root, 'build/tools/demo-image.mjs');
+await build({ entryPoints: [path.join(root, 'src/capture/demo-image.ts')], outfile: demoModule, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+const { DEMO_IMAGE } = await import(demoModule);
+const demoTarget = path.join(root, 'dist', DEMO_IMAGE.bundledPath);
+await mkdir(path.dirname(demoTarget), { recursive: true });
+await copyFile(path.join(root, 'node_modules', DEMO_IMAGE.package, DEMO_IMAGE.path), demoTarget);
