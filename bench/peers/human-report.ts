@@ -24,6 +24,6 @@ export function humanResultNotes(r: HumanPeerResult): string {
     `- Human face path only (BlazeFace + FaceMesh + Iris, maxDetected 1); body, hand, object, gesture, segmentation, emotion, description, antispoof, liveness, attention off.`,
     `- tfjs WASM backend: SIMD ${r.simd ? 'on' : 'off'}, ${r.multithread ? 'multi-threaded' : 'single-threaded'} (tfjs never enables WASM threads under Node).`,
     `- Video caching as Human ships it: cacheSensitivity 0.7, detector skipFrames 99, skipTime 2500 ms; "detector ran" counts frames where BlazeFace ran (${r.cachedFrames}/${r.timedFrames} frames were similar enough to allow caching); the others reuse the box from the previous mesh.`,
-    `- ${r.warmupFrames} warm-up frames untimed; time = wall time of human.detect() on an int32 [h,w,3] tensor made beforehand (tensor upload and result reading outside it: they are tiny). "CPU ms/frame" = process CPU time over the timed loop / frames (includes tensor creation and GC), steadier than wall time on a busy machine. Model load + backend start ${r.loadMs.toFixed(0)} ms; peak RSS ${r.peakRssMb.toFixed(0)} MiB.`,
+    `- ${r.warmupFrames} warm-up frames untimed; time = wall time of human.detect() on an int32 [h,w,3] tensor made beforehand (making the tensor is outside the timed span). "CPU ms/frame" = process CPU time over the timed loop / frames (includes tensor creation and GC), steadier than wall time on a busy machine. Model load + backend start ${r.loadMs.toFixed(0)} ms; peak RSS ${r.peakRssMb.toFixed(0)} MiB.`,
   ].join('\n');
 }
