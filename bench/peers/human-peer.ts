@@ -11,7 +11,11 @@ import { loadHumanWasm, type Tf } from './human-wasm';
 
 export type HumanPoint = [number, number, number];
 
-/** One face as Human reports it, in the input image's pixels (z: Human's relative depth, pixel-scaled). */
+/**
+ * One face as Human reports it, in the input image's pixels (z: Human's relative depth, pixel-scaled).
+ * Human truncates mesh and iris coordinates to integers (Math.trunc in its transformRawCoords), so each
+ * x and y sits on average 0.5 px below the model's value; the numbers here are Human's, uncorrected.
+ */
 export interface HumanFace {
   score: number;
   /** [x, y, width, height] in pixels. */
