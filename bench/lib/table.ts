@@ -27,6 +27,7 @@ export function formatTable(rows: readonly Row[], options: TableOptions = {}): s
   if (!options.columns) {
     for (const row of rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
   }
+  if (columns.length === 0) return '';
   const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => r[c] === undefined || r[c] === null || typeof r[c] === 'number'));
   const cells = rows.map((r) => columns.map((c) => formatCell(r[c], digits)));
   const widths = columns.map((c, i) => Math.max(3, c.length, ...cells.map((row) => row[i].length)));
