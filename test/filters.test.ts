@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OneEuroBank, OneEuroFilter } from '../src/filters';
+import { seededRandom, gaussian } from './helpers/random';
 
 /**
  * Reference: the paper's equations (Casiez et al. 2012, section "1€ filter" and its pseudocode),
@@ -38,25 +39,11 @@ function referenceOneEuro(samples: number[], timesMs: number[], minCutoff: numbe
   return out;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
 
 describe('OneEuroBank', () => {
   it('matches a plain implementation of the paper, per signal, with irregular frame times', () => {
-    const rand = rng(7);
+    const rand = seededRandom(7);
     const n = 400;
     const times: number[] = [];
     let t = 1000;
@@ -98,7 +85,7 @@ describe('OneEuroBank', () => {
   });
 
   it('reduces noise on a still signal', () => {
-    const rand = rng(11);
+    const rand = seededRandom(11);
     const bank = new OneEuroBank(1, { minCutoff: 1, beta: 0.01 });
     const v = new Float32Array(1);
     let rawSq = 0;

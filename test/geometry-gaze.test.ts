@@ -11,17 +11,8 @@ import {
 import { defaultIntrinsics, type Intrinsics } from '../src/geometry/intrinsics';
 import { eulerToRotation, HeadPoseEstimator } from '../src/geometry/pose';
 import type { Vec3 } from '../src/tracking/types';
+import { seededRandom } from './helpers/random';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const uniform = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
 const gaussian = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
@@ -88,7 +79,7 @@ describe('gaze geometry', () => {
   });
 
   it('recovers known gaze directions under random head poses', () => {
-    const r = rng(21);
+    const r = seededRandom(21);
     const estimator = new GazeEstimator();
     let worst = 0;
     for (let k = 0; k < 200; k++) {
@@ -156,7 +147,7 @@ describe('gaze geometry', () => {
   });
 
   it('works end to end with the head pose fitted from noisy landmarks', () => {
-    const r = rng(22);
+    const r = seededRandom(22);
     const poseEstimator = new HeadPoseEstimator();
     const gazeEstimator = new GazeEstimator();
     let sum = 0;

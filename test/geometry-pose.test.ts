@@ -13,23 +13,10 @@ import {
 } from '../src/geometry/linalg';
 import { PnPSolver, solvePnP } from '../src/geometry/pnp';
 import { eulerToRotation, HeadPoseEstimator, rotationToEuler } from '../src/geometry/pose';
+import { seededRandom, gaussian } from './helpers/random';
 
 const DATA = path.resolve(__dirname, '..', '../shared/data');
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gaussian(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-}
 const uniform = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
 
 /** Independent projection: plain formula per point, written without the solver's code. */
@@ -79,7 +66,7 @@ describe('face model', () => {
 
 describe('linalg', () => {
   it('rotation vector, matrix and quaternion agree', () => {
-    const r = rng(1);
+    const r = seededRandom(1);
     const R = new Float64Array(9), R2 = new Float64Array(9), q = new Float64Array(4), w = new Float64Array(3);
     for (let k = 0; k < 200; k++) {
       const axis = [gaussian(r), gaussian(r), gaussian(r)];
@@ -106,7 +93,7 @@ describe('linalg', () => {
   });
 
   it('symmetric eigen-decomposition satisfies A v = lambda v', () => {
-    const r = rng(2);
+    const r = seededRandom(2);
     for (const n of [3, 6, 9, 12]) {
       const A = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let j = i; j < n; j++) A[i * n + j] = A[j * n + i] = gaussian(r);
@@ -124,7 +111,7 @@ describe('linalg', () => {
   });
 
   it('Euler angles round-trip and match single-axis rotations', () => {
-    const r = rng(3);
+    const r = seededRandom(3);
     for (let k = 0; k < 100; k++) {
       const yaw = uniform(r, -85, 85), pitch = uniform(r, -89, 89), roll = uniform(r, -179, 179);
       const e = rotationToEuler(eulerToRotation(yaw, pitch, roll));
@@ -158,7 +145,7 @@ describe('PnP on synthetic scenes', () => {
   }
 
   it('recovers exact poses from noise-free points (cold start)', () => {
-    const r = rng(10);
+    const r = seededRandom(10);
     const solver = new PnPSolver();
     for (let k = 0; k < 100; k++) {
       const p = randomPose(r);
@@ -171,7 +158,7 @@ describe('PnP on synthetic scenes', () => {
   });
 
   it('stays within tight tolerances with 0.5 px noise, and its RMS matches the noise', () => {
-    const r = rng(11);
+    const r = seededRandom(11);
     const solver = new PnPSolver();
     const sigma = 0.5;
     let worstDeg = 0, sumDeg = 0, worstDepthRel = 0, sumRms = 0;
@@ -208,7 +195,7 @@ describe('PnP on synthetic scenes', () => {
   });
 
   it('converges from a warm start and agrees with the cold solution', () => {
-    const r = rng(12);
+    const r = seededRandom(12);
     const warm = new PnPSolver(), cold = new PnPSolver();
     for (let k = 0; k < 50; k++) {
       const p = randomPose(r);
@@ -228,7 +215,7 @@ describe('PnP on synthetic scenes', () => {
   });
 
   it('handles planar and near-planar point sets (including the tilt ambiguity)', () => {
-    const r = rng(13);
+    const r = seededRandom(13);
     for (const depthSpread of [0, 0.5]) {
       // 30 points on a 150 x 120 mm card, optionally with +-0.5 mm of relief
       const pts = new Float64Array(90);
@@ -249,7 +236,7 @@ describe('PnP on synthetic scenes', () => {
   });
 
   it('estimates the head pose from 468 landmarks (array of tuples or interleaved)', () => {
-    const r = rng(14);
+    const r = seededRandom(14);
     const estimator = new HeadPoseEstimator();
     for (let k = 0; k < 20; k++) {
       const p = randomPose(r);

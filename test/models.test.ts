@@ -13,6 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError, buildModels, readManifest, sha256, type Manifest } from '../tools/models/build';
 import { MODEL_SPECS, type ConvertedModelSpec } from '../tools/models/specs';
+import { seededRandom } from './helpers/random';
 
 const repoRoot = path.resolve(__dirname, '..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -56,20 +57,9 @@ async function loadTfjsModel(jsonPath: string): Promise<{ model: GraphModel; jso
   return { model: await loadGraphModel(handler), json };
 }
 
-/** Deterministic uniform random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomInput(count: number, range: [number, number], seed: number): Float32Array {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Float32Array.from({ length: count }, () => range[0] + (range[1] - range[0]) * next());
 }
 
