@@ -19,6 +19,9 @@ export interface HumanRunResult {
   rssBeforeModelsMb: number;
 }
 
+/** Frames whose mesh and iris inputs the raw-model timing cycles through. */
+const REAL_CROP_FRAMES = 150;
+
 export type ChildResult = TrackerRunResult | HumanRunResult | RawOnnxResult;
 
 export interface ChildArgs {
@@ -34,7 +37,9 @@ export interface ChildArgs {
 export async function runChild(config: SpeedConfig, args: ChildArgs, resultFile: string): Promise<void> {
   let result: ChildResult;
   if (config.kind === 'raw-onnx') {
-    result = await timeOurModels([1, 2], args.runsScale);
+    // Real crops come from the start of the video, tracked like the tracker tracks.
+    const video = await decodeVideoFrames(args.video, Math.min(args.maxFrames, REAL_CROP_FRAMES));
+    result = await timeOurModels(video.frames, [1, 2], args.runsScale);
   } else {
     const video = await decodeVideoFrames(args.video, args.maxFrames);
     const rssBeforeModelsMb = peakRssMb();

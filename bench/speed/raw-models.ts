@@ -5,7 +5,9 @@
 import path from 'node:path';
 import { defaultModelsDir } from '../../src/system/paths';
 import { peakRssMb } from '../lib/timing';
+import type { RgbImage } from '../../src/vision/image';
 import { timeOnnxModel, type OnnxTiming } from '../peers/onnx-timer';
+import { timeOnRealCrops, type RealCropTiming } from './real-crops';
 
 export interface OurModelSpec {
   key: 'detector-front' | 'detector-back' | 'mesh' | 'iris';
@@ -30,11 +32,14 @@ export interface OurModelTiming {
 
 export interface RawOnnxResult {
   kind: 'raw-onnx';
+  /** timeOnnxModel: fixed pseudo-random inputs. */
   models: OurModelTiming[];
+  /** The same sessions' run time on the crops the tracker feeds on real video frames. */
+  realCrops: RealCropTiming[];
   peakRssMb: number;
 }
 
-export async function timeOurModels(threadCounts: readonly number[], runsScale = 1): Promise<RawOnnxResult> {
+export async function timeOurModels(frames: readonly RgbImage[], threadCounts: readonly number[], runsScale = 1): Promise<RawOnnxResult> {
   const models: OurModelTiming[] = [];
   for (const threads of threadCounts) {
     for (const spec of OUR_MODELS) {
@@ -47,5 +52,6 @@ export async function timeOurModels(threadCounts: readonly number[], runsScale =
       models.push({ spec, timing });
     }
   }
-  return { kind: 'raw-onnx', models, peakRssMb: peakRssMb() };
+  const realCrops = await timeOnRealCrops(frames, threadCounts, Math.max(10, Math.round(300 * runsScale)));
+  return { kind: 'raw-onnx', models, realCrops, peakRssMb: peakRssMb() };
 }
