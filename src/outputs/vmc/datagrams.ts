@@ -1,0 +1,73 @@
+/**
+ * OSC messages grouped into UDP datagrams, encoded with osc-min (https://github.com/russellmcc/node-osc-min).
+ *
+ * Why split: one VMC frame (5 pose messages + 11 VRM0 + ~31 ARKit blend values + Apply) encodes to
+ * 2208 bytes as a single bundle (measured with the tracker's 31 ARKit names; 1380 + 844 when split). That is above the 1472-byte UDP payload an Ethernet/Wi-Fi MTU of
+ * 1500 carries, so the IP layer would fragment it, and losing any fragment loses the whole frame
+ * (and some routers drop fragments). So bundles are packed up to `maxBytes` (default 1400), in
+ * message order: the pose in the first, blend values after, Apply last. Receivers apply blend values
+ * on Apply, so values split over several bundles still land together. In unbundled mode every
+ * message is its own datagram (for receivers that cannot read bundles).
+ *
+ * Sizes depend only on addresses, type tags and strings, not on the float values, so the grouping is
+ * computed once per message layout, not per frame.
+ */
+
+import { toBuffer, type OscArgInput, type OscMessageInput } from 'osc-min';
+
+/** A message whose arguments are typed objects the caller mutates in place each frame. */
+export interface OscMessage {
+  address: string;
+  args: OscArg[];
+}
+
+export type OscArg = { type: 'float'; value: number } | { type: 'integer'; value: number } | { type: 'string'; value: string };
+
+export const BUNDLE_HEADER_BYTES = 16; // "#bundle\0" + 8-byte time tag
+/** OSC time tag 1: "immediately". */
+const IMMEDIATELY: [number, number] = [0, 1];
+
+function paddedStringBytes(s: string): number {
+  return (Buffer.byteLength(s, 'utf8') + 4) & ~3; // string + NUL, padded to 4
+}
+
+/** Encoded size of one OSC message, in bytes. */
+export function oscMessageBytes(m: OscMessage): number {
+  let n = paddedStringBytes(m.address) + paddedStringBytes(',' + 'x'.repeat(m.args.length));
+  for (const a of m.args) n += a.type === 'string' ? paddedStringBytes(a.value) : 4;
+  return n;
+}
+
+/**
+ * Groups of consecutive message indices, each group one datagram: bundles no larger than maxBytes
+ * (a message larger than that alone gets a bundle of its own), or one message per group when
+ * `bundled` is false.
+ */
+export function packMessages(messages: readonly OscMessage[], bundled: boolean, maxBytes: number): number[][] {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let size = BUNDLE_HEADER_BYTES;
+  messages.forEach((m, i) => {
+    if (!bundled) {
+      groups.push([i]);
+      return;
+    }
+    const element = 4 + oscMessageBytes(m); // size prefix + message
+    if (current.length > 0 && size + element > maxBytes) {
+      groups.push(current);
+      current = [];
+      size = BUNDLE_HEADER_BYTES;
+    }
+    current.push(i);
+    size += element;
+  });
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/** Encodes one group as a datagram: a bundle, or the bare message when unbundled. */
+export function encodeGroup(messages: readonly OscMessage[], group: readonly number[], bundled: boolean): DataView {
+  const asInput = (m: OscMessage): OscMessageInput => ({ address: m.address, args: m.args as OscArgInput[] });
+  if (!bundled) return toBuffer(asInput(messages[group[0]]));
+  return toBuffer({ timetag: IMMEDIATELY, elements: group.map((i) => asInput(messages[i])) });
+}
