@@ -1,0 +1,220 @@
+// JavaScript bindings of the kernels. The calls are synchronous on purpose: a preprocess takes tens of
+// microseconds and a decode a few, far less than the cost of queueing work to the libuv pool and
+// resolving a promise (sharp's AsyncWorker pattern pays off for milliseconds of work, not this).
+// The arguments are flat numbers and typed arrays (src/native/kernels.ts builds them): reading object
+// properties through N-API costs more than the kernels' own setup.
+#include "kernels/kernels_napi.h"
+
+#include <cmath>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "kernels/decode.h"
+#include "kernels/preprocess.h"
+#include "kernels/simd_level.h"
+
+namespace vtlink {
+namespace {
+
+double Number(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  }
+  const double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v)) throw Napi::RangeError::New(info.Env(), std::string(name) + " must be finite");
+  return v;
+}
+
+int Integer(const Napi::CallbackInfo& info, size_t i, const char* name, int min, int max) {
+  const double v = Number(info, i, name);
+  if (v != std::floor(v) || v < min || v > max) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in [" + std::to_string(min) +
+                                                ", " + std::to_string(max) + "], got " + std::to_string(v));
+  }
+  return static_cast<int>(v);
+}
+
+// -1 = the best level this CPU has; otherwise the SimdLevel enum value, which must be supported here.
+SimdLevel Level(const Napi::CallbackInfo& info, size_t i) {
+  const int v = Integer(info, i, "level", -1, 3);
+  if (v < 0) return BestSimdLevel();
+  const auto level = static_cast<SimdLevel>(v);
+  if (!SimdLevelSupported(level)) {
+    throw Napi::Error::New(info.Env(), std::string("SIMD level '") + SimdLevelName(level) +
+                                           "' is not available on this CPU (best: " + SimdLevelName(BestSimdLevel()) + ")");
+  }
+  return level;
+}
+
+template <typename T>
+T TypedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* name, napi_typedarray_type type) {
+  if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a " +
+                                               (type == napi_uint8_array ? "Uint8Array" : "Float32Array"));
+  }
+  return info[i].As<T>();
+}
+
+Napi::Value SimdLevelJs(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), SimdLevelName(BestSimdLevel()));
+}
+
+Napi::Value SupportedSimdLevels(const Napi::CallbackInfo& info) {
+  Napi::Array out = Napi::Array::New(info.Env());
+  uint32_t n = 0;
+  for (SimdLevel l : {SimdLevel::Scalar, SimdLevel::Sse41, SimdLevel::Avx2, SimdLevel::Neon}) {
+    if (SimdLevelSupported(l)) out.Set(n++, Napi::String::New(info.Env(), SimdLevelName(l)));
+  }
+  return out;
+}
+
+constexpr const char* kFormatNames[] = {"rgb", "bgr", "rgba", "yuyv", "nv12"};
+
+// preprocess(data, format, width, height, offset0, stride0, offset1, stride1,
+//            centerX, centerY, size, angle, out, outOffset, outSize, scale, offset, mirror, border, level)
+Napi::Value PreprocessJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto data = TypedArrayArg<Napi::Uint8Array>(info, 0, "frame data", napi_uint8_array);
+  FrameView f{};
+  f.format = static_cast<PixelFormat>(Integer(info, 1, "format", 0, 4));
+  f.width = Integer(info, 2, "width", 1, 1 << 15);
+  f.height = Integer(info, 3, "height", 1, 1 << 15);
+  const int offset0 = Integer(info, 4, "plane 0 offset", 0, INT32_MAX);
+  f.stride0 = Integer(info, 5, "plane 0 stride", 1, INT32_MAX);
+  const int offset1 = Integer(info, 6, "plane 1 offset", 0, INT32_MAX);
+  f.stride1 = Integer(info, 7, "plane 1 stride", 0, INT32_MAX);
+  const std::string fmt = kFormatNames[static_cast<int>(f.format)];
+  const size_t bytes = data.ByteLength();
+  const int bpp = f.format == PixelFormat::Rgba ? 4 : f.format == PixelFormat::Yuyv ? 2 : f.format == PixelFormat::Nv12 ? 1 : 3;
+  const auto fits = [&](int offset, int stride, int rows, int rowBytes) {
+    const double end = static_cast<double>(offset) + static_cast<double>(stride) * (rows - 1) + rowBytes;
+    return stride >= rowBytes && end <= static_cast<double>(bytes) && end < 2147483647.0;
+  };
+  if ((f.format == PixelFormat::Yuyv || f.format == PixelFormat::Nv12) && f.width % 2 != 0) {
+    throw Napi::RangeError::New(env, fmt + " frame width must be even, got " + std::to_string(f.width));
+  }
+  if (f.format == PixelFormat::Nv12 && f.height % 2 != 0) {
+    throw Napi::RangeError::New(env, "nv12 frame height must be even, got " + std::to_string(f.height));
+  }
+  if (!fits(offset0, f.stride0, f.height, f.width * bpp)) {
+    throw Napi::RangeError::New(env, fmt + " frame " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+                                         ": plane 0 (offset " + std::to_string(offset0) + ", stride " +
+                                         std::to_string(f.stride0) + ") does not fit " + std::to_string(bytes) +
+                                         " bytes with rows of " + std::to_string(f.width * bpp) + " bytes");
+  }
+  f.plane0 = data.Data() + offset0;
+  f.plane1 = nullptr;
+  if (f.format == PixelFormat::Nv12) {
+    if (!fits(offset1, f.stride1, f.height / 2, f.width)) {
+      throw Napi::RangeError::New(env, "nv12 frame: UV plane (offset " + std::to_string(offset1) + ", stride " +
+                                           std::to_string(f.stride1) + ") does not fit " + std::to_string(bytes) +
+                                           " bytes");
+    }
+    f.plane1 = data.Data() + offset1;
+  }
+  PreprocessParams p{};
+  p.centerX = Number(info, 8, "roi.centerX");
+  p.centerY = Number(info, 9, "roi.centerY");
+  p.size = Number(info, 10, "roi.size");
+  p.angle = Number(info, 11, "roi.angle");
+  if (!(p.size > 0)) throw Napi::RangeError::New(env, "roi.size must be positive");
+  auto out = TypedArrayArg<Napi::Float32Array>(info, 12, "out", napi_float32_array);
+  const int outOffset = Integer(info, 13, "outOffset", 0, INT32_MAX);
+  p.outSize = Integer(info, 14, "outSize", 1, 4096);
+  p.scale = static_cast<float>(Number(info, 15, "scale"));
+  p.offset = static_cast<float>(Number(info, 16, "offset"));
+  if (info.Length() <= 17 || !info[17].IsBoolean()) throw Napi::TypeError::New(env, "mirror must be a boolean");
+  p.mirror = info[17].As<Napi::Boolean>().Value();
+  p.border = static_cast<Border>(Integer(info, 18, "border", 0, 1));
+  const SimdLevel level = Level(info, 19);
+  const size_t need = static_cast<size_t>(outOffset) + static_cast<size_t>(p.outSize) * p.outSize * 3;
+  if (out.ElementLength() < need) {
+    throw Napi::RangeError::New(env, "out holds " + std::to_string(out.ElementLength()) + " floats, needs " +
+                                         std::to_string(need));
+  }
+  Preprocess(level, f, p, out.Data() + outOffset);
+  return env.Undefined();
+}
+
+// decodeBlazeFace(scores: Float32Array[], boxes: Float32Array[], inputSize, strides: number[],
+//                 anchorsPerLayer, anchorOffset, scoreThreshold, iouThreshold, maxDetections, out, level)
+Napi::Value DecodeBlazeFaceJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 11 || !info[0].IsArray() || !info[1].IsArray() || !info[3].IsArray()) {
+    throw Napi::TypeError::New(env, "decodeBlazeFace(scores[], boxes[], inputSize, strides[], anchorsPerLayer, "
+                                    "anchorOffset, scoreThreshold, iouThreshold, maxDetections, out, level)");
+  }
+  const Napi::Array scores = info[0].As<Napi::Array>();
+  const Napi::Array boxes = info[1].As<Napi::Array>();
+  if (scores.Length() != boxes.Length() || scores.Length() == 0 || scores.Length() > 8) {
+    throw Napi::RangeError::New(env, "scores and boxes must be lists of the same length (1..8)");
+  }
+  AnchorConfig config;
+  config.inputSize = Integer(info, 2, "inputSize", 1, 1 << 16);
+  const Napi::Array strides = info[3].As<Napi::Array>();
+  for (uint32_t k = 0; k < strides.Length(); k++) {
+    const Napi::Value v = strides.Get(k);
+    if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < 1) {
+      throw Napi::RangeError::New(env, "strides must be positive integers");
+    }
+    config.strides.push_back(v.As<Napi::Number>().Int32Value());
+  }
+  config.anchorsPerLayer = Integer(info, 4, "anchorsPerLayer", 1, 64);
+  config.offset = Number(info, 5, "anchorOffset");
+  DecodeParams params{};
+  params.inputSize = config.inputSize;
+  params.scoreThreshold = Number(info, 6, "scoreThreshold");
+  params.iouThreshold = Number(info, 7, "iouThreshold");
+  params.maxDetections = Integer(info, 8, "maxDetections", 0, 1 << 16);
+  auto out = TypedArrayArg<Napi::Float32Array>(info, 9, "out", napi_float32_array);
+  const SimdLevel level = Level(info, 10);
+  const std::vector<float>& anchors = CachedAnchors(config);
+
+  RawOutputs pairs[8];
+  size_t total = 0;
+  int vpa = -1;
+  for (uint32_t k = 0; k < scores.Length(); k++) {
+    const Napi::Value s = scores.Get(k);
+    const Napi::Value b = boxes.Get(k);
+    if (!s.IsTypedArray() || s.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        !b.IsTypedArray() || b.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throw Napi::TypeError::New(env, "scores and boxes must hold Float32Arrays");
+    }
+    auto sa = s.As<Napi::Float32Array>();
+    auto ba = b.As<Napi::Float32Array>();
+    const size_t n = sa.ElementLength();
+    if (n == 0 || ba.ElementLength() % n != 0) {
+      throw Napi::RangeError::New(env, "boxes[" + std::to_string(k) + "] length " + std::to_string(ba.ElementLength()) +
+                                           " is not a multiple of scores[" + std::to_string(k) + "] length " + std::to_string(n));
+    }
+    const int v = static_cast<int>(ba.ElementLength() / n);
+    if (vpa >= 0 && v != vpa) throw Napi::RangeError::New(env, "all box outputs must have the same values per anchor");
+    vpa = v;
+    pairs[k] = {sa.Data(), ba.Data(), static_cast<int>(n)};
+    total += n;
+  }
+  if (vpa < 4 || (vpa - 4) % 2 != 0) throw Napi::RangeError::New(env, "values per anchor must be 4 + 2k, got " + std::to_string(vpa));
+  if (total * 2 != anchors.size()) {
+    throw Napi::RangeError::New(env, "the outputs list " + std::to_string(total) + " anchors, the anchor configuration gives " +
+                                         std::to_string(anchors.size() / 2));
+  }
+  params.valuesPerAnchor = vpa;
+  const size_t need = static_cast<size_t>(params.maxDetections) * (1 + vpa);
+  if (out.ElementLength() < need) {
+    throw Napi::RangeError::New(env, "out holds " + std::to_string(out.ElementLength()) + " floats, needs " + std::to_string(need));
+  }
+  const int n = DecodeAndNms(level, anchors, pairs, static_cast<int>(scores.Length()), params, out.Data());
+  return Napi::Number::New(env, n);
+}
+
+}  // namespace
+
+void InitKernels(Napi::Env env, Napi::Object exports) {
+  exports.Set("simdLevel", Napi::Function::New(env, SimdLevelJs, "simdLevel"));
+  exports.Set("supportedSimdLevels", Napi::Function::New(env, SupportedSimdLevels, "supportedSimdLevels"));
+  exports.Set("preprocess", Napi::Function::New(env, PreprocessJs, "preprocess"));
+  exports.Set("decodeBlazeFace", Napi::Function::New(env, DecodeBlazeFaceJs, "decodeBlazeFace"));
+}
+
+}  // namespace vtlink

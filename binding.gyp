@@ -1,0 +1,67 @@
+# vtlink native addon: one module, build/Release/vtlink_native.node.
+#
+# Build: `npm ci` (npm runs the "install" script) or `npm run build:addon`.
+# Exceptions: node-addon-api C++ exceptions (NAPI_CPP_EXCEPTIONS) everywhere: every error thrown in C++
+# becomes a JS exception with its message.
+# SIMD: the x86 SSE4.1 and AVX2 kernels live in their own static libraries so that only those files get
+# -msse4.1 / -mavx2 -mfma; the addon picks a level at run time (cpuid). Never compile the whole addon
+# with -mavx2. On arm64 NEON is part of the base ISA, so the NEON kernels are plain sources.
+{
+  "variables": {
+    # Capture backends: compiler and linker flags for GStreamer (filled by the capture backends, e.g.
+    # "<!@(pkg-config --cflags gstreamer-app-1.0 gstreamer-video-1.0)").
+    "capture_cflags%": [],
+    "capture_libs%": [],
+  },
+  "target_defaults": {
+    "cflags": ["-O3", "-fPIC", "-fvisibility=hidden"],
+    "cflags!": ["-fno-exceptions"],
+    "cflags_cc": ["-std=c++17", "-fexceptions"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=gnu++20"],
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "addon/src"],
+  },
+  "targets": [
+    {
+      "target_name": "vtlink_native",
+      "sources": [
+        "addon/src/addon.cc",
+        # Kernels: scalar references, dispatch, bindings.
+        "addon/src/kernels/simd_level.cc",
+        "addon/src/kernels/preprocess_scalar.cc",
+        "addon/src/kernels/preprocess_neon.cc",
+        "addon/src/kernels/decode.cc",
+        "addon/src/kernels/decode_neon.cc",
+        "addon/src/kernels/kernels_napi.cc",
+        # System calls Node lacks.
+        "addon/src/system/notify.cc",
+        # Capture backends (addon/src/capture/**): add their sources here.
+      ],
+      "cflags": ["<@(capture_cflags)"],
+      "libraries": ["<@(capture_libs)"],
+      "conditions": [
+        ["target_arch=='x64'", {
+          "dependencies": ["vtlink_kernels_sse41", "vtlink_kernels_avx2"],
+        }],
+      ],
+    },
+  ],
+  "conditions": [
+    ["target_arch=='x64'", {
+      "targets": [
+        {
+          "target_name": "vtlink_kernels_sse41",
+          "type": "static_library",
+          "sources": ["addon/src/kernels/preprocess_sse41.cc", "addon/src/kernels/decode_sse41.cc"],
+          "cflags": ["-msse4.1"],
+        },
+        {
+          "target_name": "vtlink_kernels_avx2",
+          "type": "static_library",
+          "sources": ["addon/src/kernels/preprocess_avx2.cc", "addon/src/kernels/decode_avx2.cc"],
+          "cflags": ["-mavx2", "-mfma"],
+        },
+      ],
+    }],
+  ],
+}
