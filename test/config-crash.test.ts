@@ -125,7 +125,7 @@ describe('settings saves survive SIGKILL at any moment', () => {
     let newerThanReported = 0;
     for (let i = 0; i < 200; i++) {
       const run = await runAndKill(dir, next, rand() * 12);
-      const reported = run.saved.length ? run.saved[run.saved.length - 1] : last;
+      const reported: number | null = run.saved.length ? run.saved[run.saved.length - 1] : last;
       if ((await readdir(dir)).some((f) => f.endsWith('.tmp'))) inFlightKills++;
       const store = await SettingsStore.open({ stateDir: dir });
       expect(store.health, `iteration ${i}`).toMatchObject({ status: 'ok' });

@@ -195,7 +195,7 @@ export class SettingsStore {
       what = `${SETTINGS_FILE} is missing`;
     } else {
       const kept = await this.setAside(this.file, 'settings.corrupt');
-      what = `${SETTINGS_FILE} was unusable (${main.reason}); kept as ${kept}`;
+      what = `${SETTINGS_FILE} was unusable (${main.reason}); ${kept}`;
     }
     const lastGood = await readCandidate(this.lastGoodFile);
     if (lastGood.kind === 'ok') {
@@ -213,7 +213,7 @@ export class SettingsStore {
     let lastGoodWhat = `${LAST_GOOD_FILE} is missing`;
     if (lastGood.kind === 'bad') {
       const kept = await this.setAside(this.lastGoodFile, 'settings.last-good.corrupt');
-      lastGoodWhat = `${LAST_GOOD_FILE} was unusable too (${lastGood.reason}); kept as ${kept}`;
+      lastGoodWhat = `${LAST_GOOD_FILE} was unusable too (${lastGood.reason}); ${kept}`;
     }
     this.use(defaultSettings(), false, { status: 'defaults', detail: `${what}; ${lastGoodWhat}; using the defaults` });
   }
@@ -233,20 +233,27 @@ export class SettingsStore {
     }
   }
 
-  /** Rename a bad file to `<prefix>-<UTC time>.json` for inspection; returns the new name. */
+  /**
+   * Rename a bad file to `<prefix>-<UTC time>.json` for inspection; returns words naming where it is.
+   * Failing to move it (read-only folder) must not stop the service from starting.
+   */
   private async setAside(file: string, prefix: string): Promise<string> {
     const stamp = new Date().toISOString().replace(/:/g, '-');
-    for (let n = 0; ; n++) {
-      const name = `${prefix}-${stamp}${n ? `-${n}` : ''}.json`;
-      const target = path.join(this.dir, name);
-      const taken = await stat(target).then(
-        () => true,
-        () => false,
-      );
-      if (taken) continue;
-      await rename(file, target);
-      await syncDir(this.dir);
-      return name;
+    try {
+      for (let n = 0; ; n++) {
+        const name = `${prefix}-${stamp}${n ? `-${n}` : ''}.json`;
+        const target = path.join(this.dir, name);
+        const taken = await stat(target).then(
+          () => true,
+          () => false,
+        );
+        if (taken) continue;
+        await rename(file, target);
+        await syncDir(this.dir);
+        return `kept as ${name}`;
+      }
+    } catch (err) {
+      return `left in place, could not be moved aside (${(err as Error).message})`;
     }
   }
 
