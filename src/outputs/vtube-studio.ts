@@ -1,0 +1,374 @@
+/**
+ * VTube Studio plugin output: drives a Live2D model in VTube Studio through its public WebSocket
+ * plugin API (github.com/DenchiSoft/VTubeStudio; default ws://localhost:8001, "Allow Plugin API
+ * access" switched on in VTS).
+ *
+ * Flow on every connection: APIStateRequest; if the session is not authenticated yet,
+ * AuthenticationRequest with the saved token, or, when there is none (first run) or VTS rejects it
+ * (the user revoked the plugin), AuthenticationTokenRequest, which pops up an approval dialog in
+ * VTS; the token it returns is saved in the token store and used from then on. Then
+ * InjectParameterDataRequest ("set" mode, faceFound true) with all of VTS_PARAMETERS
+ * (vtube-studio/parameters.ts: FaceAngleX/Y/Z, FacePositionX/Y/Z, EyeOpenLeft/Right,
+ * EyeLeftX/Y, EyeRightX/Y, MouthOpen, MouthSmile, MouthX, Brows, BrowLeftY, BrowRightY) at most
+ * `rateHz` times a second. VTS forgets a parameter that is not refreshed within a second, so the
+ * last face's values are re-sent every `keepaliveMs` while frames keep coming (even unchanged)
+ * and for `holdMs` after the last one; a frame without a face sends nothing, so VTS plays its
+ * "tracking lost" behaviour.
+ *
+ * Failures: VTS not running or the connection dropping -> `no-listener`, reconnect with back-off
+ * (0.5 s doubling to 5 s) and authenticate again with the saved token; the user denying the
+ * plugin -> `error`, asked again after `deniedRetryMs`; an injection VTS refuses (another plugin
+ * owns a parameter) -> counted in `errors` with the reason in `detail`, still `sending`; an
+ * injection refused for lack of authentication (token revoked mid-session) -> authenticate again.
+ */
+
+import WebSocket from 'ws';
+import type { TrackingFrame } from '../tracking/types';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import type { OutputState, TrackingOutput } from './output';
+import { parseVtsResponse, VTS_API_NAME, VTS_API_VERSION, VTS_ERROR, vtsRequest, type VtsResponse } from './vtube-studio/messages';
+import { VtsParameterMapper, type VtsParameterValue } from './vtube-studio/parameters';
+import type { VtsTokenStore } from './vtube-studio/token-store';
+
+export { FileTokenStore, type VtsTokenStore } from './vtube-studio/token-store';
+export { EYE_RANGE_DEG, VTS_PARAMETERS } from './vtube-studio/parameters';
+
+export interface VTubeStudioOutputOptions {
+  /** Default ws://localhost:8001. */
+  url?: string;
+  /** Keeps the plugin token between runs (e.g. new FileTokenStore(stateDirectory)). */
+  tokenStore: VtsTokenStore;
+  /** Shown in VTS's approval dialog, 3..32 characters. Default "vtlink". */
+  pluginName?: string;
+  /** Shown in VTS's approval dialog, 3..32 characters. Default "vtlink project". */
+  pluginDeveloper?: string;
+  /** Optional base64 PNG/JPEG, exactly 128x128, shown in the approval dialog. */
+  pluginIcon?: string;
+  /** Most injections a second. Default 30. */
+  rateHz?: number;
+  /** Re-send the last values when nothing was sent for this long (must be < 1000). Default 400. */
+  keepaliveMs?: number;
+  /** Keep re-sending the last face this long after the last frame arrived. Default 3000. */
+  holdMs?: number;
+  /** Head distance that maps to FacePositionZ 0. Default 600 mm. */
+  referenceDistanceMm?: number;
+  /** Reconnect delays. Default 0.5 s doubling to 5 s. */
+  backoff?: BackoffOptions;
+  /** Wait before asking again after the user denied the plugin. Default 30 s. */
+  deniedRetryMs?: number;
+}
+
+type Phase = 'connecting' | 'api-state' | 'authenticating' | 'awaiting-approval' | 'ready' | 'closed';
+
+/** Beyond this much unsent data the connection is not keeping up: skip frames rather than queue. */
+const MAX_BUFFERED_BYTES = 64 * 1024;
+
+export class VTubeStudioOutput implements TrackingOutput {
+  readonly name = 'vtube-studio';
+  private readonly url: string;
+  private readonly store: VtsTokenStore;
+  private readonly plugin: { pluginName: string; pluginDeveloper: string };
+  private readonly pluginIcon: string | undefined;
+  private readonly periodMs: number;
+  private readonly keepaliveMs: number;
+  private readonly holdMs: number;
+  private readonly deniedRetryMs: number;
+  private readonly backoff: Backoff;
+  private readonly mapper: VtsParameterMapper;
+  private readonly injection: {
+    apiName: typeof VTS_API_NAME;
+    apiVersion: typeof VTS_API_VERSION;
+    requestID: string;
+    messageType: 'InjectParameterDataRequest';
+    data: { faceFound: boolean; mode: 'set'; parameterValues: VtsParameterValue[] };
+  };
+
+  private ws: WebSocket | null = null;
+  private phase: Phase = 'connecting';
+  private token: string | null = null;
+  /** The saved token was refused: do not load it again until a new one is saved. */
+  private savedTokenRefused = false;
+  private nextRetryMs: number | null = null;
+  /** Why this side gave up on the connection (shown instead of the socket's close reason). */
+  private failReason: string | null = null;
+  private requestCounter = 0;
+  private hasFace = false;
+  private dirty = false;
+  private lastFaceAt = -Infinity;
+  private lastInjectAt = -Infinity;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly keepaliveTimer: NodeJS.Timeout;
+  private status: OutputState = { status: 'no-listener', detail: 'connecting', framesSent: 0, errors: 0 };
+
+  constructor(options: VTubeStudioOutputOptions) {
+    this.url = options.url ?? 'ws://localhost:8001';
+    this.store = options.tokenStore;
+    this.plugin = { pluginName: options.pluginName ?? 'vtlink', pluginDeveloper: options.pluginDeveloper ?? 'vtlink project' };
+    this.pluginIcon = options.pluginIcon;
+    const rateHz = options.rateHz ?? 30;
+    if (!(rateHz > 0)) throw new RangeError(`vtube-studio rateHz must be > 0, got ${rateHz}`);
+    this.periodMs = 1000 / rateHz;
+    this.keepaliveMs = options.keepaliveMs ?? 400;
+    if (!(this.keepaliveMs > 0 && this.keepaliveMs < 1000)) throw new RangeError('vtube-studio keepaliveMs must be in (0, 1000)');
+    this.holdMs = options.holdMs ?? 3000;
+    this.deniedRetryMs = options.deniedRetryMs ?? 30_000;
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.mapper = new VtsParameterMapper(options.referenceDistanceMm);
+    this.injection = {
+      apiName: VTS_API_NAME,
+      apiVersion: VTS_API_VERSION,
+      requestID: '',
+      messageType: 'InjectParameterDataRequest',
+      data: { faceFound: true, mode: 'set', parameterValues: this.mapper.values },
+    };
+    this.keepaliveTimer = setInterval(() => this.keepalive(), Math.max(10, Math.min(100, this.keepaliveMs / 4)));
+    this.keepaliveTimer.unref();
+    this.connect();
+  }
+
+  send(frame: TrackingFrame): void {
+    if (this.phase === 'closed') return;
+    if (!frame.face) {
+      this.hasFace = false;
+      this.dirty = false;
+      return;
+    }
+    this.mapper.update(frame.face);
+    this.hasFace = true;
+    this.dirty = true;
+    this.lastFaceAt = performance.now();
+    this.schedule();
+  }
+
+  state(): OutputState {
+    return { ...this.status };
+  }
+
+  async close(): Promise<void> {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    clearInterval(this.keepaliveTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.flushTimer = null;
+    this.reconnectTimer = null;
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.removeAllListeners();
+      ws.on('error', () => undefined);
+      ws.terminate();
+    }
+    this.status = { ...this.status, status: 'off', detail: undefined };
+  }
+
+  // --- connection and authentication -----------------------------------------------------------
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    if (this.phase === 'closed') return;
+    this.phase = 'connecting';
+    this.setStatus('no-listener', `connecting to ${this.url}`);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.url, { handshakeTimeout: 5000, perMessageDeflate: false });
+    } catch (err) {
+      this.setStatus('error', `bad VTube Studio address ${this.url}: ${errorText(err)}`);
+      return;
+    }
+    this.ws = ws;
+    let lastError = 'connection closed';
+    ws.on('open', () => {
+      if (this.ws !== ws) return;
+      this.phase = 'api-state';
+      this.request('APIStateRequest', 'state');
+    });
+    ws.on('message', (data: WebSocket.RawData) => {
+      if (this.ws === ws) void this.onMessage(ws, data.toString());
+    });
+    ws.on('error', (err: Error) => {
+      lastError = err.message;
+    });
+    ws.on('close', () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (this.phase === 'closed') return;
+      const reason = this.failReason ?? `VTube Studio at ${this.url}: ${lastError}`;
+      this.failReason = null;
+      this.scheduleReconnect(reason);
+    });
+  }
+
+  private scheduleReconnect(reason: string): void {
+    const delay = this.nextRetryMs ?? this.backoff.next();
+    const denied = this.nextRetryMs !== null;
+    this.nextRetryMs = null;
+    this.phase = 'connecting';
+    this.setStatus(denied ? 'error' : 'no-listener', `${reason}; reconnecting in ${delay} ms`);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async onMessage(ws: WebSocket, text: string): Promise<void> {
+    const msg = parseVtsResponse(text);
+    if (!msg) return;
+    switch (msg.messageType) {
+      case 'APIStateResponse':
+        if (msg.data.currentSessionAuthenticated === true) this.ready();
+        else await this.authenticate(ws);
+        return;
+      case 'AuthenticationTokenResponse':
+        await this.tokenReceived(ws, msg.data.authenticationToken);
+        return;
+      case 'AuthenticationResponse':
+        if (msg.data.authenticated === true) this.ready();
+        else this.tokenRefused();
+        return;
+      case 'InjectParameterDataResponse':
+        this.status.framesSent++;
+        return;
+      case 'APIError':
+        this.onApiError(ws, msg);
+        return;
+      default:
+        return; // events and anything newer: not ours to handle
+    }
+  }
+
+  private async authenticate(ws: WebSocket): Promise<void> {
+    this.phase = 'authenticating';
+    if (!this.token && !this.savedTokenRefused) {
+      try {
+        this.token = await this.store.load();
+      } catch (err) {
+        this.setStatus('no-listener', `could not read the saved VTube Studio token: ${errorText(err)}`);
+      }
+      if (this.ws !== ws) return;
+    }
+    if (this.token) this.requestAuthentication();
+    else this.requestToken();
+  }
+
+  private requestAuthentication(): void {
+    this.phase = 'authenticating';
+    this.request('AuthenticationRequest', 'auth', { ...this.plugin, authenticationToken: this.token });
+  }
+
+  private requestToken(): void {
+    this.phase = 'awaiting-approval';
+    this.setStatus('no-listener', `waiting for the user to allow "${this.plugin.pluginName}" in VTube Studio`);
+    this.request('AuthenticationTokenRequest', 'token', this.pluginIcon ? { ...this.plugin, pluginIcon: this.pluginIcon } : this.plugin);
+  }
+
+  private async tokenReceived(ws: WebSocket, token: unknown): Promise<void> {
+    if (typeof token !== 'string' || token.length === 0) {
+      this.fail(ws, 'VTube Studio sent an empty token');
+      return;
+    }
+    this.token = token;
+    this.savedTokenRefused = false;
+    try {
+      await this.store.save(token);
+    } catch (err) {
+      // Still usable for this session; the user will be asked again next run.
+      this.status.errors++;
+      this.status.detail = `could not save the VTube Studio token: ${errorText(err)}`;
+    }
+    if (this.ws === ws) this.requestAuthentication();
+  }
+
+  /** The token is invalid or was revoked: ask the user for a new one. */
+  private tokenRefused(): void {
+    this.token = null;
+    this.savedTokenRefused = true;
+    this.requestToken();
+  }
+
+  private onApiError(ws: WebSocket, msg: VtsResponse): void {
+    const id = typeof msg.data.errorID === 'number' ? msg.data.errorID : -1;
+    const text = `VTube Studio: ${typeof msg.data.message === 'string' ? msg.data.message : 'error'} (error ${id})`;
+    const kind = msg.requestID.split('-')[0];
+    this.status.errors++;
+    if (kind === 'token') {
+      if (id === VTS_ERROR.tokenRequestDenied) this.nextRetryMs = this.deniedRetryMs;
+      this.fail(ws, text);
+    } else if (kind === 'auth') {
+      this.tokenRefused();
+    } else if (kind === 'inject' && (id === VTS_ERROR.requestRequiresAuthentication || id === VTS_ERROR.tokenRequestDenied)) {
+      // Revoked or the session lost its authentication: authenticate again (a revoked token is
+      // then refused and a new one requested).
+      if (this.phase !== 'ready') return;
+      this.setStatus('no-listener', text);
+      if (this.token) this.requestAuthentication();
+      else this.requestToken();
+    } else {
+      this.status.detail = text; // e.g. a parameter owned by another plugin: keep sending the rest
+    }
+  }
+
+  /** Gives up on this connection; the close handler reconnects. */
+  private fail(ws: WebSocket, reason: string): void {
+    this.setStatus(this.nextRetryMs !== null ? 'error' : 'no-listener', reason);
+    this.failReason = reason;
+    ws.close();
+  }
+
+  private ready(): void {
+    this.phase = 'ready';
+    this.backoff.reset();
+    this.setStatus('sending', undefined);
+    this.schedule();
+  }
+
+  // --- sending -----------------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.flushTimer || !this.dirty || this.phase !== 'ready') return;
+    const wait = this.lastInjectAt + this.periodMs - performance.now();
+    if (wait > 0) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.schedule();
+      }, wait);
+      return;
+    }
+    this.inject();
+  }
+
+  private keepalive(): void {
+    if (this.phase !== 'ready' || !this.hasFace) return;
+    const now = performance.now();
+    if (now - this.lastInjectAt >= this.keepaliveMs && now - this.lastFaceAt <= this.holdMs) this.inject();
+  }
+
+  private inject(): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    this.dirty = false;
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return; // VTS or the link is not keeping up: drop
+    this.injection.requestID = `inject-${++this.requestCounter}`;
+    ws.send(JSON.stringify(this.injection));
+    this.lastInjectAt = performance.now();
+  }
+
+  private request(messageType: string, kind: string, data?: object): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(vtsRequest(messageType, `${kind}-${++this.requestCounter}`, data)));
+  }
+
+  private setStatus(status: OutputState['status'], detail: string | undefined): void {
+    if (this.phase === 'closed') return;
+    this.status.status = status;
+    this.status.detail = detail;
+  }
+}
+
+export function createVTubeStudioOutput(options: VTubeStudioOutputOptions): VTubeStudioOutput {
+  return new VTubeStudioOutput(options);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

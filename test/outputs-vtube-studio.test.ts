@@ -1,0 +1,419 @@
+/**
+ * The VTube Studio output against a WebSocket server of the test's own that plays VTube Studio's
+ * public plugin API (github.com/DenchiSoft/VTubeStudio README): it checks the shape of every
+ * request, hands out tokens, authenticates, records injections, and can drop connections, revoke
+ * tokens or have the user deny the plugin.
+ */
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { FileTokenStore, VTubeStudioOutput } from '../src/outputs/vtube-studio';
+import type { TrackingFrame } from '../src/tracking/types';
+import { noFaceFrame, randomFaceFrame } from './helpers/output-test-frame';
+import { seededRandom } from './helpers/random';
+
+/** VTS default input parameters the plugin may set, with the range each value must lie in. */
+const VTS_DEFAULT_INPUTS: Record<string, [number, number]> = {
+  FaceAngleX: [-90, 90],
+  FaceAngleY: [-90, 90],
+  FaceAngleZ: [-90, 90],
+  FacePositionX: [-100, 100],
+  FacePositionY: [-100, 100],
+  FacePositionZ: [-100, 100],
+  EyeOpenLeft: [0, 1],
+  EyeOpenRight: [0, 1],
+  EyeLeftX: [-1, 1],
+  EyeLeftY: [-1, 1],
+  EyeRightX: [-1, 1],
+  EyeRightY: [-1, 1],
+  MouthOpen: [0, 1],
+  MouthSmile: [0, 1],
+  MouthX: [-1, 1],
+  CheekPuff: [0, 1],
+  TongueOut: [0, 1],
+  Brows: [0, 1],
+  BrowLeftY: [0, 1],
+  BrowRightY: [0, 1],
+};
+
+interface Injection {
+  at: number;
+  faceFound: unknown;
+  values: Record<string, number>;
+}
+
+/** A stand-in for VTube Studio's plugin API server. */
+class FakeVts {
+  readonly server: WebSocketServer;
+  readonly violations: string[] = [];
+  readonly injections: Injection[] = [];
+  readonly authRequests: { token: string; ok: boolean }[] = [];
+  readonly validTokens = new Map<string, string>(); // token -> plugin name + developer
+  tokenRequests = 0;
+  connections = 0;
+  deny = false;
+  private readonly sessions = new Map<WebSocket, { authenticated: boolean }>();
+  private tokenCounter = 0;
+
+  private constructor(server: WebSocketServer) {
+    this.server = server;
+    server.on('connection', (ws) => {
+      this.connections++;
+      this.sessions.set(ws, { authenticated: false });
+      ws.on('close', () => this.sessions.delete(ws));
+      ws.on('message', (raw, isBinary) => {
+        if (isBinary) this.violations.push('binary message (VTS recommends text)');
+        this.handle(ws, raw.toString());
+      });
+    });
+  }
+
+  static async start(): Promise<FakeVts> {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    return new FakeVts(server);
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** VTS closed or crashed: every plugin connection drops. */
+  dropAll(): void {
+    for (const ws of this.sessions.keys()) ws.terminate();
+  }
+
+  /** The user revokes the plugin in VTS: tokens stop working, sessions lose their authentication. */
+  revokeAll(): void {
+    this.validTokens.clear();
+    for (const session of this.sessions.values()) session.authenticated = false;
+  }
+
+  async stop(): Promise<void> {
+    this.dropAll();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private reply(ws: WebSocket, requestID: string, messageType: string, data: object): void {
+    ws.send(JSON.stringify({ apiName: 'VTubeStudioPublicAPI', apiVersion: '1.0', timestamp: Date.now(), requestID, messageType, data }));
+  }
+
+  private error(ws: WebSocket, requestID: string, errorID: number, message: string): void {
+    this.reply(ws, requestID, 'APIError', { errorID, message });
+  }
+
+  private handle(ws: WebSocket, text: string): void {
+    const bad = (why: string): void => {
+      this.violations.push(`${why}: ${text.slice(0, 200)}`);
+    };
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      bad('not JSON');
+      return;
+    }
+    const { apiName, apiVersion, requestID, messageType } = msg;
+    const data = (msg.data ?? {}) as Record<string, unknown>;
+    if (apiName !== 'VTubeStudioPublicAPI') bad('apiName');
+    if (apiVersion !== '1.0') bad('apiVersion');
+    if (typeof requestID !== 'string' || !/^[\x20-\x7e]{1,64}$/.test(requestID)) bad('requestID');
+    const id = String(requestID);
+    const session = this.sessions.get(ws)!;
+    const pluginOk = (): boolean => {
+      const okName = typeof data.pluginName === 'string' && data.pluginName.length >= 3 && data.pluginName.length <= 32;
+      const okDev = typeof data.pluginDeveloper === 'string' && data.pluginDeveloper.length >= 3 && data.pluginDeveloper.length <= 32;
+      if (!okName || !okDev) bad('plugin name/developer');
+      return okName && okDev;
+    };
+    switch (messageType) {
+      case 'APIStateRequest':
+        this.reply(ws, id, 'APIStateResponse', { active: true, vTubeStudioVersion: '1.28.0', currentSessionAuthenticated: session.authenticated });
+        return;
+      case 'AuthenticationTokenRequest': {
+        this.tokenRequests++;
+        if (!pluginOk()) return;
+        if (data.pluginIcon !== undefined && typeof data.pluginIcon !== 'string') bad('pluginIcon');
+        if (this.deny) {
+          this.error(ws, id, 50, 'User has denied API access for your plugin.');
+          return;
+        }
+        const token = `token-${++this.tokenCounter}-${'x'.repeat(20)}`;
+        this.validTokens.set(token, `${String(data.pluginName)}/${String(data.pluginDeveloper)}`);
+        this.reply(ws, id, 'AuthenticationTokenResponse', { authenticationToken: token });
+        return;
+      }
+      case 'AuthenticationRequest': {
+        if (!pluginOk()) return;
+        const token = data.authenticationToken;
+        if (typeof token !== 'string') {
+          this.error(ws, id, 100, 'token missing');
+          return;
+        }
+        const ok = this.validTokens.get(token) === `${String(data.pluginName)}/${String(data.pluginDeveloper)}`;
+        this.authRequests.push({ token, ok });
+        session.authenticated = ok;
+        this.reply(ws, id, 'AuthenticationResponse', { authenticated: ok, reason: ok ? 'Token valid.' : 'Token invalid.' });
+        return;
+      }
+      case 'InjectParameterDataRequest': {
+        if (!session.authenticated) {
+          this.error(ws, id, 8, 'Request requires authentication.');
+          return;
+        }
+        if (data.mode !== 'set') bad('mode');
+        if (typeof data.faceFound !== 'boolean') bad('faceFound');
+        const list = data.parameterValues;
+        if (!Array.isArray(list) || list.length === 0) {
+          this.error(ws, id, 450, 'no data');
+          return;
+        }
+        const values: Record<string, number> = {};
+        for (const item of list as { id?: unknown; value?: unknown; weight?: unknown }[]) {
+          const pid = String(item.id);
+          const range = VTS_DEFAULT_INPUTS[pid];
+          if (!range) bad(`unknown parameter ${pid}`);
+          if (pid in values) bad(`duplicate parameter ${pid}`);
+          if (typeof item.value !== 'number' || !Number.isFinite(item.value)) bad(`value of ${pid}`);
+          else if (range && (item.value < range[0] || item.value > range[1])) bad(`${pid}=${item.value} out of range`);
+          if (item.weight !== undefined) bad('weight sent');
+          values[pid] = Number(item.value);
+        }
+        this.injections.push({ at: performance.now(), faceFound: data.faceFound, values });
+        this.reply(ws, id, 'InjectParameterDataResponse', {});
+        return;
+      }
+      default:
+        bad(`unexpected messageType ${String(messageType)}`);
+    }
+  }
+}
+
+/** The mapping documented in src/outputs/vtube-studio/parameters.ts, written out plainly. */
+function expectedValues(frame: TrackingFrame): Record<string, number> {
+  const f = frame.face!;
+  const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+  const { yaw, pitch, roll, translationMm } = f.pose;
+  return {
+    FaceAngleX: clamp(yaw, -90, 90),
+    FaceAngleY: clamp(pitch, -90, 90),
+    FaceAngleZ: clamp(-roll, -90, 90),
+    FacePositionX: clamp(-translationMm[0] / 10, -100, 100),
+    FacePositionY: clamp(-translationMm[1] / 10, -100, 100),
+    FacePositionZ: clamp((600 - translationMm[2]) / 10, -100, 100),
+    EyeOpenLeft: f.eyes.left,
+    EyeOpenRight: f.eyes.right,
+    EyeLeftX: clamp((f.gaze.left.yaw - yaw) / 30, -1, 1),
+    EyeLeftY: clamp((f.gaze.left.pitch - pitch) / 30, -1, 1),
+    EyeRightX: clamp((f.gaze.right.yaw - yaw) / 30, -1, 1),
+    EyeRightY: clamp((f.gaze.right.pitch - pitch) / 30, -1, 1),
+    MouthOpen: f.mouth.open,
+    MouthSmile: (f.blendshapes.mouthSmileLeft + f.blendshapes.mouthSmileRight) / 2,
+    MouthX: 0,
+    Brows: (f.brows.left + f.brows.right) / 2,
+    BrowLeftY: f.brows.left,
+    BrowRightY: f.brows.right,
+  };
+}
+
+function expectInjectionOf(injection: Injection, frame: TrackingFrame): void {
+  const want = expectedValues(frame);
+  expect(Object.keys(injection.values).sort()).toEqual(Object.keys(want).sort());
+  for (const [id, value] of Object.entries(want)) expect(injection.values[id], id).toBeCloseTo(value, 3);
+  expect(injection.faceFound).toBe(true);
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const stateRoot = mkdtempSync(path.join(tmpdir(), 'vtlink-vts-'));
+let dirCounter = 0;
+const freshStateDir = (): string => path.join(stateRoot, `state-${++dirCounter}`);
+
+let fake: FakeVts | null = null;
+const outputs: VTubeStudioOutput[] = [];
+
+function startOutput(stateDir: string, extra: Partial<ConstructorParameters<typeof VTubeStudioOutput>[0]> = {}): VTubeStudioOutput {
+  const output = new VTubeStudioOutput({
+    url: fake!.url,
+    tokenStore: new FileTokenStore(stateDir),
+    pluginName: 'vtlink test',
+    pluginDeveloper: 'vtlink tests',
+    rateHz: 50,
+    backoff: { initialMs: 50, maxMs: 200 },
+    ...extra,
+  });
+  outputs.push(output);
+  return output;
+}
+
+afterEach(async () => {
+  for (const o of outputs.splice(0)) await o.close();
+  if (fake) {
+    expect(fake.violations).toEqual([]);
+    await fake.stop();
+  }
+  fake = null;
+});
+
+afterAll(() => rmSync(stateRoot, { recursive: true, force: true }));
+
+describe('VTube Studio output', () => {
+  it('asks for a token on first run, saves it, authenticates and injects the mapped values', async () => {
+    fake = await FakeVts.start();
+    const dir = freshStateDir();
+    const output = startOutput(dir);
+    await waitFor('sending', () => output.state().status === 'sending');
+    expect(fake.tokenRequests).toBe(1);
+    const token = [...fake.validTokens.keys()][0];
+    expect(readFileSync(path.join(dir, 'vtube-studio.token'), 'utf8').trim()).toBe(token);
+    expect(fake.authRequests).toEqual([{ token, ok: true }]);
+
+    const rand = seededRandom(21);
+    for (let k = 0; k < 5; k++) {
+      const frame = randomFaceFrame(rand, k);
+      const before = fake.injections.length;
+      output.send(frame);
+      await waitFor('an injection', () => fake!.injections.length > before);
+      expectInjectionOf(fake.injections[fake.injections.length - 1], frame);
+    }
+    // Extremes are clamped into the parameters' ranges (the server flags anything outside).
+    const wild = randomFaceFrame(rand, 9);
+    wild.face!.pose.yaw = 170;
+    wild.face!.pose.translationMm = [5000, -5000, Number.NaN];
+    wild.face!.eyes.left = 1.4;
+    const before = fake.injections.length;
+    output.send(wild);
+    await waitFor('an injection', () => fake!.injections.length > before);
+    const last = fake.injections[fake.injections.length - 1].values;
+    expect(last).toMatchObject({ FaceAngleX: 90, FacePositionX: -100, FacePositionY: 100, FacePositionZ: 0, EyeOpenLeft: 1 });
+    await waitFor('responses counted', () => output.state().framesSent >= 6);
+  });
+
+  it('re-sends unchanged values at least once a second, and stops when the face is lost', async () => {
+    fake = await FakeVts.start();
+    const output = startOutput(freshStateDir(), { holdMs: 60_000 });
+    await waitFor('sending', () => output.state().status === 'sending');
+    const frame = randomFaceFrame(seededRandom(8), 0);
+    output.send(frame);
+    await waitFor('five injections', () => fake!.injections.length >= 5);
+    const sent = fake.injections.slice(0, 5);
+    for (const injection of sent) expectInjectionOf(injection, frame);
+    for (let k = 1; k < sent.length; k++) expect(sent[k].at - sent[k - 1].at).toBeLessThan(1000);
+
+    output.send(noFaceFrame(1));
+    await sleep(100); // let an injection already on the wire arrive
+    const afterLoss = fake.injections.length;
+    await sleep(1200);
+    expect(fake.injections.length).toBe(afterLoss);
+  });
+
+  it('limits injections to the rate, the last one carrying the latest frame', async () => {
+    fake = await FakeVts.start();
+    const output = startOutput(freshStateDir(), { rateHz: 10 });
+    await waitFor('sending', () => output.state().status === 'sending');
+    const rand = seededRandom(99);
+    const frames = Array.from({ length: 200 }, (_, k) => randomFaceFrame(rand, k));
+    for (const f of frames) output.send(f);
+    const last = expectedValues(frames[199]);
+    await waitFor('the latest frame', () => fake!.injections.some((i) => Math.abs(i.values.FaceAngleX - last.FaceAngleX) < 1e-3));
+    expect(fake.injections.length).toBeLessThanOrEqual(3); // the first frame, then the latest
+    expectInjectionOf(fake.injections[0], frames[0]);
+    expectInjectionOf(fake.injections[fake.injections.length - 1], frames[199]);
+  });
+
+  it('reconnects after the connection drops and re-authenticates with the saved token', async () => {
+    fake = await FakeVts.start();
+    const dir = freshStateDir();
+    const output = startOutput(dir);
+    await waitFor('sending', () => output.state().status === 'sending');
+    const rand = seededRandom(4);
+    output.send(randomFaceFrame(rand, 0));
+    await waitFor('an injection', () => fake!.injections.length > 0);
+
+    fake.dropAll();
+    await waitFor('no-listener', () => output.state().status === 'no-listener');
+    expect(() => output.send(randomFaceFrame(rand, 1))).not.toThrow();
+    await waitFor('sending again', () => output.state().status === 'sending');
+    expect(fake.connections).toBeGreaterThanOrEqual(2);
+    expect(fake.tokenRequests).toBe(1); // the user is not asked again
+    expect(fake.authRequests.length).toBe(2);
+    expect(fake.authRequests.every((a) => a.ok)).toBe(true);
+
+    const frame = randomFaceFrame(rand, 2);
+    const before = fake.injections.length;
+    output.send(frame);
+    await waitFor('an injection after reconnecting', () => fake!.injections.length > before);
+    expectInjectionOf(fake.injections[fake.injections.length - 1], frame);
+
+    // A second run of the service (a new output on the same state directory) uses the saved token.
+    await output.close();
+    const again = startOutput(dir);
+    await waitFor('sending', () => again.state().status === 'sending');
+    expect(fake.tokenRequests).toBe(1);
+  });
+
+  it('asks for a new token when the saved one is revoked, between sessions and mid-session', async () => {
+    fake = await FakeVts.start();
+    const dir = freshStateDir();
+    const tokenFile = path.join(dir, 'vtube-studio.token');
+    const output = startOutput(dir);
+    await waitFor('sending', () => output.state().status === 'sending');
+    const first = readFileSync(tokenFile, 'utf8').trim();
+
+    // Revoked while disconnected: the saved token is refused on reconnect, a new one is requested.
+    fake.revokeAll();
+    fake.dropAll();
+    await waitFor('a second token', () => fake!.tokenRequests === 2 && output.state().status === 'sending');
+    const second = readFileSync(tokenFile, 'utf8').trim();
+    expect(second).not.toBe(first);
+    expect(fake.authRequests.map((a) => a.ok)).toEqual([true, false, true]);
+
+    // Revoked mid-session: the next injection is refused, the output authenticates again.
+    const rand = seededRandom(6);
+    fake.revokeAll();
+    output.send(randomFaceFrame(rand, 0));
+    await waitFor('a third token', () => fake!.tokenRequests === 3 && output.state().status === 'sending');
+    expect(readFileSync(tokenFile, 'utf8').trim()).not.toBe(second);
+    const frame = randomFaceFrame(rand, 1);
+    const before = fake.injections.length;
+    output.send(frame);
+    await waitFor('an injection with the new token', () => fake!.injections.length > before);
+    expectInjectionOf(fake.injections[fake.injections.length - 1], frame);
+    expect(output.state().errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports a denied plugin as an error and keeps running', async () => {
+    fake = await FakeVts.start();
+    fake.deny = true;
+    const output = startOutput(freshStateDir(), { deniedRetryMs: 60_000 });
+    await waitFor('error', () => output.state().status === 'error');
+    expect(output.state().detail).toMatch(/denied/);
+    expect(() => output.send(randomFaceFrame(seededRandom(1), 0))).not.toThrow();
+    expect(fake.injections.length).toBe(0);
+  });
+
+  it('reports no-listener when VTube Studio is not running, and close() is idempotent', async () => {
+    const probe = await FakeVts.start();
+    const url = probe.url;
+    await probe.stop(); // the port is now closed
+    const output = new VTubeStudioOutput({ url, tokenStore: new FileTokenStore(freshStateDir()), backoff: { initialMs: 50, maxMs: 100 } });
+    await waitFor('a failed connect', () => /reconnecting in/.test(output.state().detail ?? ''));
+    expect(output.state().status).toBe('no-listener');
+    expect(() => output.send(randomFaceFrame(seededRandom(2), 0))).not.toThrow();
+    await output.close();
+    await output.close();
+    expect(output.state().status).toBe('off');
+  });
+});
