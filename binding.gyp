@@ -10,8 +10,9 @@
   "variables": {
     # Capture backends: compiler and linker flags for GStreamer (filled by the capture backends, e.g.
     # "<!@(pkg-config --cflags gstreamer-app-1.0 gstreamer-video-1.0)").
-    "capture_cflags%": [],
-    "capture_libs%": [],
+    "capture_cflags%": ["<!@(pkg-config --cflags gstreamer-app-1.0 gstreamer-video-1.0)"],
+    # libjpeg-turbo (Debian libjpeg62-turbo-dev) decodes MJPEG camera frames.
+    "capture_libs%": ["<!@(pkg-config --libs gstreamer-app-1.0 gstreamer-video-1.0)", "-ljpeg"],
   },
   "target_defaults": {
     "cflags": ["-O3", "-fPIC", "-fvisibility=hidden"],
@@ -35,7 +36,14 @@
         "addon/src/kernels/kernels_napi.cc",
         # System calls Node lacks.
         "addon/src/system/notify.cc",
-        # Capture backends (addon/src/capture/**): add their sources here.
+        # Capture backends (addon/src/capture/**).
+        "addon/src/capture/capture_napi.cc",
+        "addon/src/capture/capture_stream.cc",
+        "addon/src/capture/mailbox.cc",
+        "addon/src/capture/mailbox_probe.cc",
+        "addon/src/capture/gstreamer.cc",
+        "addon/src/capture/v4l2.cc",
+        "addon/src/capture/mjpeg.cc",
       ],
       "cflags": ["<@(capture_cflags)"],
       "libraries": ["<@(capture_libs)"],

@@ -3,14 +3,14 @@
 
 #include "kernels/kernels_napi.h"
 #include "system/notify.h"
-// Capture backends: #include "capture/capture_napi.h"
+#include "capture/capture_napi.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   vtlink::InitKernels(env, exports);
   vtlink::InitNotify(env, exports);
-  // Capture backends: vtlink::InitCapture(env, exports);
+  vtlink::InitCapture(env, exports);
   return exports;
 }
 
