@@ -1,5 +1,5 @@
 /**
- * Script: the "Speed" section of bench/RESULTS.md in one run (about 1.5 minutes here).
+ * Script: the "Speed" section of bench/RESULTS.md in one run (about 1 minute on a quiet machine here).
  *   bash bench/run.sh bench/speed.ts [--video PATH] [--warmup N] [--frames N] [--runs-scale X] [--json FILE]
  *
  * vtlink's whole tracker (front detector at 1 and 2 ORT threads, back detector at 1, and the
