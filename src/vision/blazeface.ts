@@ -6,14 +6,17 @@
  * Post (MediaPipe TensorsToDetectionsCalculator): score = sigmoid(clip(logit, ±100)); box centre =
  * raw/inputSize + anchor, size = raw/inputSize (fixed-size anchors); 6 keypoints likewise; weighted
  * NMS at IoU 0.3; then the letterbox is undone so boxes and keypoints are in image pixels.
+ * The crop and decode + NMS run in the native addon (src/native); decodeCandidates below, anchors.ts
+ * and nms.ts are the TypeScript references it is tested against.
  */
-import { BACK_ANCHORS, FRONT_ANCHORS, generateAnchors } from './anchors';
-import type { RgbImage } from './image';
+import { decodeBlazeFace, type DecodeOptions } from '../native/kernels';
+import { BACK_ANCHORS, FRONT_ANCHORS } from './anchors';
+import type { FrameInput } from './image';
 import { MINUS_ONE_TO_ONE, detectorExpectation, type DetectorKind } from './model-specs';
-import { weightedNms, type Candidate } from './nms';
+import type { Candidate } from './nms';
 import type { RotatedRoi } from './roi-types';
 import { ModelSession, type SessionOptions } from './session';
-import { warpRoi } from './warp';
+import { warpInput } from './native-warp';
 
 export type Point2 = [number, number];
 
@@ -39,28 +42,74 @@ export interface DetectorOptions {
 
 const KEYPOINTS = 6;
 const VALUES_PER_ANCHOR = 16;
+/** A decoded row of the native decoder: score, xMin, yMin, xMax, yMax, 6 keypoints x, y. */
+const ROW = 5 + KEYPOINTS * 2;
+
+/**
+ * The TypeScript reference of the decode step (the native decodeBlazeFace is tested against it, then
+ * weightedNms): the anchors of one output pair whose logit passes `scoreThreshold`, as candidates in
+ * normalised input coordinates. `anchors` are centres [x, y, ...]; `anchorBase` is the pair's first
+ * anchor.
+ */
+export function decodeCandidates(
+  scores: Float32Array,
+  boxes: Float32Array,
+  anchors: Float32Array,
+  anchorBase: number,
+  inputSize: number,
+  scoreThreshold: number,
+  out: Candidate[],
+): void {
+  const s = inputSize;
+  // Compare logits, not probabilities: one log instead of a sigmoid per anchor.
+  const t = scoreThreshold;
+  const logitThreshold = t <= 0 ? -Infinity : t >= 1 ? Infinity : Math.log(t / (1 - t));
+  for (let i = 0; i < scores.length; i++) {
+    const logit = scores[i];
+    if (!(logit >= logitThreshold)) continue;
+    const clipped = Math.max(-100, Math.min(100, logit));
+    const score = 1 / (1 + Math.exp(-clipped));
+    const a = (anchorBase + i) * 2;
+    const ax = anchors[a];
+    const ay = anchors[a + 1];
+    const r = i * VALUES_PER_ANCHOR;
+    const cx = boxes[r] / s + ax;
+    const cy = boxes[r + 1] / s + ay;
+    const w = boxes[r + 2] / s;
+    const h = boxes[r + 3] / s;
+    const keypoints = new Float32Array(KEYPOINTS * 2);
+    for (let k = 0; k < KEYPOINTS; k++) {
+      keypoints[k * 2] = boxes[r + 4 + k * 2] / s + ax;
+      keypoints[k * 2 + 1] = boxes[r + 5 + k * 2] / s + ay;
+    }
+    out.push({ score, xMin: cx - w / 2, yMin: cy - h / 2, xMax: cx + w / 2, yMax: cy + h / 2, keypoints });
+  }
+}
 
 export class BlazeFaceDetector {
   readonly inputSize: number;
   /** Milliseconds the last run spent preparing the input tensor (warp, colour, normalisation). */
   preprocessMs = 0;
-  private readonly anchors: Float32Array;
   private readonly input: Float32Array;
-  private readonly scoreThreshold: number;
-  private readonly iouThreshold: number;
-  private readonly maxDetections: number;
+  /** Native decode + NMS settings (anchors are generated and cached in the addon). */
+  private readonly decode: DecodeOptions;
+  /** Decoded rows, maxDetections x ROW. */
+  private readonly decoded: Float32Array;
   /** The letterbox ROI of the last frame, reused (no per-frame allocation). */
   private readonly letterbox: RotatedRoi = { centerX: 0, centerY: 0, size: 1, angle: 0 };
 
   private constructor(readonly kind: DetectorKind, private readonly session: ModelSession, options: DetectorOptions) {
     const config = kind === 'front' ? FRONT_ANCHORS : BACK_ANCHORS;
     this.inputSize = config.inputSize;
-    this.anchors = generateAnchors(config);
     this.input = new Float32Array(this.inputSize * this.inputSize * 3);
     session.bindInput(0, this.input, [1, this.inputSize, this.inputSize, 3]);
-    this.scoreThreshold = options.scoreThreshold ?? 0.5;
-    this.iouThreshold = options.iouThreshold ?? 0.3;
-    this.maxDetections = options.maxDetections ?? 10;
+    this.decode = {
+      anchors: config,
+      scoreThreshold: options.scoreThreshold ?? 0.5,
+      iouThreshold: options.iouThreshold ?? 0.3,
+      maxDetections: options.maxDetections ?? 10,
+    };
+    this.decoded = new Float32Array(this.decode.maxDetections * ROW);
   }
 
   static async create(
@@ -73,14 +122,14 @@ export class BlazeFaceDetector {
     return new BlazeFaceDetector(kind, session, options);
   }
 
-  /** Faces in the image, best first. */
-  async detect(image: RgbImage): Promise<Detection[]> {
+  /** Faces in the frame, best first. */
+  async detect(image: FrameInput): Promise<Detection[]> {
     const roi = this.letterbox;
     roi.centerX = image.width / 2;
     roi.centerY = image.height / 2;
     roi.size = Math.max(image.width, image.height);
     const t0 = performance.now();
-    warpRoi(image, roi, this.input, 0, {
+    warpInput(image, roi, this.input, 0, {
       outSize: this.inputSize,
       scale: MINUS_ONE_TO_ONE.scale,
       offset: MINUS_ONE_TO_ONE.offset,
@@ -88,52 +137,23 @@ export class BlazeFaceDetector {
     });
     this.preprocessMs = performance.now() - t0;
     const [scoresFine, scoresCoarse, boxesFine, boxesCoarse] = await this.session.run();
-    const candidates: Candidate[] = [];
-    this.collect(scoresFine, boxesFine, 0, candidates);
-    this.collect(scoresCoarse, boxesCoarse, scoresFine.length, candidates);
-    const kept = weightedNms(candidates, this.iouThreshold, this.maxDetections);
-    return kept.map((c) => this.toImage(c, roi));
+    const count = decodeBlazeFace([scoresFine, scoresCoarse], [boxesFine, boxesCoarse], this.decoded, this.decode);
+    const out: Detection[] = [];
+    for (let d = 0; d < count; d++) out.push(this.toImage(this.decoded, d * ROW, roi));
+    return out;
   }
 
-  /** Decodes the anchors of one output pair whose score passes the threshold (normalised input coords). */
-  private collect(scores: Float32Array, boxes: Float32Array, anchorBase: number, out: Candidate[]): void {
-    const s = this.inputSize;
-    // Compare logits, not probabilities: one log instead of a sigmoid per anchor.
-    const t = this.scoreThreshold;
-    const logitThreshold = t <= 0 ? -Infinity : t >= 1 ? Infinity : Math.log(t / (1 - t));
-    for (let i = 0; i < scores.length; i++) {
-      const logit = scores[i];
-      if (!(logit >= logitThreshold)) continue;
-      const clipped = Math.max(-100, Math.min(100, logit));
-      const score = 1 / (1 + Math.exp(-clipped));
-      const a = (anchorBase + i) * 2;
-      const ax = this.anchors[a];
-      const ay = this.anchors[a + 1];
-      const r = i * VALUES_PER_ANCHOR;
-      const cx = boxes[r] / s + ax;
-      const cy = boxes[r + 1] / s + ay;
-      const w = boxes[r + 2] / s;
-      const h = boxes[r + 3] / s;
-      const keypoints = new Float32Array(KEYPOINTS * 2);
-      for (let k = 0; k < KEYPOINTS; k++) {
-        keypoints[k * 2] = boxes[r + 4 + k * 2] / s + ax;
-        keypoints[k * 2 + 1] = boxes[r + 5 + k * 2] / s + ay;
-      }
-      out.push({ score, xMin: cx - w / 2, yMin: cy - h / 2, xMax: cx + w / 2, yMax: cy + h / 2, keypoints });
-    }
-  }
-
-  /** Undo the letterbox: normalised input coords -> image pixels. */
-  private toImage(c: Candidate, roi: RotatedRoi): Detection {
+  /** Undo the letterbox: a decoded row (normalised input coords) -> image pixels. */
+  private toImage(row: Float32Array, r: number, roi: RotatedRoi): Detection {
     const px = (u: number): number => roi.centerX + (u - 0.5) * roi.size;
     const py = (v: number): number => roi.centerY + (v - 0.5) * roi.size;
     const keypoints: Point2[] = [];
-    for (let k = 0; k < KEYPOINTS; k++) keypoints.push([px(c.keypoints[k * 2]), py(c.keypoints[k * 2 + 1])]);
-    const xMin = px(c.xMin);
-    const yMin = py(c.yMin);
+    for (let k = 0; k < KEYPOINTS; k++) keypoints.push([px(row[r + 5 + k * 2]), py(row[r + 6 + k * 2])]);
+    const xMin = px(row[r + 1]);
+    const yMin = py(row[r + 2]);
     return {
-      score: c.score,
-      box: { xMin, yMin, width: px(c.xMax) - xMin, height: py(c.yMax) - yMin },
+      score: row[r],
+      box: { xMin, yMin, width: px(row[r + 3]) - xMin, height: py(row[r + 4]) - yMin },
       keypoints,
     };
   }

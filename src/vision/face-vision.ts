@@ -4,7 +4,7 @@
  * the last mesh otherwise) lives in src/tracking; this class only runs the parts and times them.
  */
 import { BlazeFaceDetector, type Detection } from './blazeface';
-import type { RgbImage } from './image';
+import type { FrameInput } from './image';
 import { IrisModel, refineMeshWithIris, type IrisResult } from './iris';
 import { FaceMeshModel, type MeshResult } from './mesh';
 import { modelFiles, type DetectorKind } from './model-specs';
@@ -65,7 +65,7 @@ export class FaceVision {
   }
 
   /** All faces, best first, in image pixels. */
-  async detect(image: RgbImage): Promise<Detection[]> {
+  async detect(image: FrameInput): Promise<Detection[]> {
     const t0 = performance.now();
     const result = await this.detector.detect(image);
     this.timings.detectMs = performance.now() - t0;
@@ -74,7 +74,7 @@ export class FaceVision {
   }
 
   /** The 468-point mesh in `roi`. Points are overwritten by the next call unless `out` is given. */
-  async mesh(image: RgbImage, roi: RotatedRoi, out?: Float32Array): Promise<MeshResult> {
+  async mesh(image: FrameInput, roi: RotatedRoi, out?: Float32Array): Promise<MeshResult> {
     const t0 = performance.now();
     const result = await this.meshModel.run(image, roi, out);
     this.timings.meshMs = performance.now() - t0;
@@ -87,7 +87,7 @@ export class FaceVision {
    * replaced in place by the iris model's contour (MediaPipe's refinement). The result is overwritten
    * by the next call.
    */
-  async iris(image: RgbImage, mesh: Float32Array, refine = true): Promise<IrisResult> {
+  async iris(image: FrameInput, mesh: Float32Array, refine = true): Promise<IrisResult> {
     const t0 = performance.now();
     const result = await this.irisModel.run(image, mesh);
     if (refine) refineMeshWithIris(mesh, result);

@@ -10,11 +10,12 @@
  * 64-pixel crop units.
  */
 import { LEFT_EYE_CONTOUR_TO_MESH, RIGHT_EYE_CONTOUR_TO_MESH } from './eye-contour-table';
-import type { RgbImage } from './image';
+import type { FrameInput } from './image';
 import { IRIS_EXPECTATION, IRIS_INPUT_SIZE, ZERO_TO_ONE } from './model-specs';
 import type { RotatedRoi } from './roi-types';
 import { ModelSession, type SessionOptions } from './session';
-import { warpRoi } from './warp';
+import { warpInput } from './native-warp';
+import type { WarpOptions } from './warp';
 
 export const EYE_ROI_SCALE = 2.3;
 export const EYE_CONTOUR_POINTS = 71;
@@ -64,6 +65,9 @@ function newEye(): EyeResult {
 export class IrisModel {
   private readonly input = new Float32Array(2 * IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3);
   private readonly result: IrisResult = { right: newEye(), left: newEye() };
+  private readonly base: WarpOptions = { outSize: IRIS_INPUT_SIZE, scale: ZERO_TO_ONE.scale, offset: ZERO_TO_ONE.offset, border: 'clamp' };
+  /** The left eye is mirrored so that it looks like a right eye to the model. */
+  private readonly mirrored: WarpOptions = { ...this.base, mirror: true };
   /** Milliseconds the last run spent preparing the input tensor (warp, colour, normalisation). */
   preprocessMs = 0;
 
@@ -79,15 +83,15 @@ export class IrisModel {
    * Runs both eyes of a mesh (468 points, x y z interleaved, image pixels). The result object is
    * owned by this model and overwritten by the next run().
    */
-  async run(image: RgbImage, mesh: ArrayLike<number>): Promise<IrisResult> {
+  async run(image: FrameInput, mesh: ArrayLike<number>): Promise<IrisResult> {
     const { right, left } = this.result;
     eyeRoi(mesh, RIGHT_EYE_CORNERS[0], RIGHT_EYE_CORNERS[1], right.roi);
     eyeRoi(mesh, LEFT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1], left.roi);
     const crop = IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3;
-    const base = { outSize: IRIS_INPUT_SIZE, scale: ZERO_TO_ONE.scale, offset: ZERO_TO_ONE.offset, border: 'clamp' } as const;
+    const base = this.base;
     const t0 = performance.now();
-    warpRoi(image, right.roi, this.input, 0, base);
-    warpRoi(image, left.roi, this.input, crop, { ...base, mirror: true });
+    warpInput(image, right.roi, this.input, 0, base);
+    warpInput(image, left.roi, this.input, crop, this.mirrored);
     this.preprocessMs = performance.now() - t0;
     const [raw] = await this.session.run();
     decodeEye(raw, 0, right, false);

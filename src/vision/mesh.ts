@@ -6,11 +6,11 @@
  * (size / 192). The face-presence output of this graph already ends in a sigmoid (tfjs original:
  * 1.0 on a face, ~1e-5 on noise), so it is used as the score directly.
  */
-import type { RgbImage } from './image';
+import type { FrameInput } from './image';
 import { MESH_EXPECTATION, MESH_INPUT_SIZE, ZERO_TO_ONE } from './model-specs';
 import type { RotatedRoi } from './roi-types';
 import { ModelSession, type SessionOptions } from './session';
-import { warpRoi } from './warp';
+import { warpInput } from './native-warp';
 
 export const MESH_POINTS = 468;
 
@@ -41,10 +41,10 @@ export class FaceMeshModel {
    * Runs the mesh on `roi`. Points go to `out` when given, else to a buffer owned by this model that
    * the next run() overwrites (copy it, or pass your own, to keep it).
    */
-  async run(image: RgbImage, roi: RotatedRoi, out: Float32Array = this.ownPoints): Promise<MeshResult> {
+  async run(image: FrameInput, roi: RotatedRoi, out: Float32Array = this.ownPoints): Promise<MeshResult> {
     if (out.length < MESH_POINTS * 3) throw new RangeError(`mesh output needs ${MESH_POINTS * 3} floats`);
     const t0 = performance.now();
-    warpRoi(image, roi, this.input, 0, {
+    warpInput(image, roi, this.input, 0, {
       outSize: MESH_INPUT_SIZE,
       scale: ZERO_TO_ONE.scale,
       offset: ZERO_TO_ONE.offset,

@@ -1,0 +1,140 @@
+/**
+ * Typed face of the native kernels: the fused preprocess (frame -> rotated ROI -> RGB -> float32 NHWC)
+ * and BlazeFace decode + weighted NMS. Semantics: src/vision/warp.ts and src/vision/blazeface.ts,
+ * anchors.ts, nms.ts, which stay as the references the tests compare against.
+ */
+import type { AnchorConfig } from '../vision/anchors';
+import type { Frame, PixelFormat, RgbImage } from '../vision/image';
+import type { RotatedRoi } from '../vision/roi-types';
+import type { BorderMode } from '../vision/warp';
+import { nativeAddon } from './addon';
+
+export type SimdLevel = 'scalar' | 'sse4.1' | 'avx2' | 'neon';
+
+/** Must match vtlink::SimdLevel, PixelFormat and Border in addon/src/kernels. */
+const LEVEL_CODES: Record<SimdLevel, number> = { scalar: 0, 'sse4.1': 1, avx2: 2, neon: 3 };
+const FORMAT_CODES: Record<PixelFormat, number> = { rgb: 0, bgr: 1, rgba: 2, yuyv: 3, nv12: 4 };
+const BORDER_CODES: Record<BorderMode, number> = { zero: 0, clamp: 1 };
+
+/** The fastest SIMD level of this CPU, which the kernels use unless told otherwise. */
+export function simdLevel(): SimdLevel {
+  return nativeAddon().simdLevel() as SimdLevel;
+}
+
+/** Every level this CPU can run ('scalar' first). */
+export function supportedSimdLevels(): SimdLevel[] {
+  return nativeAddon().supportedSimdLevels() as SimdLevel[];
+}
+
+export interface PreprocessOptions {
+  /** Side of the square output, in pixels. */
+  readonly outSize: number;
+  /** Output value = RGB byte * scale + offset. */
+  readonly scale: number;
+  readonly offset: number;
+  readonly mirror?: boolean;
+  readonly border: BorderMode;
+  /** Force a SIMD level (tests, benchmarks); default: the best one. Throws if this CPU lacks it. */
+  readonly level?: SimdLevel;
+}
+
+/**
+ * Writes outSize * outSize * 3 floats (RGB, NHWC) into `out` from `outOffset`, in one pass over the
+ * frame. Allocates nothing; throws a RangeError/TypeError on sizes that do not fit.
+ */
+export function preprocess(frame: Frame, roi: RotatedRoi, out: Float32Array, outOffset: number, opts: PreprocessOptions): void {
+  const p0 = frame.planes[0];
+  const p1 = frame.planes[1];
+  if (p0 === undefined) throw new RangeError('frame has no planes');
+  if (frame.format === 'nv12' && p1 === undefined) throw new RangeError('nv12 frame needs two planes (Y, UV)');
+  nativeAddon().preprocess(
+    frame.data,
+    FORMAT_CODES[frame.format],
+    frame.width,
+    frame.height,
+    p0.offset,
+    p0.stride,
+    p1?.offset ?? 0,
+    p1?.stride ?? 0,
+    roi.centerX,
+    roi.centerY,
+    roi.size,
+    roi.angle,
+    out,
+    outOffset,
+    opts.outSize,
+    opts.scale,
+    opts.offset,
+    opts.mirror ?? false,
+    BORDER_CODES[opts.border],
+    opts.level === undefined ? -1 : LEVEL_CODES[opts.level],
+  );
+}
+
+/** preprocess() for a packed RgbImage, without building a Frame object per call. */
+export function preprocessRgbImage(
+  image: RgbImage,
+  roi: RotatedRoi,
+  out: Float32Array,
+  outOffset: number,
+  opts: PreprocessOptions,
+): void {
+  nativeAddon().preprocess(
+    image.data,
+    FORMAT_CODES.rgb,
+    image.width,
+    image.height,
+    0,
+    image.width * 3,
+    0,
+    0,
+    roi.centerX,
+    roi.centerY,
+    roi.size,
+    roi.angle,
+    out,
+    outOffset,
+    opts.outSize,
+    opts.scale,
+    opts.offset,
+    opts.mirror ?? false,
+    BORDER_CODES[opts.border],
+    opts.level === undefined ? -1 : LEVEL_CODES[opts.level],
+  );
+}
+
+export interface DecodeOptions {
+  readonly anchors: AnchorConfig;
+  readonly scoreThreshold: number;
+  readonly iouThreshold: number;
+  readonly maxDetections: number;
+  readonly level?: SimdLevel;
+}
+
+/**
+ * Decodes the model's output pairs (scores[k] logits, boxes[k] raw rows of 4 + 2 * keypoints values,
+ * anchors in model order) and merges them by weighted NMS. Writes rows of
+ * [score, xMin, yMin, xMax, yMax, kx0, ky0, ...] (normalised input coordinates, best first) into
+ * `out`, which must hold maxDetections rows; returns the number of rows.
+ */
+export function decodeBlazeFace(
+  scores: readonly Float32Array[],
+  boxes: readonly Float32Array[],
+  out: Float32Array,
+  opts: DecodeOptions,
+): number {
+  const a = opts.anchors;
+  return nativeAddon().decodeBlazeFace(
+    scores,
+    boxes,
+    a.inputSize,
+    a.strides,
+    a.anchorsPerLayer,
+    a.offset,
+    opts.scoreThreshold,
+    opts.iouThreshold,
+    opts.maxDetections,
+    out,
+    opts.level === undefined ? -1 : LEVEL_CODES[opts.level],
+  );
+}
