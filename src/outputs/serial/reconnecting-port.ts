@@ -5,7 +5,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { autoDetect, type AutoDetectTypes } from '@serialport/bindings-cpp';
+import type { AutoDetectTypes } from '@serialport/bindings-cpp';
 import { SerialPortStream } from '@serialport/stream';
 import { Backoff, type BackoffOptions } from '../backoff';
 
@@ -17,9 +17,16 @@ export interface ReconnectingPortOptions {
   onStatus: (open: boolean, detail: string | undefined) => void;
 }
 
-let binding: AutoDetectTypes | null = null;
-function nativeBinding(): AutoDetectTypes {
-  binding ??= autoDetect();
+let binding: Promise<AutoDetectTypes> | null = null;
+/**
+ * The native binding, loaded on first use rather than at import: a missing or broken prebuilt
+ * binary then makes this output report an error instead of stopping the whole service.
+ */
+function nativeBinding(): Promise<AutoDetectTypes> {
+  binding ??= import('@serialport/bindings-cpp').then((m) => m.autoDetect());
+  binding.catch(() => {
+    binding = null; // try again next time
+  });
   return binding;
 }
 
@@ -36,7 +43,7 @@ export class ReconnectingPort {
   }
 
   start(): void {
-    this.attempt();
+    void this.attempt();
   }
 
   /** Open and not busy with a previous write: a write now goes out at once. */
@@ -68,7 +75,7 @@ export class ReconnectingPort {
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 
-  private attempt(): void {
+  private async attempt(): Promise<void> {
     this.retryTimer = null;
     if (this.closed) return;
     const { path, baudRate } = this.options;
@@ -78,7 +85,9 @@ export class ReconnectingPort {
     }
     let port: SerialPortStream;
     try {
-      port = new SerialPortStream({ binding: nativeBinding(), path, baudRate, autoOpen: false });
+      const native = await nativeBinding();
+      if (this.closed) return;
+      port = new SerialPortStream({ binding: native, path, baudRate, autoOpen: false });
     } catch (err) {
       this.retry(errorText(err));
       return;
@@ -122,7 +131,7 @@ export class ReconnectingPort {
     if (this.closed) return;
     const delay = this.backoff.next();
     this.options.onStatus(false, `${reason}; retrying in ${delay} ms`);
-    this.retryTimer = setTimeout(() => this.attempt(), delay);
+    this.retryTimer = setTimeout(() => void this.attempt(), delay);
     this.retryTimer.unref();
   }
 }
