@@ -105,6 +105,9 @@ export class VTubeStudioOutput implements TrackingOutput {
     this.url = options.url ?? 'ws://localhost:8001';
     this.store = options.tokenStore;
     this.plugin = { pluginName: options.pluginName ?? 'vtlink', pluginDeveloper: options.pluginDeveloper ?? 'vtlink project' };
+    for (const [field, value] of Object.entries(this.plugin)) {
+      if (value.length < 3 || value.length > 32) throw new RangeError(`vtube-studio ${field} must be 3..32 characters, got "${value}"`);
+    }
     this.pluginIcon = options.pluginIcon;
     const rateHz = options.rateHz ?? 30;
     if (!(rateHz > 0)) throw new RangeError(`vtube-studio rateHz must be > 0, got ${rateHz}`);
