@@ -107,9 +107,9 @@ const Tracking = z.strictObject({
         .number()
         .min(0.01)
         .max(30)
-        .default(1.5)
+        .default(0.5)
         .meta({ title: 'Minimum cutoff', unit: 'Hz', description: 'Lower = steadier when still, more lag' }),
-      beta: z.number().min(0).max(10).default(0.05).meta({ title: 'Speed coefficient', description: 'Higher = less lag on fast moves' }),
+      beta: z.number().min(0).max(10).default(0.2).meta({ title: 'Speed coefficient', description: 'Higher = less lag on fast moves' }),
       dCutoff: z.number().min(0.01).max(30).default(1).meta({ title: 'Derivative cutoff', unit: 'Hz', description: 'Smoothing of the speed estimate' }),
     }),
   ).meta({ title: 'Smoothing' }),

@@ -80,7 +80,7 @@ export interface TrackedFace {
   landmarks: Vec3[];
   /** 10 iris points: right eye centre + 4 edge points, then left eye centre + 4 edge points (subject's sides). */
   iris: Vec2[];
-  /** The 68 iBUG points taken from the mesh by a fixed table (vision/landmarks68.ts). */
+  /** The 68 iBUG points taken from the mesh by a fixed table (geometry/landmarks68.ts). */
   landmarks68: Vec2[];
   pose: HeadPose;
   gaze: Gaze;
