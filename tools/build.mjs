@@ -1,4 +1,4 @@
-// Bundles the service into dist/vtlink.mjs (one file; the native onnxruntime binding stays external)
+// Bundles the service into dist/vtlink.mjs (one file; native bindings stay external)
 // and copies the assets the bundle reads at run time next to it.
 import { build } from 'esbuild';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -15,7 +15,8 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
-  external: ['onnxruntime-node'],
+  // Native bindings load their .node files relative to their own package folder.
+  external: ['onnxruntime-node', '@serialport/bindings-cpp'],
   // CommonJS dependencies inside an ES module bundle still call require().
   banner: { js: "import { createRequire as __vtlinkRequire } from 'node:module'; const require = __vtlinkRequire(import.meta.url);" },
   logLevel: 'warning',

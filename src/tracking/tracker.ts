@@ -70,6 +70,9 @@ export class FaceTracker {
   readonly timings: TrackerTimings = { preprocessMs: 0, detectMs: 0, meshMs: 0, irisMs: 0, geometryMs: 0, filtersMs: 0, totalMs: 0, detected: false };
 
   private roi: RotatedRoi | null = null;
+  /** Frames still to average into the neutral calibration, and how many were averaged so far. */
+  private calibrationLeft = 0;
+  private calibrationDone = 0;
   private lastPose: HeadPoseResult | null = null;
   private intrinsics: Intrinsics = defaultIntrinsics(1, 1);
   private readonly meshPoints = new Float32Array(MESH_FLOATS);
@@ -89,6 +92,20 @@ export class FaceTracker {
 
   static async create(options: TrackerOptions): Promise<FaceTracker> {
     return new FaceTracker(await FaceVision.create(options), options);
+  }
+
+  /**
+   * Makes the face's current expression the neutral one: the next `frames` frames with a face are
+   * averaged into the calibration (eyes open = 1, mouth closed = 0, brows at rest = 0).
+   */
+  calibrateNeutral(frames = 30): void {
+    this.calibrationLeft = frames;
+    this.calibrationDone = 0;
+  }
+
+  /** True while a requested neutral calibration is still collecting frames. */
+  get calibrating(): boolean {
+    return this.calibrationLeft > 0;
   }
 
   /** Forget the tracked face: the next frame starts with a detection. */
@@ -170,6 +187,10 @@ export class FaceTracker {
     const pose = this.pose.estimate(landmarks, this.intrinsics, this.lastPose);
     this.lastPose = pose;
     const gaze = pose ? this.gaze.estimate(landmarks, irisPoints, pose, this.intrinsics) : null;
+    if (this.calibrationLeft > 0 && this.features.calibrateNeutral(landmarks, irisPoints, pose?.rotation, gaze ?? undefined, 1 / (this.calibrationDone + 1))) {
+      this.calibrationDone++;
+      this.calibrationLeft--;
+    }
     const features = this.features.compute(landmarks, irisPoints, pose?.rotation, gaze ?? undefined);
     t.geometryMs = performance.now() - t1;
 
