@@ -8,7 +8,12 @@
  */
 
 import dgram from 'node:dgram';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readImageFile } from '../src/capture/image-decode';
+import { defaultModelsDir } from '../src/system/paths';
+import { FaceTracker } from '../src/tracking/tracker';
 import { HEAD_MODEL_MM } from '../src/geometry/face-model';
 import { LANDMARKS68_MESH } from '../src/geometry/landmarks68';
 import { matrixToQuaternion, quaternionToMatrix } from '../src/geometry/linalg';
@@ -304,5 +309,34 @@ describe('OpenSeeFace output', () => {
     cleanups.push(() => new Promise<void>((r) => late.close(() => r())));
     await waitUntil(() => lonely.state().status === 'sending' && got.length > 0);
     expect(got[0].length).toBe(1785);
+  });
+
+  it('a real tracked face (AFLW2000-3D image00050) gives a NaN-free record consistent with the frame', async () => {
+    const data = path.resolve(__dirname, '..', '../shared/data');
+    if (!existsSync(data)) throw new Error(`shared test data missing at ${data}`);
+    const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1, smoothing: false });
+    cleanups.push(() => tracker.release());
+    const file = path.join(data, 'aflw2000-3d/image00050.jpg');
+    const frame = await tracker.process({ kind: 'frame', image: await readImageFile(file), index: 0, timeMs: 0, source: file });
+    const face = frame.face!;
+    expect(face).not.toBeNull();
+    const { rec, raw } = await sendOne(frame);
+    expect(raw.length).toBe(1785);
+    const floats = [rec.quat, rec.euler, rec.translation, rec.confidence, rec.points.flat(), rec.points3d.flat(), rec.features].flat();
+    expect(floats.every(Number.isFinite)).toBe(true);
+    expect([rec.width, rec.height]).toEqual([frame.width, frame.height]);
+    for (let i = 0; i < 66; i++) expect(rec.points[i][0]).toBeCloseTo(face.landmarks68[OSF_TO_IBUG[i]][0], 3);
+    for (const c of rec.confidence) expect(c).toBeCloseTo(face.score, 6);
+    for (const x of rec.features) expect(Math.abs(x)).toBeLessThanOrEqual(1);
+    // The 3D shape of a real face still has OSF's proportions (eye corners ~0.63 units apart).
+    const p = rec.points3d;
+    expect(Math.hypot(p[36][0] - p[45][0], p[36][1] - p[45][1]) / 0.6318).toBeGreaterThan(0.8);
+    expect(Math.hypot(p[36][0] - p[45][0], p[36][1] - p[45][1]) / 0.6318).toBeLessThan(1.2);
+    // Gaze survives exactly: pupil - eyeball centre back in the camera frame is the gaze vector.
+    const R = Array.from(quaternionToMatrix(face.pose.quaternion, new Float64Array(9)));
+    const d = [p[66][0] - p[68][0], p[66][1] - p[68][1], p[66][2] - p[68][2]];
+    const cam = apply(R, [-d[0], d[1], d[2]], [0, 0, 0]);
+    const n = Math.hypot(...cam);
+    for (let a = 0; a < 3; a++) expect(cam[a] / n).toBeCloseTo(face.gaze.right.vector[a], 4);
   });
 });

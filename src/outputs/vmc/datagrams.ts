@@ -1,9 +1,9 @@
 /**
  * OSC messages grouped into UDP datagrams, encoded with osc-min (https://github.com/russellmcc/node-osc-min).
  *
- * Why split: one VMC frame (5 pose messages + 11 VRM0 + ~31 ARKit blend values + Apply) encodes to
- * 2208 bytes as a single bundle (measured with the tracker's 31 ARKit names; 1380 + 844 when split). That is above the 1472-byte UDP payload an Ethernet/Wi-Fi MTU of
- * 1500 carries, so the IP layer would fragment it, and losing any fragment loses the whole frame
+ * Why split: one VMC frame (5 pose messages + 11 VRM0 + the tracker's 31 ARKit blend values + Apply,
+ * 48 messages) encodes to 2208 bytes as one bundle (measured; 1380 + 844 when split at 1400). That is
+ * above the 1472-byte UDP payload an Ethernet/Wi-Fi MTU of 1500 carries, so the IP layer would fragment it, and losing any fragment loses the whole frame
  * (and some routers drop fragments). So bundles are packed up to `maxBytes` (default 1400), in
  * message order: the pose in the first, blend values after, Apply last. Receivers apply blend values
  * on Apply, so values split over several bundles still land together. In unbundled mode every
