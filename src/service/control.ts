@@ -1,0 +1,75 @@
+import type { Settings, SettingsHealth, SettingsIssue } from '../config';
+import type { OutputState } from '../outputs/output';
+import type { TrackingFrame } from '../tracking/types';
+
+/** Median milliseconds per stage over the last few seconds (see TrackerTimings for the stages). */
+export interface StageLatency {
+  preprocessMs: number;
+  detectMs: number;
+  meshMs: number;
+  irisMs: number;
+  geometryMs: number;
+  filtersMs: number;
+  totalMs: number;
+}
+
+export interface CameraStatus {
+  /** The configured source string (settings.camera.source). */
+  source: string;
+  state: 'starting' | 'running' | 'retrying' | 'stopped' | 'error';
+  /** One line: why it is retrying or failed; absent while running. */
+  detail?: string;
+  width?: number;
+  height?: number;
+  /** Frames the source dropped because tracking was busy (latest-frame semantics). */
+  droppedFrames: number;
+}
+
+export interface ServiceStatus {
+  version: string;
+  uptimeS: number;
+  /** 'starting' until the models are loaded and the first frame is tracked. */
+  state: 'starting' | 'tracking' | 'no-face' | 'camera-retry' | 'stopping';
+  fps: number;
+  framesProcessed: number;
+  faceFound: boolean;
+  latency: StageLatency;
+  camera: CameraStatus;
+  outputs: Record<string, OutputState>;
+  settingsHealth: SettingsHealth;
+}
+
+/** A camera the service can open, for the settings UI. */
+export interface DeviceInfo {
+  /** What to put in settings.camera.source, e.g. "v4l2:/dev/video0". */
+  source: string;
+  name: string;
+  formats: { format: string; width: number; height: number; fps: number[] }[];
+}
+
+export type ApplyResult = { ok: true; settings: Settings; changed: string[] } | { ok: false; issues: SettingsIssue[] };
+
+/**
+ * What the HTTP/WebSocket API (src/server) may ask of the running service (src/service). The server
+ * knows this interface and TrackingFrame, nothing of the tracker's insides.
+ *
+ * Failure semantics: every method answers; none throws for bad input. `applySettings` validates the
+ * whole patch first and applies nothing unless all of it is valid (the running settings and the file
+ * on disk stay as they were); once valid, it is saved durably, then applied live (camera reopened,
+ * outputs reconnected) without a restart the user can see; a failure while applying (a camera that
+ * will not open) is reported in `status()`, not as a refusal, since the settings themselves are valid.
+ */
+export interface ServiceControl {
+  settings(): Settings;
+  applySettings(patch: unknown): Promise<ApplyResult>;
+  status(): ServiceStatus;
+  devices(): Promise<DeviceInfo[]>;
+  /** Averages the next frames into the neutral expression and saves it in settings.calibration. */
+  calibrateNeutral(): Promise<void>;
+  /** Forgets the tracked face; the next frame starts from a detection. */
+  restartTracking(): void;
+  /** Every TrackingFrame as it is produced; returns the unsubscribe function. */
+  onFrame(listener: (frame: TrackingFrame) => void): () => void;
+  /** The latest camera frame downscaled for the UI preview (JPEG bytes), or null if none yet. */
+  previewJpeg(maxWidth: number): Promise<Uint8Array | null>;
+}
