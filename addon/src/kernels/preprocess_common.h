@@ -54,8 +54,9 @@ struct WarpGeometry {
 
 // The three values a format gives at integer pixel (x, y) inside the frame: R, G, B for RGB-like
 // formats; Y - 16, U - 128, V - 128 for YUV (so that a zero contributes RGB black after conversion).
+template <PixelFormat Fmt>
 inline void FetchPixel(const FrameView& f, int x, int y, float* c) {
-  switch (f.format) {
+  switch (Fmt) {
     case PixelFormat::Rgb: {
       const uint8_t* p = f.plane0 + static_cast<ptrdiff_t>(y) * f.stride0 + x * 3;
       c[0] = p[0]; c[1] = p[1]; c[2] = p[2];
@@ -110,6 +111,7 @@ inline void Finish(bool yuv, const float* acc, float scale, float offset, float*
 
 // One output pixel at sample position (sx, sy), any position, either border mode (warp.ts's
 // general branch).
+template <PixelFormat Fmt>
 inline void SamplePixel(const FrameView& f, bool yuv, bool zeroBorder, float sx, float sy, float scale,
                         float offset, float* out) {
   const int maxX = f.width - 1;
@@ -118,16 +120,17 @@ inline void SamplePixel(const FrameView& f, bool yuv, bool zeroBorder, float sx,
   // defined for any finite input.
   sx = std::min(std::max(sx, -1.5f), static_cast<float>(f.width) + 0.5f);
   sy = std::min(std::max(sy, -1.5f), static_cast<float>(f.height) + 0.5f);
-  const float fx0 = std::floor(sx);
-  const float fy0 = std::floor(sy);
-  const float fx = sx - fx0;
-  const float fy = sy - fy0;
+  // floor without libm (x86-64's baseline has no roundss): truncate, step down for negatives.
+  int x0 = static_cast<int>(sx);
+  int y0 = static_cast<int>(sy);
+  x0 -= static_cast<float>(x0) > sx;
+  y0 -= static_cast<float>(y0) > sy;
+  const float fx = sx - static_cast<float>(x0);
+  const float fy = sy - static_cast<float>(y0);
   float w00 = (1 - fx) * (1 - fy);
   float w01 = fx * (1 - fy);
   float w10 = (1 - fx) * fy;
   float w11 = fx * fy;
-  int x0 = static_cast<int>(fx0);
-  int y0 = static_cast<int>(fy0);
   int x1 = x0 + 1;
   int y1 = y0 + 1;
   if (zeroBorder) {
@@ -142,10 +145,10 @@ inline void SamplePixel(const FrameView& f, bool yuv, bool zeroBorder, float sx,
     y1 = std::min(std::max(y1, 0), maxY);
   }
   float c00[3], c01[3], c10[3], c11[3], acc[3];
-  FetchPixel(f, x0, y0, c00);
-  FetchPixel(f, x1, y0, c01);
-  FetchPixel(f, x0, y1, c10);
-  FetchPixel(f, x1, y1, c11);
+  FetchPixel<Fmt>(f, x0, y0, c00);
+  FetchPixel<Fmt>(f, x1, y0, c01);
+  FetchPixel<Fmt>(f, x0, y1, c10);
+  FetchPixel<Fmt>(f, x1, y1, c11);
   for (int k = 0; k < 3; k++) acc[k] = c00[k] * w00 + c01[k] * w01 + c10[k] * w10 + c11[k] * w11;
   Finish(yuv, acc, scale, offset, out);
 }
@@ -181,14 +184,16 @@ inline void SafeSpan(const FrameView& f, float rowX, float rowY, float stepX, fl
   if (*end < *begin) *end = *begin;
 }
 
-// The general sampler over the samples [from, to) of a row.
+// The general sampler over the samples [from, to) of a row (one instance per format: no per-pixel
+// format switch).
+template <PixelFormat Fmt>
 inline void GeneralRun(const FrameView& f, const PreprocessParams& p, float rowX, float rowY, float stepX,
                        float stepY, int from, int to, float* out) {
-  const bool yuv = IsYuv(f.format);
+  constexpr bool yuv = Fmt == PixelFormat::Yuyv || Fmt == PixelFormat::Nv12;
   const bool zero = p.border == Border::Zero;
   for (int i = from; i < to; i++) {
     const float fi = static_cast<float>(i);
-    SamplePixel(f, yuv, zero, rowX + fi * stepX, rowY + fi * stepY, p.scale, p.offset, out + i * 3);
+    SamplePixel<Fmt>(f, yuv, zero, rowX + fi * stepX, rowY + fi * stepY, p.scale, p.offset, out + i * 3);
   }
 }
 

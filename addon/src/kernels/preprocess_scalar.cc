@@ -3,12 +3,27 @@
 
 namespace vtlink {
 
-void PreprocessScalar(const FrameView& frame, const PreprocessParams& p, float* out) {
+namespace {
+
+template <PixelFormat Fmt>
+void ScalarFormat(const FrameView& frame, const PreprocessParams& p, float* out) {
   const WarpGeometry g(p);
   for (int j = 0; j < g.n; j++) {
     float rowX, rowY;
     g.Row(j, &rowX, &rowY);
-    GeneralRun(frame, p, rowX, rowY, g.colStepX, g.colStepY, 0, g.n, out + static_cast<size_t>(j) * g.n * 3);
+    GeneralRun<Fmt>(frame, p, rowX, rowY, g.colStepX, g.colStepY, 0, g.n, out + static_cast<size_t>(j) * g.n * 3);
+  }
+}
+
+}  // namespace
+
+void PreprocessScalar(const FrameView& frame, const PreprocessParams& p, float* out) {
+  switch (frame.format) {
+    case PixelFormat::Rgb: return ScalarFormat<PixelFormat::Rgb>(frame, p, out);
+    case PixelFormat::Bgr: return ScalarFormat<PixelFormat::Bgr>(frame, p, out);
+    case PixelFormat::Rgba: return ScalarFormat<PixelFormat::Rgba>(frame, p, out);
+    case PixelFormat::Yuyv: return ScalarFormat<PixelFormat::Yuyv>(frame, p, out);
+    case PixelFormat::Nv12: return ScalarFormat<PixelFormat::Nv12>(frame, p, out);
   }
 }
 

@@ -134,7 +134,7 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
     for (int k = 0; k < 3; k++) rgb[k] = V::Add(V::Mul(rgb[k], scale), offset);
     V::StoreRgb(out + i * 3, rgb[0], rgb[1], rgb[2]);
   }
-  GeneralRun(f, p, rowX, rowY, stepX, stepY, i, end, out);
+  GeneralRun<Fmt>(f, p, rowX, rowY, stepX, stepY, i, end, out);
 }
 
 template <class V, PixelFormat Fmt>
@@ -146,9 +146,9 @@ inline void SimdPreprocessFormat(const FrameView& f, const PreprocessParams& p, 
     float* rowOut = out + static_cast<size_t>(j) * g.n * 3;
     int begin, end;
     SafeSpan(f, rowX, rowY, g.colStepX, g.colStepY, g.n, &begin, &end);
-    GeneralRun(f, p, rowX, rowY, g.colStepX, g.colStepY, 0, begin, rowOut);
+    GeneralRun<Fmt>(f, p, rowX, rowY, g.colStepX, g.colStepY, 0, begin, rowOut);
     SimdRow<V, Fmt>(f, p, rowX, rowY, g.colStepX, g.colStepY, begin, end, rowOut);
-    GeneralRun(f, p, rowX, rowY, g.colStepX, g.colStepY, end, g.n, rowOut);
+    GeneralRun<Fmt>(f, p, rowX, rowY, g.colStepX, g.colStepY, end, g.n, rowOut);
   }
 }
 
