@@ -3,6 +3,8 @@
  */
 import { parseArgs } from 'node:util';
 import { runDemo } from './commands/demo';
+import { runDevices } from './commands/devices';
+import { parseSourceUri, SourceUriError, type SourceSpec } from './capture/source-uri';
 import { runTrack } from './commands/track';
 import { UsageError, positiveInt } from './commands/args';
 import { defaultModelsDir } from './system/paths';
@@ -12,7 +14,9 @@ const USAGE = `vtlink: face tracking for VTubers
 
 Usage:
   vtlink track PATH... [options]   track faces in images, folders of images or video files
+  vtlink track --source SOURCE     track a camera, a GStreamer pipeline, a file or the demo
   vtlink demo [options]            track the built-in demo input (no camera needed)
+  vtlink devices [--json]          list cameras (formats, sizes, rates) and GStreamer's status
   vtlink help                      this text
 
 Options:
@@ -23,6 +27,8 @@ Options:
   --max-frames N         stop each input after N frames
   --models DIR           folder with the ONNX models (default: the package's models/)
   --loop                 (demo) run until interrupted instead of once through the script
+  --source SOURCE        demo | v4l2:/dev/video0?width=1280&height=720&fps=60[&format=mjpeg]
+                         | gst:<pipeline> (appsink appended if absent) | a file path
 `;
 
 const OPTIONS = {
@@ -33,6 +39,7 @@ const OPTIONS = {
   'max-frames': { type: 'string' },
   models: { type: 'string' },
   loop: { type: 'boolean' },
+  source: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -47,6 +54,16 @@ function trackerOptions(values: { detector?: string; threads?: string; models?: 
   };
 }
 
+/** `--source`, parsed: a malformed one is a usage error. */
+function sourceOption(text: string): SourceSpec {
+  try {
+    return parseSourceUri(text);
+  } catch (err) {
+    if (err instanceof SourceUriError) throw new UsageError(`--source: ${err.message}`);
+    throw err;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const [command, ...rest] = positionals;
@@ -56,19 +73,24 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'track':
-      if (rest.length === 0) throw new UsageError('track needs at least one PATH (an image, a folder of images or a video file)');
-      return runTrack(rest, {
+      if (rest.length === 0 && values.source === undefined) {
+        throw new UsageError('track needs --source SOURCE or at least one PATH (an image, a folder of images or a video file)');
+      }
+      return runTrack([...(values.source === undefined ? [] : [sourceOption(values.source)]), ...rest.map((path) => ({ kind: 'file' as const, path }))], {
         tracker: trackerOptions(values),
         json: values.json === true,
         maxFrames: positiveInt('max-frames', values['max-frames'], Infinity),
       });
     case 'demo':
       return runDemo({
+        source: values.source === undefined ? undefined : sourceOption(values.source),
         tracker: trackerOptions(values),
         json: values.json === true,
         loop: values.loop === true,
         maxFrames: positiveInt('max-frames', values['max-frames'], Infinity),
       });
+    case 'devices':
+      return runDevices({ json: values.json === true });
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

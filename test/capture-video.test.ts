@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DecoderMissingError, FrameSourceError } from '../src/capture/errors';
-import { openSource } from '../src/capture/open';
 import type { FrameResult } from '../src/capture/source';
 import { openVideoFile, probeVideo } from '../src/capture/video-file';
 
@@ -52,7 +51,7 @@ describe('video file source (ffmpeg)', () => {
 
   it('delivers every frame, in order, at the probed size; frames equal FFmpeg’s own decode', async () => {
     const reference = referenceFrames(8);
-    const source = await openSource(video);
+    const source = await openVideoFile(video);
     expect([source.width, source.height, source.fps, source.frameCount]).toEqual([400, 300, 25, 1337]);
     let count = 0;
     const buffers = new Set<Uint8Array>();
@@ -129,7 +128,7 @@ describe('video file source (ffmpeg)', () => {
     const bytes = new Uint8Array(200_000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
     writeFileSync(garbage, bytes);
-    const error = await openSource(garbage).catch((e: unknown) => e);
+    const error = await openVideoFile(garbage).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FrameSourceError);
     expect((error as Error).message).toMatch(/garbage\.mp4: not a readable video: .*Invalid data found when processing input/);
   });
@@ -138,7 +137,7 @@ describe('video file source (ffmpeg)', () => {
     const truncated = join(work, 'truncated.mp4');
     const bytes = readFileSync(video);
     writeFileSync(truncated, bytes.subarray(0, 300_000));
-    const source = await openSource(truncated);
+    const source = await openVideoFile(truncated);
     expect(source.frameCount).toBe(1337); // the header still promises them all
     let frames = 0;
     let error: unknown;

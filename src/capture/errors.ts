@@ -50,3 +50,20 @@ export class DecoderMissingError extends FrameSourceError {
     this.name = 'DecoderMissingError';
   }
 }
+
+/**
+ * A camera or capture pipeline could not be opened: missing device, a format it cannot give, a
+ * GStreamer pipeline that does not parse or fails at start. `code` says which (ENOENT, ENOTV4L2,
+ * EFORMAT, EBUSY, ECAPTURE); the message lists the devices and formats that exist where it helps.
+ */
+export class CameraError extends FrameSourceError {
+  constructor(
+    source: string,
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(source, message, options);
+    this.name = 'CameraError';
+  }
+}

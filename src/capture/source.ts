@@ -1,16 +1,19 @@
-import type { RgbImage } from '../vision/image';
+import { rgbFrame, type Frame, type RgbImage } from '../vision/image';
 import type { FrameDecodeError } from './errors';
 
 /**
- * The one interface every frame source implements: still images, image folders, video files, the
- * embedded demo, and (later) the native camera backends (V4L2, GStreamer).
+ * The one interface every frame source implements: still images, image folders, video files
+ * (GStreamer), the embedded demo, and the native camera backends (V4L2, GStreamer pipelines).
  *
  * Contract, including the failure cases:
  *
  * - Opening. Sources are created by async `open…` functions that either resolve with a ready source
  *   (size known, file readable, decoder present) or reject with a `FrameSourceError` subclass:
  *   `DecoderMissingError` when ffmpeg/ffprobe cannot be started, `FrameDecodeError` when a single
- *   still image cannot be decoded, `FrameSourceError` for anything else (missing path, probe failed).
+ *   still image cannot be decoded, `CameraError` when a camera or pipeline cannot be opened (its
+ *   message lists the cameras and formats that do exist, or quotes GStreamer), `FrameSourceError`
+ *   for anything else (missing path, probe failed). The native sources (GStreamer, V4L2) resolve
+ *   only once their first frame has arrived, so a pipeline that fails at start fails the open.
  *   Nothing needs closing after a rejected open.
  *
  * - Single pass. `frames()` may be called once; a second call throws an `Error`. A camera cannot
@@ -21,6 +24,10 @@ import type { FrameDecodeError } from './errors';
  *   the next turn of a `for await` loop), or until `close()`. A consumer that needs a frame longer
  *   must copy it, and must not write into it (a still source yields the same buffer every time).
  *   This is what lets every source run without per-frame image allocation.
+ *   Camera frames (GStreamer, V4L2) go further: `frame.data` IS the capture buffer (a GstBuffer
+ *   mapped for reading, a V4L2 mmap buffer), lent to the consumer without a copy and given back
+ *   to the backend when the consumer asks for the next result; from then on the view is detached
+ *   (length 0), so a stale reference reads nothing rather than another frame's pixels.
  *   `image.width`/`image.height` are authoritative for each frame; `width`/`height` on the source are
  *   the nominal size (the first image's size for an image folder, whose files may differ).
  *
@@ -32,10 +39,17 @@ import type { FrameDecodeError } from './errors';
  *   Use `onlyFrames()` to turn the first skip into a thrown error instead.
  *
  * - Fatal failures. An error that ends the source (the decoder process dies, the file vanishes, the
- *   stream is truncated mid-frame) is thrown from the iterator's `next()` as a `FrameSourceError`
- *   whose message includes the decoder's own words where there are any. Results produced before the
+ *   stream is truncated mid-frame, a GStreamer bus error, a camera unplugged mid-stream) is thrown
+ *   from the iterator's `next()` as a `FrameSourceError` whose message includes the decoder's (or
+ *   GStreamer's, or the kernel's) own words where there are any. Results produced before the
  *   failure are yielded first. After a fatal error the source has released its resources;
  *   `close()` is still allowed and resolves.
+ *
+ * - Live sources (cameras, live pipelines) never queue frames for a slow consumer: when a newer
+ *   frame arrives before the consumer asked for the previous one, the older one goes straight back
+ *   to the driver (counted in the source's `dropped`), and the consumer always gets the newest.
+ *   `index` then jumps over the dropped frames. File sources deliver every frame instead: the
+ *   decoder waits for the consumer.
  *
  * - End. A finite source ends its iteration normally (`done: true`) after the last frame.
  *
@@ -65,8 +79,18 @@ export interface FrameSource {
 /** One decoded frame. */
 export interface CapturedFrame {
   readonly kind: 'frame';
-  /** The pixels. May be overwritten by the next frame: see "Buffer reuse". */
+  /**
+   * The pixels as packed RGB. May be overwritten by the next frame: see "Buffer reuse". For
+   * camera sources this is converted from `frame` on first access (a copy into a reused buffer):
+   * consumers that read camera layouts should use `frame` (or `frameOf()`) instead.
+   */
   readonly image: RgbImage;
+  /**
+   * The pixels as the source delivered them (NV12, YUYV, RGB, ... with row strides): for camera
+   * sources a view of the capture buffer itself. Absent for sources that only make RgbImages
+   * (stills, the demo): `frameOf()` covers both.
+   */
+  readonly frame?: Frame;
   /** 0-based position in the input (frame number in a video, file position in a folder). */
   readonly index: number;
   /**
@@ -77,6 +101,11 @@ export interface CapturedFrame {
   readonly timeMs: number;
   /** Where it came from: the image file for stills and folders, the source's name otherwise. */
   readonly source: string;
+}
+
+/** The frame's pixels in their delivered layout: `frame` when the source has one, else `image` as RGB. */
+export function frameOf(captured: CapturedFrame): Frame {
+  return captured.frame ?? rgbFrame(captured.image);
 }
 
 /** A frame that could not be decoded; the source goes on after it. */

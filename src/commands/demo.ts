@@ -1,8 +1,11 @@
-import { openDemoSource } from '../capture/demo';
+import { openSourceSpec } from '../capture/open';
+import type { SourceSpec } from '../capture/source-uri';
 import { FaceTracker, type TrackerOptions } from '../tracking/tracker';
 import { frameToJsonLine } from '../tracking/serialize';
 
 export interface DemoCommandOptions {
+  /** What to track instead of the built-in input (`--source`; default the demo). */
+  source?: SourceSpec;
   tracker: TrackerOptions;
   json: boolean;
   loop: boolean;
@@ -22,7 +25,7 @@ function median(values: number[]): number {
  */
 export async function runDemo(options: DemoCommandOptions): Promise<number> {
   const tracker = await FaceTracker.create(options.tracker);
-  const source = await openDemoSource({ loop: options.loop });
+  const source = await openSourceSpec(options.source ?? { kind: 'demo' }, { loop: options.loop });
   const stop = (): void => void source.close();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

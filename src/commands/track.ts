@@ -1,5 +1,6 @@
-import { openSource } from '../capture/open';
+import { openSourceSpec } from '../capture/open';
 import type { FrameSource } from '../capture/source';
+import type { SourceSpec } from '../capture/source-uri';
 import { FaceTracker, type TrackerOptions } from '../tracking/tracker';
 import { frameToJsonLine } from '../tracking/serialize';
 import type { TrackingFrame } from '../tracking/types';
@@ -23,23 +24,30 @@ export function describeFrame(f: TrackingFrame): string {
 /**
  * `vtlink track PATH...`: every frame of every input, one line each on stdout. A file that cannot be
  * read gets one error line on stderr and the run goes on; the exit status is 1 if any input failed.
+ * An input is a file path or what `--source` names (demo, v4l2:..., gst:...; capture/source-uri.ts).
  */
-export async function runTrack(paths: string[], options: TrackCommandOptions): Promise<number> {
+export async function runTrack(inputs: readonly SourceSpec[], options: TrackCommandOptions): Promise<number> {
   const tracker = await FaceTracker.create(options.tracker);
   let failures = 0;
+  let current: FrameSource | undefined;
+  // A camera or live pipeline runs until interrupted: Ctrl-C ends it cleanly (summary, exit 0).
+  const stop = (): void => void current?.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const fail = (err: unknown): void => {
     failures++;
     console.error(`vtlink: ${(err as Error).message}`);
   };
   try {
-    for (const input of paths) {
+    for (const input of inputs) {
       let source: FrameSource;
       try {
-        source = await openSource(input);
+        source = await openSourceSpec(input);
       } catch (err) {
         fail(err);
         continue;
       }
+      current = source;
       // Stills are unrelated pictures: each one starts from a detection. Video frames are tracked.
       const independent = source.fps === undefined;
       let count = 0;
@@ -62,6 +70,8 @@ export async function runTrack(paths: string[], options: TrackCommandOptions): P
       }
     }
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await tracker.release();
   }
   return failures > 0 ? 1 : 0;

@@ -67,7 +67,7 @@ CaptureStream::CaptureStream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   OpenError failure;
   std::unique_ptr<CaptureBackend> backend;
   if (kind == "gst") {
-    backend = CreateGstBackend(target, options, delivery, &failure);
+    backend = CreateGstBackend(target, options, &failure);
   } else if (kind == "v4l2") {
     // The driver keeps at least one buffer to fill while JS holds `maxLent`, one is pending and
     // one is being dequeued.

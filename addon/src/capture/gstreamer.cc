@@ -99,8 +99,8 @@ struct Mapped {
 
 class GstBackend : public CaptureBackend {
  public:
-  GstBackend(GstElement* pipeline, GstElement* sink, std::string description, bool appended, Delivery delivery, int poolSize)
-      : pipeline_(pipeline), sink_(sink), description_(std::move(description)), appended_(appended), delivery_(delivery), pool_(poolSize) {
+  GstBackend(GstElement* pipeline, GstElement* sink, std::string description, bool appended, bool autoDelivery, int poolSize)
+      : pipeline_(pipeline), sink_(sink), description_(std::move(description)), appended_(appended), autoDelivery_(autoDelivery), pool_(poolSize) {
     for (int i = poolSize - 1; i >= 0; i--) free_.push_back(i);
   }
 
@@ -112,7 +112,10 @@ class GstBackend : public CaptureBackend {
 
   void Start(FrameMailbox* mailbox) override {
     mailbox_ = mailbox;
-    // A failure here (missing file, device busy) is also posted on the bus: the thread reports it.
+    // PAUSED first: a live source (camera, videotestsrc is-live=true) answers NO_PREROLL. A failure
+    // here (missing file, device busy) is also posted on the bus: the thread reports it.
+    live_ = gst_element_set_state(pipeline_, GST_STATE_PAUSED) == GST_STATE_CHANGE_NO_PREROLL;
+    if (autoDelivery_) mailbox_->SetDelivery(live_ ? Delivery::kLatest : Delivery::kEvery);
     gst_element_set_state(pipeline_, GST_STATE_PLAYING);
     thread_ = std::thread([this] { Run(); });
   }
@@ -147,7 +150,16 @@ class GstBackend : public CaptureBackend {
     Napi::Object o = Napi::Object::New(env);
     o.Set("pipeline", description_);
     o.Set("appendedSink", appended_);
-    o.Set("everyFrame", delivery_ == Delivery::kEvery);
+    o.Set("everyFrame", mailbox_ && mailbox_->delivery() == Delivery::kEvery);
+    o.Set("live", live_);
+    double fps = fps_.load();
+    o.Set("fps", fps > 0 ? Napi::Number::New(env, fps) : env.Null());
+    gint64 duration = -1;
+    if (!stopped_ && gst_element_query_duration(pipeline_, GST_FORMAT_TIME, &duration) && duration >= 0) {
+      o.Set("durationMs", static_cast<double>(duration) / 1e6);
+    } else {
+      o.Set("durationMs", env.Null());
+    }
     return o;
   }
 
@@ -204,6 +216,9 @@ class GstBackend : public CaptureBackend {
         return false;
       }
       lastCaps_ = caps;  // the sample holds a ref; comparing pointers only
+      if (GST_VIDEO_INFO_FPS_N(&info_) > 0 && GST_VIDEO_INFO_FPS_D(&info_) > 0) {
+        fps_ = static_cast<double>(GST_VIDEO_INFO_FPS_N(&info_)) / GST_VIDEO_INFO_FPS_D(&info_);
+      }
     }
     int index;
     {
@@ -256,7 +271,9 @@ class GstBackend : public CaptureBackend {
   GstElement* sink_;
   const std::string description_;
   const bool appended_;
-  const Delivery delivery_;
+  const bool autoDelivery_;
+  bool live_ = false;
+  std::atomic<double> fps_{0};
   FrameMailbox* mailbox_ = nullptr;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
@@ -271,8 +288,7 @@ class GstBackend : public CaptureBackend {
 
 }  // namespace
 
-std::unique_ptr<CaptureBackend> CreateGstBackend(const std::string& pipeline, const Napi::Object& options,
-                                                 Delivery delivery, OpenError* failure) {
+std::unique_ptr<CaptureBackend> CreateGstBackend(const std::string& pipeline, const Napi::Object& options, OpenError* failure) {
   std::string* error = &failure->message;
   if (!EnsureGstreamer(error)) return nullptr;
   // Decided on the text, before parsing: a pipeline may end in caps ("... ! video/x-raw,format=NV12"),
@@ -308,14 +324,16 @@ std::unique_ptr<CaptureBackend> CreateGstBackend(const std::string& pipeline, co
   }
   Napi::Value syncOption = options.Get("sync");
   bool sync = syncOption.IsBoolean() && syncOption.As<Napi::Boolean>().Value();
-  // kEvery: one buffer and no dropping, so the pipeline waits for the consumer (files).
-  // kLatest: our thread pulls at once and drops (counted) in the mailbox, never in the appsink.
-  g_object_set(sink, "emit-signals", FALSE, "sync", sync ? TRUE : FALSE, "max-buffers", delivery == Delivery::kEvery ? 1u : 2u,
-               "drop", FALSE, "enable-last-sample", FALSE, nullptr);
+  // One buffer and no dropping in the appsink: in every-frame mode the pipeline waits for the
+  // consumer (files); in latest-frame mode our thread pulls at once and drops, counted, in the
+  // mailbox, never silently in the appsink.
+  g_object_set(sink, "emit-signals", FALSE, "sync", sync ? TRUE : FALSE, "max-buffers", 1u, "drop", FALSE,
+               "enable-last-sample", FALSE, nullptr);
 
   Napi::Value lentOption = options.Get("maxLent");
   int maxLent = lentOption.IsNumber() ? lentOption.As<Napi::Number>().Int32Value() : 2;
-  return std::make_unique<GstBackend>(bin, sink, description, appended, delivery, maxLent + 3);
+  bool autoDelivery = !options.Get("everyFrame").IsBoolean();
+  return std::make_unique<GstBackend>(bin, sink, description, appended, autoDelivery, maxLent + 3);
 }
 
 Napi::Value GstreamerInfo(const Napi::CallbackInfo& info) {

@@ -12,10 +12,11 @@ namespace vtlink {
 
 // Parse and start `pipeline` (GStreamer launch syntax). The frames come from its appsink: the one
 // named "vtlink", or the only appsink; a pipeline without one gets ` ! appsink name=vtlink`
-// appended. Options: `sync` (boolean, default false: as fast as the source gives frames).
+// appended. Options: `sync` (boolean, default false: as fast as the source gives frames);
+// `everyFrame` true/false, or absent: every frame for a non-live pipeline (files), latest frame
+// for a live one (cameras, is-live sources).
 // Returns null with `*error` set (GStreamer's own parse message) when it cannot be built.
-std::unique_ptr<CaptureBackend> CreateGstBackend(const std::string& pipeline, const Napi::Object& options,
-                                                 Delivery delivery, OpenError* failure);
+std::unique_ptr<CaptureBackend> CreateGstBackend(const std::string& pipeline, const Napi::Object& options, OpenError* failure);
 
 // { available, version, error?, elements: { name: boolean } } for `vtlink devices`.
 Napi::Value GstreamerInfo(const Napi::CallbackInfo& info);

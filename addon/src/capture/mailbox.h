@@ -62,6 +62,11 @@ class FrameMailbox {
   // Release every lent frame (the source is being torn down). Returns how many.
   int ReleaseAll();
 
+  // Choose the delivery mode before the producer starts (a GStreamer source knows whether it is
+  // live only once started).
+  void SetDelivery(Delivery delivery) { delivery_ = delivery; }
+  Delivery delivery() const { return delivery_; }
+
   std::string failure() const;
   MailboxStats stats() const;
   int maxLent() const { return static_cast<int>(slots_.size()); }
@@ -73,7 +78,7 @@ class FrameMailbox {
     bool lent = false;
   };
 
-  const Delivery delivery_;
+  Delivery delivery_;
   const Recycle recycle_;
   const Notify notify_;
   mutable std::mutex mutex_;
