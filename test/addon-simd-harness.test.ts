@@ -1,0 +1,53 @@
+/**
+ * The kernel check harness (addon/test/kernel_check.cc) outside Node: built natively (SSE4.1/AVX2 vs
+ * scalar) and as a static aarch64 binary run under qemu-aarch64 (NEON vs scalar). CI needs the Debian
+ * packages g++-aarch64-linux-gnu and qemu-user; without them this test fails, it does not skip.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './vision-fixtures';
+
+const harnessDir = path.join(repoRoot, 'addon', 'test');
+
+function requireTool(tool: string, debianPackage: string): void {
+  const found = spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+  if (!found) throw new Error(`${tool} is missing: install the Debian package ${debianPackage}`);
+}
+
+function runHarness(target: 'native' | 'aarch64'): string {
+  const r = spawnSync('make', ['-s', '-C', harnessDir, target, 'CASES=150'], { encoding: 'utf8', timeout: 120_000 });
+  const output = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0) throw new Error(`make ${target} failed (${r.status ?? r.signal}):\n${output}`);
+  return output;
+}
+
+/** Lines "preprocess <level> <format> max_abs_diff <d> ..." and "scan <level> mismatches <n> ...". */
+function levelsIn(output: string): Set<string> {
+  return new Set([...output.matchAll(/^(?:preprocess|scan) (\S+) /gm)].map((m) => m[1]));
+}
+
+describe('SIMD kernels vs scalar, standalone harness', () => {
+  it('x86-64: SSE4.1 and AVX2 match the scalar reference', { timeout: 120_000 }, () => {
+    if (process.arch !== 'x64') return; // the aarch64 case below covers arm64 hosts' NEON natively
+    requireTool('g++', 'g++');
+    const out = runHarness('native');
+    console.log(out.trim());
+    expect(out).toMatch(/ALL OK/);
+    expect(levelsIn(out)).toContain('sse4.1');
+    expect(out).not.toMatch(/FAIL/);
+  });
+
+  it('aarch64 under qemu: NEON matches the scalar reference', { timeout: 180_000 }, () => {
+    requireTool('aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu');
+    requireTool('qemu-aarch64', 'qemu-user');
+    const out = runHarness('aarch64');
+    console.log(out.trim());
+    expect(out).toMatch(/ALL OK/);
+    expect(levelsIn(out)).toEqual(new Set(['neon']));
+    // The binary really is aarch64 (ELF e_machine 183 = EM_AARCH64), so qemu ran the NEON code.
+    const elf = readFileSync(path.join(repoRoot, 'build/addon-test/kernel_check_aarch64'));
+    expect(elf.readUInt16LE(18)).toBe(183);
+  });
+});
