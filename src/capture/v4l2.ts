@@ -37,7 +37,12 @@ async function findDevice(path: string, devices: readonly V4l2Device[]): Promise
 
 /** Open a camera at the mode nearest to `options` (see `negotiateCameraFormat`) and wait for its first frame. */
 export async function openV4l2(path: string, options: V4l2Options = {}): Promise<NativeFrameSource & { negotiated: NegotiatedFormat }> {
-  const request: CameraRequest = { ...DEFAULT_CAMERA_REQUEST, ...options };
+  const request: CameraRequest = {
+    width: options.width ?? DEFAULT_CAMERA_REQUEST.width,
+    height: options.height ?? DEFAULT_CAMERA_REQUEST.height,
+    fps: options.fps ?? DEFAULT_CAMERA_REQUEST.fps,
+    format: options.format ?? DEFAULT_CAMERA_REQUEST.format,
+  };
   const name = path;
   const devices = listCameras();
   const device = await findDevice(path, devices);
