@@ -1,0 +1,313 @@
+/**
+ * The one long-running service (`vtlink run`): settings → camera → tracker → outputs, with the
+ * ServiceControl face the HTTP/WebSocket API uses. systemd's side lives in ./systemd.ts.
+ *
+ * Settings changes apply live, by what changed: camera.* reopens the source, outputs.<name>.*
+ * rebuilds that output only, tracking.* builds a new tracker (models loaded while the old one keeps
+ * tracking) and swaps it in between two frames, calibration.* restores the neutral face. No restart.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CapturedFrame } from '../capture/source';
+import { touches, validateSettingsPatch, type Settings, type SettingsStore } from '../config';
+import { packageRoot, defaultModelsDir } from '../system/paths';
+import { silentLogger, type Logger } from '../system/log';
+import type { FaceTracker } from '../tracking/tracker';
+import type { TrackingFrame } from '../tracking/types';
+import type { ApplyResult, DeviceInfo, ServiceControl, ServiceStatus } from './control';
+import { MANAGED_OUTPUTS, OutputsManager } from './outputs-manager';
+import { Pipeline } from './pipeline';
+import { previewJpegOf } from './preview';
+import { FrameStats } from './stats';
+import { createTracker, neutralForSettings, restoreNeutral } from './tracker-host';
+import { listDevices } from './devices';
+
+export interface ServiceOptions {
+  store: SettingsStore;
+  /** Default: the package's models/ folder. */
+  modelsDir?: string;
+  /** Run-time camera source (--source): used instead of settings.camera.source until a change sets that. */
+  sourceOverride?: string;
+  /** End when the input ends once (the demo: one pass of its script). */
+  once?: boolean;
+  log?: Logger;
+  /** Frames averaged by calibrateNeutral(). Default 30 (1 s at 30 fps). */
+  calibrationFrames?: number;
+  /** How long calibrateNeutral() waits for those frames. Default 15 s. */
+  calibrationTimeoutMs?: number;
+}
+
+/** Tracking settings that only need the neutral or nothing at all, not a new tracker. */
+const TRACKER_FREE = ['tracking.sensitivity'];
+
+export class VtlinkService implements ServiceControl {
+  private readonly log: Logger;
+  private readonly stats = new FrameStats();
+  private readonly listeners = new Set<(frame: TrackingFrame) => void>();
+  private readonly startedAt = performance.now();
+  private readonly version = packageVersion();
+  private sourceOverride: string | undefined;
+  private stopping = false;
+  private faceFound = false;
+  private firstFrameSeen = false;
+  private resolveFirstFrame!: () => void;
+  private applyQueue: Promise<unknown> = Promise.resolve();
+  private previewWaiters: { maxWidth: number; resolve: (jpeg: Uint8Array | null) => void }[] = [];
+  private calibration: { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout; tracker: FaceTracker | null } | null = null;
+  private pipeline!: Pipeline;
+  private readonly outputs: OutputsManager;
+  private loop: Promise<void> = Promise.resolve();
+
+  /** Resolves once the models are loaded and the first frame is tracked. */
+  readonly firstFrame: Promise<void>;
+  /**
+   * systemd's READY=1: the first frame is tracked, or the models are loaded and the camera is being
+   * waited for (a camera missing at boot must not fail the start: the UI says what is wrong).
+   */
+  readonly ready: Promise<'tracking' | 'camera-retry'>;
+  private resolveReady!: (why: 'tracking' | 'camera-retry') => void;
+
+  private constructor(
+    private readonly store: SettingsStore,
+    private readonly options: ServiceOptions,
+  ) {
+    this.log = options.log ?? silentLogger;
+    this.sourceOverride = options.sourceOverride;
+    this.outputs = new OutputsManager({ stateDir: store.dir, log: this.log });
+    this.firstFrame = new Promise((resolve) => (this.resolveFirstFrame = resolve));
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+  }
+
+  /** Loads the models, starts the outputs and the frame loop. Rejects only if the models cannot load. */
+  static async start(options: ServiceOptions): Promise<VtlinkService> {
+    const service = new VtlinkService(options.store, options);
+    const settings = options.store.settings;
+    if (options.store.health.status !== 'ok') service.log.warn(`settings: ${options.store.health.detail}`);
+    const tracker = await createTracker(settings, service.modelsDir, service.log);
+    service.pipeline = new Pipeline({
+      tracker,
+      camera: service.effectiveCamera(settings),
+      once: options.once ?? false,
+      log: service.log,
+      onFrame: (frame, captured, t) => service.onTracked(frame, captured, t),
+      onRetry: () => service.resolveReady('camera-retry'),
+    });
+    service.outputs.start(settings.outputs);
+    service.loop = service.pipeline.run();
+    return service;
+  }
+
+  /** Resolves when the frame loop has ended: after stop(), or with `once` when the input ended. */
+  get finished(): Promise<void> {
+    return this.loop;
+  }
+
+  /** Frames tracked since start, and whether a camera-retry loop runs: the watchdog's evidence of life. */
+  progress(): { framesProcessed: number; retrying: boolean } {
+    return { framesProcessed: this.pipeline.framesProcessed, retrying: this.pipeline.retrying };
+  }
+
+  /** Stops tracking and releases the camera, the outputs and the models. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.loop;
+    this.stopping = true;
+    await this.pipeline.stop();
+    await this.loop;
+    this.resolvePreviews(null);
+    this.calibration?.reject(new Error('the service is stopping'));
+    await Promise.all([this.outputs.close(), this.pipeline.release()]);
+  }
+
+  // ── ServiceControl ────────────────────────────────────────────────────────────────────────────
+
+  settings(): Settings {
+    return this.store.settings;
+  }
+
+  applySettings(patch: unknown): Promise<ApplyResult> {
+    // One change at a time, each validated against the settings the previous one left.
+    const run = this.applyQueue.then(() => this.apply(patch));
+    this.applyQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  status(): ServiceStatus {
+    const now = performance.now();
+    const camera = this.pipeline.cameraStatus;
+    let state: ServiceStatus['state'];
+    if (this.stopping) state = 'stopping';
+    else if (camera.state === 'retrying') state = 'camera-retry';
+    else if (!this.firstFrameSeen) state = 'starting';
+    else state = this.faceFound ? 'tracking' : 'no-face';
+    return {
+      version: this.version,
+      uptimeS: (now - this.startedAt) / 1000,
+      state,
+      fps: this.stats.fps(now),
+      framesProcessed: this.pipeline.framesProcessed,
+      faceFound: this.faceFound,
+      latency: this.stats.latency(),
+      camera: { ...camera, droppedFrames: this.pipeline.droppedFrames },
+      outputs: this.outputs.states(),
+      settingsHealth: { ...this.store.health },
+    };
+  }
+
+  devices(): Promise<DeviceInfo[]> {
+    return listDevices();
+  }
+
+  calibrateNeutral(): Promise<void> {
+    if (this.stopping) return Promise.reject(new Error('the service is stopping'));
+    if (this.calibration) return Promise.reject(new Error('a calibration is already running'));
+    const frames = this.options.calibrationFrames ?? 30;
+    const timeoutMs = this.options.calibrationTimeoutMs ?? 15_000;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.calibration = null;
+        reject(new Error(`no face was seen for ${frames} frames within ${Math.round(timeoutMs / 1000)} s; nothing was saved`));
+      }, timeoutMs);
+      this.calibration = { resolve, reject, timer, tracker: null };
+      this.pipeline.calibrateNeutral(frames);
+    }).finally(() => {
+      if (this.calibration) clearTimeout(this.calibration.timer);
+      this.calibration = null;
+    });
+  }
+
+  restartTracking(): void {
+    this.pipeline.restartTracking();
+  }
+
+  onFrame(listener: (frame: TrackingFrame) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  previewJpeg(maxWidth: number): Promise<Uint8Array | null> {
+    if (this.stopping || !this.firstFrameSeen) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const waiter = { maxWidth, resolve };
+      this.previewWaiters.push(waiter);
+      // A stalled camera must not hold the HTTP request for ever.
+      setTimeout(() => {
+        const i = this.previewWaiters.indexOf(waiter);
+        if (i >= 0) {
+          this.previewWaiters.splice(i, 1);
+          resolve(null);
+        }
+      }, 2000).unref();
+    });
+  }
+
+  // ── Inside ────────────────────────────────────────────────────────────────────────────────────
+
+  private get modelsDir(): string {
+    return this.options.modelsDir ?? defaultModelsDir();
+  }
+
+  private effectiveCamera(settings: Settings): Settings['camera'] {
+    return this.sourceOverride === undefined ? settings.camera : { ...settings.camera, source: this.sourceOverride };
+  }
+
+  private onTracked(frame: TrackingFrame, captured: CapturedFrame, tracker: FaceTracker): void {
+    this.stats.record(performance.now(), tracker.timings);
+    this.faceFound = frame.face !== null;
+    this.outputs.send(frame);
+    for (const listener of this.listeners) {
+      try {
+        listener(frame);
+      } catch (err) {
+        this.log.warn(`frame listener failed: ${(err as Error).message}`);
+      }
+    }
+    if (this.previewWaiters.length > 0) this.makePreviews(captured);
+    if (this.calibration) this.checkCalibration(tracker);
+    if (!this.firstFrameSeen) {
+      this.firstFrameSeen = true;
+      this.resolveFirstFrame();
+      this.resolveReady('tracking');
+    }
+  }
+
+  private makePreviews(captured: CapturedFrame): void {
+    const waiters = this.previewWaiters;
+    this.previewWaiters = [];
+    for (const w of waiters) {
+      try {
+        w.resolve(previewJpegOf(captured.image, w.maxWidth));
+      } catch {
+        w.resolve(null);
+      }
+    }
+  }
+
+  private resolvePreviews(value: null): void {
+    const waiters = this.previewWaiters;
+    this.previewWaiters = [];
+    for (const w of waiters) w.resolve(value);
+  }
+
+  /** The tracker has started (calibrating) and finished (no longer calibrating): save its neutral. */
+  private checkCalibration(tracker: FaceTracker): void {
+    const c = this.calibration;
+    if (!c) return;
+    if (c.tracker !== tracker) {
+      if (tracker.calibrating) c.tracker = tracker;
+      return;
+    }
+    if (tracker.calibrating) return;
+    this.calibration = null;
+    clearTimeout(c.timer);
+    const neutral = neutralForSettings(tracker);
+    this.applySettings({ calibration: { neutral } }).then(
+      (result) => (result.ok ? c.resolve() : c.reject(new Error(result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')))),
+      (err: Error) => c.reject(err),
+    );
+  }
+
+  private async apply(patch: unknown): Promise<ApplyResult> {
+    const result = validateSettingsPatch(this.store.settings, patch);
+    if (!result.ok) return result;
+    try {
+      await this.store.save(result.settings);
+    } catch (err) {
+      return { ok: false, issues: [{ path: '', message: `the settings could not be saved: ${(err as Error).message}` }] };
+    }
+    const { settings, changed } = result;
+    if (changed.length > 0) this.log.info(`settings changed: ${changed.join(', ')}`);
+    if (touches(changed, 'camera.source')) this.sourceOverride = undefined;
+    if (touches(changed, 'camera')) this.pipeline.reopen(this.effectiveCamera(settings));
+    const outputs = MANAGED_OUTPUTS.filter((key) => touches(changed, `outputs.${key}`));
+    const work: Promise<void>[] = [];
+    if (outputs.length > 0) work.push(this.outputs.rebuild(outputs, settings.outputs));
+    const trackingChanged = changed.some((p) => p.startsWith('tracking.') && !TRACKER_FREE.some((free) => touches([p], free)));
+    if (trackingChanged) work.push(this.rebuildTracker(settings));
+    else if (touches(changed, 'calibration') && !this.calibration) restoreNeutral(this.pipeline.currentTracker, settings.calibration, this.log);
+    await Promise.all(work);
+    return { ok: true, settings, changed };
+  }
+
+  /** A new tracker with the new options, loaded while the old one keeps tracking. */
+  private async rebuildTracker(settings: Settings): Promise<void> {
+    try {
+      const tracker = await createTracker(settings, this.modelsDir, this.log);
+      if (this.stopping) {
+        await tracker.release();
+        return;
+      }
+      this.pipeline.setTracker(tracker);
+    } catch (err) {
+      // Valid settings whose models cannot load (a missing detector file): keep tracking with the old ones.
+      this.log.error(`tracking: cannot apply the new settings (${(err as Error).message}); still tracking with the previous ones`);
+    }
+  }
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The FaceTracker as the settings describe it: built from settings.tracking, with the saved neutral
+ * face (settings.calibration) restored into its features.
+ */
+import type { Settings } from '../config';
+import { RAW_METRIC_COUNT } from '../geometry/features';
+import type { Logger } from '../system/log';
+import { FaceTracker, type TrackerOptions } from '../tracking/tracker';
+
+export function trackerOptions(tracking: Settings['tracking'], modelsDir: string): TrackerOptions {
+  const s = tracking.smoothing;
+  return {
+    modelsDir,
+    detector: tracking.detector,
+    threads: tracking.threads,
+    meshThreshold: tracking.meshThreshold,
+    focalScale: tracking.focalScale,
+    smoothing: s.enabled ? { minCutoff: s.minCutoff, beta: s.beta, dCutoff: s.dCutoff } : false,
+  };
+}
+
+export async function createTracker(settings: Settings, modelsDir: string, log: Logger): Promise<FaceTracker> {
+  const tracker = await FaceTracker.create(trackerOptions(settings.tracking, modelsDir));
+  restoreNeutral(tracker, settings.calibration, log);
+  return tracker;
+}
+
+/** Put the saved neutral face back (or the canonical one when none is saved). */
+export function restoreNeutral(tracker: FaceTracker, calibration: Settings['calibration'], log: Logger): void {
+  const saved = calibration.neutral;
+  if (!saved) {
+    tracker.features.neutral.reset();
+    return;
+  }
+  if (saved.values.length !== RAW_METRIC_COUNT || !saved.values.every(Number.isFinite)) {
+    // A calibration from another release's metrics would skew every feature: better the canonical face.
+    log.warn(`calibration: the saved neutral face has ${saved.values.length} values, this version needs ${RAW_METRIC_COUNT}; using the default face until recalibrated`);
+    tracker.features.neutral.reset();
+    return;
+  }
+  tracker.features.neutral.capture(saved.values, 1);
+}
+
+/** The tracker's current neutral, as settings.calibration.neutral stores it. */
+export function neutralForSettings(tracker: FaceTracker, now = new Date()): NonNullable<Settings['calibration']['neutral']> {
+  return { values: Array.from(tracker.features.neutral.values), capturedAt: now.toISOString() };
+}

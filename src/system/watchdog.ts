@@ -1,0 +1,47 @@
+/**
+ * The systemd watchdog, honestly: WATCHDOG=1 is sent only while the service makes progress. Each
+ * tick asks `alive()`; the service answers true when its frame counter advanced since the last tick
+ * (or while a known camera-retry loop runs). A hung pipeline therefore stops the pings and systemd
+ * restarts the service after WatchdogSec, which a timer that always pinged would never allow.
+ */
+
+export interface WatchdogOptions {
+  intervalMs: number;
+  /** Whether the service made progress since the previous call. */
+  alive: () => boolean;
+  ping: () => void;
+  /** Told when pings stop and when they resume (for the log). */
+  onChange?: (pinging: boolean) => void;
+}
+
+export class Watchdog {
+  private timer: NodeJS.Timeout | null = null;
+  private pinging = true;
+  pings = 0;
+
+  constructor(private readonly options: WatchdogOptions) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    this.timer.unref(); // the watchdog must never be what keeps the process alive
+  }
+
+  /** One check: ping if alive. Public so a caller can tick at a moment of its choosing. */
+  tick(): void {
+    const alive = this.options.alive();
+    if (alive) {
+      this.options.ping();
+      this.pings++;
+    }
+    if (alive !== this.pinging) {
+      this.pinging = alive;
+      this.options.onChange?.(alive);
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
