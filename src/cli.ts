@@ -3,6 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runDemo } from './commands/demo';
+import { runService } from './commands/run';
 import { runDevices } from './commands/devices';
 import { parseSourceUri, SourceUriError, type SourceSpec } from './capture/source-uri';
 import { runTrack } from './commands/track';
@@ -16,6 +17,7 @@ Usage:
   vtlink track PATH... [options]   track faces in images, folders of images or video files
   vtlink track --source SOURCE     track a camera, a GStreamer pipeline, a file or the demo
   vtlink demo [options]            track the built-in demo input (no camera needed)
+  vtlink run [options]             the service: camera, outputs, HTTP API (systemd Type=notify)
   vtlink devices [--json]          list cameras (formats, sizes, rates) and GStreamer's status
   vtlink help                      this text
 
@@ -27,8 +29,12 @@ Options:
   --max-frames N         stop each input after N frames
   --models DIR           folder with the ONNX models (default: the package's models/)
   --loop                 (demo) run until interrupted instead of once through the script
+  --state-dir DIR        (run) settings folder (default $STATE_DIRECTORY, else ~/.local/state/vtlink)
+  --port N               (run) HTTP port for this run (default: the settings' network.port)
+  --once                 (run) stop when the input ends once (the demo: one pass of its script)
   --source SOURCE        demo | v4l2:/dev/video0?width=1280&height=720&fps=60[&format=mjpeg]
                          | gst:<pipeline> (appsink appended if absent) | a file path
+                         (run: the camera for this run, instead of the settings' camera.source)
 `;
 
 const OPTIONS = {
@@ -40,6 +46,9 @@ const OPTIONS = {
   models: { type: 'string' },
   loop: { type: 'boolean' },
   source: { type: 'string' },
+  'state-dir': { type: 'string' },
+  port: { type: 'string' },
+  once: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -91,6 +100,15 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'devices':
       return runDevices({ json: values.json === true });
+    case 'run':
+      if (rest.length > 0) throw new UsageError(`run takes no PATH; use --source ${rest[0]}`);
+      return runService({
+        source: values.source,
+        stateDir: values['state-dir'],
+        port: values.port === undefined ? undefined : positiveInt('port', values.port, 0),
+        once: values.once === true,
+        modelsDir: values.models,
+      });
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
