@@ -1,0 +1,65 @@
+/**
+ * Who may do what:
+ * - reading (GET) is open to every host: settings, status, devices, preview, the UI;
+ * - changes (PATCH, POST) are open to the kiosk (loopback), and to other hosts only with the bearer
+ *   token they got by pairing, and only while remote changes are allowed;
+ * - the pairing PIN and the list of paired clients are for the kiosk only.
+ * A browser request whose Origin is another site is refused for changes (no CSRF from a page the
+ * kiosk browser might open).
+ */
+import type { IncomingMessage } from 'node:http';
+import { ApiError } from './errors';
+import type { PairedClient, PairingStore } from './pairing';
+
+export type AccessLevel = 'read' | 'change' | 'local' | 'pair';
+
+export interface Caller {
+  peer: string;
+  local: boolean;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const m = /^Bearer[ ]+([A-Za-z0-9._~+/=-]{1,256})[ ]*$/i.exec(header);
+  return m ? m[1] : null;
+}
+
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true; // not a browser's cross-site request
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+const unauthorised = (message: string): ApiError =>
+  new ApiError(401, 'unauthorized', message, { headers: { 'www-authenticate': 'Bearer realm="vtlink"' } });
+
+/** Throws the ApiError that refuses `caller` at `level`; returns the paired client for remote changes. */
+export function checkAccess(
+  req: IncomingMessage,
+  caller: Caller,
+  level: AccessLevel,
+  pairing: PairingStore,
+  allowRemoteChanges: boolean,
+): PairedClient | null {
+  if (level === 'read' || level === 'pair') return null;
+  if (!sameOrigin(req)) throw new ApiError(403, 'cross-origin', 'changes are not accepted from another site’s page');
+  if (level === 'local') {
+    if (!caller.local) throw new ApiError(403, 'kiosk-only', 'only the device’s own screen may do this');
+    return null;
+  }
+  if (caller.local) return null;
+  if (!allowRemoteChanges) {
+    throw new ApiError(403, 'remote-changes-disabled', 'changes from other hosts are switched off (settings.network.allowRemoteChanges)');
+  }
+  const token = bearerToken(req);
+  if (token === null) throw unauthorised('pair with the PIN shown on the device (POST /api/pair), then send Authorization: Bearer <token>');
+  const client = pairing.verify(token);
+  if (!client) throw unauthorised('unknown or revoked token: pair again with the PIN shown on the device');
+  return client;
+}

@@ -1,0 +1,158 @@
+/**
+ * The JSON API: one entry per path and method, each with the access it needs (see access.ts). The
+ * server does the common parts (rate limits, 404/405, access, errors); handlers only do their job.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { issuesFromZod, settingsJsonSchema } from '../config';
+import type { ServiceControl } from '../service/control';
+import type { AccessLevel, Caller } from './access';
+import { readJsonBody } from './body';
+import { ApiError, sendBytes, sendJson } from './errors';
+import type { KeyedTokenBuckets } from './token-bucket';
+import type { PairingStore } from './pairing';
+import { PREVIEW_DEFAULT_WIDTH, type PreviewCache } from './preview';
+import type { TrackingStream } from './stream';
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  caller: Caller;
+}
+
+export interface Route {
+  access: AccessLevel;
+  handle(ctx: RouteContext): Promise<void>;
+}
+
+export interface ApiDeps {
+  control: ServiceControl;
+  pairing: PairingStore;
+  stream: TrackingStream;
+  preview: PreviewCache;
+  previewBuckets: KeyedTokenBuckets;
+  pairBuckets: KeyedTokenBuckets;
+  maxBodyBytes: number;
+}
+
+const PairRequest = z.strictObject({
+  pin: z.string().max(16),
+  name: z.string().min(1).max(64).optional(),
+});
+
+function retryAfter(seconds: number): Record<string, string> {
+  return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };
+}
+
+export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Route>>> {
+  const { control, pairing, stream, preview } = deps;
+  let schema: unknown = null;
+
+  const routes = new Map<string, Partial<Record<string, Route>>>();
+
+  routes.set('/api/settings', {
+    GET: { access: 'read', handle: async ({ res }) => sendJson(res, 200, control.settings()) },
+    PATCH: {
+      access: 'change',
+      handle: async ({ req, res }) => {
+        const patch = await readJsonBody(req, deps.maxBodyBytes, true);
+        const result = await control.applySettings(patch);
+        if (!result.ok) {
+          const n = result.issues.length;
+          throw new ApiError(422, 'invalid-settings', `${n} field${n === 1 ? ' is' : 's are'} invalid; nothing was changed`, { issues: result.issues });
+        }
+        sendJson(res, 200, { settings: result.settings, changed: result.changed });
+      },
+    },
+  });
+
+  routes.set('/api/settings/schema', {
+    GET: { access: 'read', handle: async ({ res }) => sendJson(res, 200, (schema ??= settingsJsonSchema())) },
+  });
+
+  routes.set('/api/status', {
+    GET: {
+      access: 'read',
+      handle: async ({ res }) => sendJson(res, 200, { ...control.status(), api: { stream: stream.stats(), pairedClients: pairing.list().length } }),
+    },
+  });
+
+  routes.set('/api/devices', {
+    GET: { access: 'read', handle: async ({ res }) => sendJson(res, 200, { devices: await control.devices() }) },
+  });
+
+  routes.set('/api/calibrate-neutral', {
+    POST: {
+      access: 'change',
+      handle: async ({ req, res }) => {
+        await readJsonBody(req, deps.maxBodyBytes, false);
+        try {
+          await control.calibrateNeutral();
+        } catch (err) {
+          throw new ApiError(409, 'calibration-failed', (err as Error).message || 'calibration failed');
+        }
+        sendJson(res, 200, { calibration: control.settings().calibration });
+      },
+    },
+  });
+
+  routes.set('/api/restart-tracking', {
+    POST: {
+      access: 'change',
+      handle: async ({ req, res }) => {
+        await readJsonBody(req, deps.maxBodyBytes, false);
+        control.restartTracking();
+        sendJson(res, 200, { ok: true });
+      },
+    },
+  });
+
+  routes.set('/api/preview.jpg', {
+    GET: {
+      access: 'read',
+      handle: async ({ res, url, caller }) => {
+        const display = control.settings().display;
+        if (!display.previewEnabled) throw new ApiError(403, 'preview-disabled', 'the camera preview is switched off (settings.display.previewEnabled)');
+        const wait = deps.previewBuckets.take(caller.peer);
+        if (wait > 0) throw new ApiError(429, 'too-many-requests', 'preview requested too often', { headers: retryAfter(wait) });
+        const w = url.searchParams.has('w') ? Number(url.searchParams.get('w')) : PREVIEW_DEFAULT_WIDTH;
+        const jpeg = await preview.get(w, 1000 / display.previewFps);
+        if (jpeg === null) throw new ApiError(503, 'no-frame-yet', 'no camera frame yet', { headers: retryAfter(1) });
+        sendBytes(res, 200, 'image/jpeg', jpeg);
+      },
+    },
+  });
+
+  routes.set('/api/pair', {
+    POST: {
+      access: 'pair',
+      handle: async ({ req, res, caller }) => {
+        const wait = deps.pairBuckets.take(caller.peer);
+        if (wait > 0) throw new ApiError(429, 'too-many-attempts', 'too many pairing attempts; wait and try again', { headers: retryAfter(wait) });
+        const parsed = PairRequest.safeParse(await readJsonBody(req, deps.maxBodyBytes, true));
+        if (!parsed.success) throw new ApiError(422, 'invalid-request', 'send {"pin": "123456", "name"?: "my PC"}', { issues: issuesFromZod(parsed.error) });
+        const paired = await pairing.pair(parsed.data.pin, parsed.data.name ?? caller.peer);
+        if (!paired) throw new ApiError(403, 'wrong-pin', 'wrong PIN: use the one shown on the device’s screen');
+        sendJson(res, 200, { token: paired.token, client: paired.client });
+      },
+    },
+  });
+
+  routes.set('/api/pairing/pin', {
+    GET: { access: 'local', handle: async ({ res }) => sendJson(res, 200, { pin: pairing.pin }) },
+  });
+
+  routes.set('/api/pairing/clients', {
+    GET: { access: 'local', handle: async ({ res }) => sendJson(res, 200, { clients: pairing.list() }) },
+    DELETE: {
+      access: 'local',
+      handle: async ({ res }) => {
+        await pairing.revokeAll();
+        sendJson(res, 200, { clients: [] });
+      },
+    },
+  });
+
+  return routes;
+}

@@ -1,0 +1,260 @@
+/**
+ * Shared by the server tests: a ServiceControl backed by the REAL SettingsStore (validation, merge
+ * patch and durable saves are the real ones; only the tracker is replaced by frames the test emits),
+ * a "remote host" in its own network namespace (a real non-loopback peer), and small HTTP helpers.
+ */
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import jpeg from 'jpeg-js';
+import { SettingsStore, validateSettingsPatch } from '../src/config';
+import type { ApplyResult, DeviceInfo, ServiceControl, ServiceStatus } from '../src/service/control';
+import type { TrackingFrame, Vec2, Vec3 } from '../src/tracking/types';
+import { randomFaceFrame } from './helpers/output-test-frame';
+import { seededRandom } from './helpers/random';
+
+export class TestControl implements ServiceControl {
+  private readonly listeners = new Set<(frame: TrackingFrame) => void>();
+  restarts = 0;
+  calibrations = 0;
+  previewCalls = 0;
+  hasPreview = true;
+
+  constructor(readonly store: SettingsStore) {}
+
+  static async open(stateDir: string): Promise<TestControl> {
+    return new TestControl(await SettingsStore.open({ stateDir }));
+  }
+
+  settings() {
+    return this.store.settings;
+  }
+
+  async applySettings(patch: unknown): Promise<ApplyResult> {
+    const result = validateSettingsPatch(this.store.settings, patch);
+    if (!result.ok) return result;
+    await this.store.save(result.settings);
+    return result;
+  }
+
+  status(): ServiceStatus {
+    return {
+      version: 'test',
+      uptimeS: 1,
+      state: 'tracking',
+      fps: 30,
+      framesProcessed: 10,
+      faceFound: true,
+      latency: { preprocessMs: 1, detectMs: 0, meshMs: 5, irisMs: 2, geometryMs: 1, filtersMs: 0.1, totalMs: 9.1 },
+      camera: { source: this.store.settings.camera.source, state: 'running', droppedFrames: 0, width: 640, height: 480 },
+      outputs: {},
+      settingsHealth: this.store.health,
+    };
+  }
+
+  async devices(): Promise<DeviceInfo[]> {
+    return [{ source: 'demo', name: 'Built-in demo', formats: [{ format: 'rgb', width: 640, height: 480, fps: [30] }] }];
+  }
+
+  async calibrateNeutral(): Promise<void> {
+    this.calibrations++;
+    const neutral = { values: [0.1, 0.2, 0.3], capturedAt: new Date().toISOString() };
+    const result = validateSettingsPatch(this.store.settings, { calibration: { neutral } });
+    if (!result.ok) throw new Error('calibration refused');
+    await this.store.save(result.settings);
+  }
+
+  restartTracking(): void {
+    this.restarts++;
+  }
+
+  onFrame(listener: (frame: TrackingFrame) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  emit(frame: TrackingFrame): void {
+    for (const l of this.listeners) l(frame);
+  }
+
+  async previewJpeg(maxWidth: number): Promise<Uint8Array | null> {
+    this.previewCalls++;
+    if (!this.hasPreview) return null;
+    const width = Math.min(maxWidth, 640);
+    const height = Math.round((width * 3) / 4);
+    const data = Buffer.alloc(width * height * 4, 128);
+    return jpeg.encode({ data, width, height }, 70).data;
+  }
+}
+
+/** A face frame with all 468 + 10 + 68 points filled in (values are arbitrary but finite). */
+export function fullFaceFrame(index: number, timeMs = 1000 + index * (1000 / 30)): TrackingFrame {
+  const rand = seededRandom(index + 1);
+  const frame = randomFaceFrame(rand, index);
+  frame.timeMs = timeMs;
+  const face = frame.face!;
+  face.landmarks = Array.from({ length: 468 }, (): Vec3 => [rand() * 640, rand() * 480, rand() * 50 - 25]);
+  face.iris = Array.from({ length: 10 }, (): Vec2 => [rand() * 640, rand() * 480]);
+  face.landmarks68 = Array.from({ length: 68 }, (): Vec2 => [rand() * 640, rand() * 480]);
+  return frame;
+}
+
+export async function tempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  json: unknown;
+}
+
+/** One HTTP request over a fresh connection (Connection: close) from this process. */
+export function http(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; localAddress?: string } = {},
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: { connection: 'close', ...options.headers }, localAddress: options.localAddress, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = undefined;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export function jsonBody(value: unknown): { headers: Record<string, string>; body: string } {
+  return { headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
+}
+
+export function errorOf(answer: HttpAnswer): { code: string; message: string; issues?: { path: string; message: string }[]; position?: number } {
+  return (answer.json as { error: { code: string; message: string; issues?: { path: string; message: string }[]; position?: number } }).error;
+}
+
+// ── A remote host: a network namespace joined to this one by a veth pair ───────────────────────────
+
+const AGENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server-remote-agent.mjs');
+
+type AgentReply = { id: number; ok: boolean; error?: string; [key: string]: unknown };
+
+/**
+ * Another host on a point-to-point link: this machine is `hostAddress`, the namespace is
+ * `remoteAddress`. Requests from it reach a server bound to 0.0.0.0 from a non-loopback peer
+ * address, exactly as from a PC on the LAN. Needs root (ip netns); fails loudly without it.
+ */
+export class RemoteHost {
+  private nextId = 1;
+  private readonly pending = new Map<number, (reply: AgentReply) => void>();
+
+  private constructor(
+    private readonly ns: string,
+    private readonly hostIf: string,
+    readonly hostAddress: string,
+    readonly remoteAddress: string,
+    private readonly agent: ChildProcessWithoutNullStreams,
+  ) {
+    createInterface({ input: agent.stdout }).on('line', (line) => {
+      const reply = JSON.parse(line) as AgentReply;
+      this.pending.get(reply.id)?.(reply);
+      this.pending.delete(reply.id);
+    });
+    agent.stderr.on('data', (d: Buffer) => process.stderr.write(`[remote agent] ${d}`));
+  }
+
+  static async create(): Promise<RemoteHost> {
+    const tag = `${process.pid % 100000}${Math.floor(Math.random() * 100)}`;
+    const ns = `vtl${tag}`;
+    const hostIf = `vtl${tag}h`;
+    const peerIf = `vtl${tag}n`;
+    const subnet = 1 + Math.floor(Math.random() * 250);
+    const hostAddress = `10.231.${subnet}.1`;
+    const remoteAddress = `10.231.${subnet}.2`;
+    const ip = (...args: string[]): void => {
+      execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    };
+    try {
+      ip('netns', 'add', ns);
+      ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', peerIf);
+      ip('link', 'set', peerIf, 'netns', ns);
+      ip('addr', 'add', `${hostAddress}/30`, 'dev', hostIf);
+      ip('link', 'set', hostIf, 'up');
+      ip('-n', ns, 'addr', 'add', `${remoteAddress}/30`, 'dev', peerIf);
+      ip('-n', ns, 'link', 'set', peerIf, 'up');
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+    } catch (err) {
+      try {
+        ip('link', 'del', hostIf);
+      } catch {
+        /* not created */
+      }
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        /* not created */
+      }
+      throw new Error(`cannot create a network namespace for the remote-host tests (needs root and iproute2): ${(err as Error).message}`);
+    }
+    const agent = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    return new RemoteHost(ns, hostIf, hostAddress, remoteAddress, agent);
+  }
+
+  call<T extends AgentReply>(op: Record<string, unknown>): Promise<T> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (reply) => (reply.ok ? resolve(reply as T) : reject(new Error(`remote ${String(op.op)}: ${reply.error}`))));
+      this.agent.stdin.write(`${JSON.stringify({ ...op, id })}\n`);
+    });
+  }
+
+  /** An HTTP request from the remote host. */
+  async http(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
+    const r = await this.call<AgentReply & { status: number; headers: IncomingHttpHeaders; text: string }>({ op: 'http', url, ...options });
+    let json: unknown = undefined;
+    try {
+      json = JSON.parse(r.text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: r.status, headers: r.headers, text: r.text, json };
+  }
+
+  async close(): Promise<void> {
+    this.agent.stdin.end();
+    await new Promise<void>((resolve) => {
+      if (this.agent.exitCode !== null) resolve();
+      else this.agent.once('exit', () => resolve());
+      setTimeout(() => {
+        this.agent.kill('SIGKILL');
+        resolve();
+      }, 2000).unref();
+    });
+    try {
+      execFileSync('ip', ['link', 'del', this.hostIf], { stdio: 'ignore' });
+    } catch {
+      /* gone with the namespace */
+    }
+    execFileSync('ip', ['netns', 'del', this.ns], { stdio: 'ignore' });
+  }
+}
