@@ -3,7 +3,7 @@
  * scalar) and as a static aarch64 binary run under qemu-aarch64 (NEON vs scalar). CI needs the Debian
  * packages g++-aarch64-linux-gnu and qemu-user; without them this test fails, it does not skip.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,13 @@ describe('SIMD kernels vs scalar, standalone harness', () => {
     expect(out).toMatch(/ALL OK/);
     expect(levelsIn(out)).toContain('sse4.1');
     expect(out).not.toMatch(/FAIL/);
+    // The -msse4.1 / -mavx2 objects must not define weak (COMDAT) symbols: the linker could keep their
+    // copy of a shared inline function for the scalar code too, and an older CPU would hit SIGILL.
+    const objects = path.join(repoRoot, 'build/addon-test/x86');
+    for (const obj of ['sse41.o', 'avx2.o', 'decode_sse41.o', 'decode_avx2.o']) {
+      const symbols = execFileSync('nm', ['-C', path.join(objects, obj)], { encoding: 'utf8' });
+      expect(symbols.split('\n').filter((l) => / [WVu] /.test(l)), obj).toEqual([]);
+    }
   });
 
   it('aarch64 under qemu: NEON matches the scalar reference', { timeout: 180_000 }, () => {
