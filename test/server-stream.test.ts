@@ -1,0 +1,176 @@
+/**
+ * The WebSocket tracking stream over real sockets: the rate and detail each client asks for, the
+ * settings' rate cap, refusals, and a client that never reads (its frames are skipped, its memory
+ * bounded, and the other clients and the producer carry on).
+ */
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from '../src/server';
+import { frameToJsonLine } from '../src/tracking/serialize';
+import type { TrackingFrame } from '../src/tracking/types';
+import { fullFaceFrame, http, jsonBody, tempDir, TestControl } from './server-helpers';
+
+const MAX_BUFFERED = 256 * 1024;
+
+interface Client {
+  ws: WebSocket;
+  messages: { type: string; frame?: TrackingFrame; rateHz?: number; detail?: string }[];
+}
+
+function open(url: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const client: Client = { ws, messages: [] };
+    ws.on('message', (d) => client.messages.push(JSON.parse(String(d))));
+    ws.once('open', () => resolve(client));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+  });
+}
+
+/** Opening that is expected to fail: the HTTP status and JSON error of the refusal. */
+function refused(url: string): Promise<{ status: number; code: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => reject(new Error('accepted')));
+    ws.once('error', () => undefined);
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: JSON.parse(body).error.code }));
+    });
+  });
+}
+
+async function until(cond: () => boolean, what: string, maxTicks = 2000): Promise<void> {
+  for (let i = 0; i < maxTicks; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const roundTrip = (frame: TrackingFrame): TrackingFrame => JSON.parse(frameToJsonLine(frame));
+
+describe('tracking stream (/api/stream)', () => {
+  let tmp: { dir: string; remove: () => Promise<void> };
+  let control: TestControl;
+  let server: RunningServer;
+  let ws: string;
+
+  beforeAll(async () => {
+    tmp = await tempDir('vtlink-stream-');
+    control = await TestControl.open(path.join(tmp.dir, 'state'));
+    server = await startServer(control, { port: 0, bind: '127.0.0.1', stateDir: path.join(tmp.dir, 'state'), log: () => undefined, limits: { streamMaxBufferedBytes: MAX_BUFFERED } });
+    ws = `ws://127.0.0.1:${server.port}/api/stream`;
+  });
+  afterAll(async () => {
+    await server.close();
+    await tmp.remove();
+  });
+
+  it('each detail level carries exactly its fields, with the frame’s values', async () => {
+    const clients = await Promise.all(['none', 'pose', 'landmarks68', 'full'].map((d) => open(`${ws}?detail=${d}&rate=60`)));
+    await until(() => clients.every((c) => c.messages.length === 1), 'hello');
+    for (const [i, d] of ['none', 'pose', 'landmarks68', 'full'].entries()) expect(clients[i].messages[0]).toMatchObject({ type: 'hello', detail: d, rateHz: 60 });
+    const frame = fullFaceFrame(7);
+    control.emit(frame);
+    await until(() => clients.every((c) => c.messages.length === 2), 'frame');
+    const [none, pose, l68, full] = clients.map((c) => c.messages[1].frame!);
+    const expected = roundTrip(frame);
+    expect(full).toEqual(expected);
+    expect(full.face!.landmarks).toHaveLength(468);
+    const { landmarks, iris, landmarks68, ...features } = expected.face!;
+    expect(none.face).toEqual(features);
+    expect(pose.face).toEqual({ ...features, iris });
+    expect(l68.face).toEqual({ ...features, iris, landmarks68 });
+    expect(pose.face!.iris).toHaveLength(10);
+    expect(l68.face!.landmarks68).toHaveLength(68);
+    expect(landmarks).toHaveLength(468);
+    expect(none).toMatchObject({ source: frame.source, frame: 7, width: 640, height: 480 });
+    // No face: the same frame envelope with face null at every level.
+    control.emit({ ...frame, frame: 8, timeMs: frame.timeMs + 100, face: null });
+    await until(() => clients.every((c) => c.messages.length === 3), 'no-face frame');
+    for (const c of clients) expect(c.messages[2].frame!.face).toBeNull();
+    for (const c of clients) c.ws.close();
+    await until(() => control.listenerCount === 0, 'unsubscribe when the last client leaves');
+  });
+
+  it('frames arrive at the asked rate on the source clock (60 Hz source, 10 and 30 Hz clients)', async () => {
+    const slow = await open(`${ws}?rate=10&detail=none`);
+    const fast = await open(`${ws}?rate=30&detail=pose`);
+    const n = 600; // 10 s of a 60 Hz source
+    for (let i = 0; i < n; i++) control.emit(fullFaceFrame(i, i * (1000 / 60)));
+    const stats = server.streamClients();
+    await until(() => slow.messages.length - 1 === stats.find((s) => s.rateHz === 10)!.sent && fast.messages.length - 1 === stats.find((s) => s.rateHz === 30)!.sent, 'delivery');
+    for (const [client, rate] of [[slow, 10], [fast, 30]] as const) {
+      const frames = client.messages.slice(1).map((m) => m.frame!);
+      expect(frames.length).toBeGreaterThanOrEqual(rate * 10);
+      expect(frames.length).toBeLessThanOrEqual(rate * 10 + 1);
+      const gaps = frames.slice(1).map((f, i) => f.timeMs - frames[i].timeMs);
+      // Never faster than 3/4 period (jitter tolerance), never a gap of two periods.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(750 / rate - 1e-6);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(2000 / rate);
+    }
+    // A looping file starts its clock over: the stream carries on rather than waiting.
+    const before = slow.messages.length;
+    for (let i = 0; i < 60; i++) control.emit(fullFaceFrame(i, i * (1000 / 60)));
+    await until(() => slow.messages.length >= before + 10, 'frames after the clock restarted');
+    slow.ws.close();
+    fast.ws.close();
+  });
+
+  it('the settings cap the rate; bad parameters and paths are refused with JSON errors', async () => {
+    await http(`http://127.0.0.1:${server.port}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { websocket: { maxRateHz: 5 } } }) });
+    const capped = await open(`${ws}?rate=60`);
+    await until(() => capped.messages.length === 1, 'hello');
+    expect(capped.messages[0].rateHz).toBe(5);
+    capped.ws.close();
+    await http(`http://127.0.0.1:${server.port}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { websocket: { maxRateHz: null } } }) });
+    expect(await refused(`${ws}?rate=0`)).toEqual({ status: 400, code: 'bad-rate' });
+    expect(await refused(`${ws}?rate=2.5`)).toEqual({ status: 400, code: 'bad-rate' });
+    expect(await refused(`${ws}?detail=everything`)).toEqual({ status: 400, code: 'bad-detail' });
+    expect(await refused(`ws://127.0.0.1:${server.port}/api/other`)).toEqual({ status: 404, code: 'not-found' });
+  });
+
+  it('a client that never reads has frames skipped with bounded memory; the others and the producer carry on', async () => {
+    await http(`http://127.0.0.1:${server.port}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { websocket: { maxRateHz: 120 } } }) });
+    // The slow client: a real WebSocket handshake, then the socket is never read again.
+    const slow = connect({ host: '127.0.0.1', port: server.port });
+    slow.on('error', () => undefined);
+    await new Promise((r) => slow.once('connect', r));
+    slow.write(
+      `GET /api/stream?rate=120&detail=full HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    await new Promise((r) => slow.once('data', r));
+    slow.pause();
+    const fast = await open(`${ws}?rate=120&detail=full`);
+    await until(() => server.streamClients().length === 2, 'two clients');
+
+    let i = 0;
+    let maxSlowBuffered = 0;
+    // Emit in small batches (as a tracker would, a frame at a time) until the slow client is skipped.
+    while (server.streamClients()[0].skipped < 50 && i < 30_000) {
+      for (let k = 0; k < 4; k++, i++) control.emit(fullFaceFrame(i % 50, i * (1000 / 120)));
+      maxSlowBuffered = Math.max(maxSlowBuffered, server.streamClients()[0].bufferedBytes);
+      await new Promise((r) => setImmediate(r));
+    }
+    // Clients are listed in connection order: the slow one first.
+    const [slowNow, fastNow] = server.streamClients();
+    expect(slowNow.rateHz).toBe(120);
+    expect(slowNow.skipped).toBeGreaterThanOrEqual(50);
+    // Unsent data stays within the bound plus the one message that crossed it.
+    expect(maxSlowBuffered).toBeLessThanOrEqual(MAX_BUFFERED + 64 * 1024);
+    // The reading client got (nearly) every frame, and all that were sent to it arrive.
+    expect(fastNow.sent).toBeGreaterThanOrEqual(i * 0.95);
+    await until(() => fast.messages.length - 1 === fastNow.sent, 'the fast client to receive everything');
+    expect(server.stats().stream.framesSkipped).toBeGreaterThanOrEqual(slowNow.skipped);
+    slow.destroy();
+    fast.ws.close();
+    await until(() => server.streamClients().length === 0, 'clients gone');
+  });
+});
