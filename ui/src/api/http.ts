@@ -1,0 +1,217 @@
+/**
+ * Typed client of the service's HTTP API (src/server). The UI talks to the service only through
+ * this file and the stream client (./stream). Types come from the service's own contract
+ * (src/service/control.ts, src/config) as type-only imports, so nothing of the service is bundled.
+ *
+ * Failure semantics: every call either resolves with the parsed answer or rejects with an
+ * `ApiError` (HTTP status + one-line message). A refused settings change (422) is not an error:
+ * `patchSettings` resolves with `{ ok: false, issues }`, one entry per bad field.
+ */
+import type { Settings } from '../../../src/config/schema';
+import type { SettingsIssue } from '../../../src/config/patch';
+import type { DeviceInfo, ServiceStatus } from '../../../src/service/control';
+
+export type { Settings, SettingsIssue, DeviceInfo, ServiceStatus };
+export type { OutputState } from '../../../src/outputs/output';
+
+/** A JSON Schema node, as zod's toJSONSchema writes it (only the keys the forms read). */
+export interface JsonSchemaNode {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  unit?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+  properties?: Record<string, JsonSchemaNode>;
+  anyOf?: JsonSchemaNode[];
+  oneOf?: JsonSchemaNode[];
+  $ref?: string;
+  $defs?: Record<string, JsonSchemaNode>;
+}
+
+/** A settings change as a JSON merge patch: nested objects merge, null resets a field to its default. */
+export type SettingsPatch = { [key: string]: SettingsPatch | string | number | boolean | null };
+
+export type PatchResult = { ok: true; settings: Settings } | { ok: false; issues: SettingsIssue[] };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** The service's machine-readable reason, e.g. "kiosk-only", "unauthorized". */
+    readonly code = '',
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The `error` object of an error answer: `{ error: { code, message, issues? } }` (src/server/errors.ts). */
+function errorObject(body: unknown): Record<string, unknown> | null {
+  return isRecord(body) && isRecord(body.error) ? body.error : null;
+}
+
+/** The service's one-line reason from an error answer, else the status line. */
+async function errorFrom(res: Response): Promise<ApiError> {
+  let message = `${res.status} ${res.statusText}`.trim();
+  let code = '';
+  try {
+    const error = errorObject(await res.json());
+    if (error && typeof error.message === 'string' && error.message) message = error.message;
+    if (error && typeof error.code === 'string') code = error.code;
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new ApiError(res.status, message, code);
+}
+
+/** One entry per bad field from a refusal (path dotted; "" for the change as a whole). */
+function issuesFrom(body: unknown): SettingsIssue[] {
+  const error = errorObject(body);
+  const raw = error && Array.isArray(error.issues) ? error.issues : [];
+  const issues: SettingsIssue[] = [];
+  for (const item of raw) {
+    if (!isRecord(item)) continue;
+    const path = Array.isArray(item.path) ? item.path.map(String).join('.') : String(item.path ?? '');
+    issues.push({ path, message: String(item.message ?? 'invalid value') });
+  }
+  if (issues.length === 0) issues.push({ path: '', message: typeof error?.message === 'string' ? error.message : 'refused' });
+  return issues;
+}
+
+export interface ApiClientOptions {
+  /** Origin of the service; defaults to the page's own (the service serves the UI). */
+  baseUrl?: string;
+  /** Pairing token for changes from another host (sent as a bearer token). */
+  token?: string | null;
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  token: string | null;
+
+  constructor(options: ApiClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? location.origin).replace(/\/$/, '');
+    this.token = options.token ?? null;
+  }
+
+  url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.token ? { ...extra, authorization: `Bearer ${this.token}` } : extra;
+  }
+
+  private async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const res = await fetch(this.url(path), { headers: this.headers({ accept: 'application/json' }), cache: 'no-store', signal });
+    if (!res.ok) throw await errorFrom(res);
+    return (await res.json()) as T;
+  }
+
+  private async post(path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(this.url(path), {
+      method: 'POST',
+      headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw await errorFrom(res);
+    const text = await res.text();
+    return text ? (JSON.parse(text) as unknown) : null;
+  }
+
+  settings(): Promise<Settings> {
+    return this.getJson<unknown>('/api/settings').then((body) => unwrapSettings(body));
+  }
+
+  settingsSchema(): Promise<JsonSchemaNode> {
+    return this.getJson<JsonSchemaNode>('/api/settings/schema');
+  }
+
+  status(signal?: AbortSignal): Promise<ServiceStatus> {
+    return this.getJson<ServiceStatus>('/api/status', signal);
+  }
+
+  async devices(): Promise<DeviceInfo[]> {
+    const body = await this.getJson<unknown>('/api/devices');
+    if (Array.isArray(body)) return body as DeviceInfo[];
+    return isRecord(body) && Array.isArray(body.devices) ? (body.devices as DeviceInfo[]) : [];
+  }
+
+  /** One validated change: either all of it is applied and saved, or none of it (422 + issues). */
+  async patchSettings(patch: SettingsPatch): Promise<PatchResult> {
+    const res = await fetch(this.url('/api/settings'), {
+      method: 'PATCH',
+      headers: this.headers({ 'content-type': 'application/merge-patch+json', accept: 'application/json' }),
+      body: JSON.stringify(patch),
+    });
+    if (res.status === 422 || res.status === 400) {
+      const body: unknown = await res.json().catch(() => null);
+      return { ok: false, issues: issuesFrom(body) };
+    }
+    if (!res.ok) throw await errorFrom(res);
+    const body: unknown = await res.json().catch(() => null);
+    // The answer carries the new settings; if it does not, read them back.
+    return { ok: true, settings: body === null ? await this.settings() : unwrapSettings(body) };
+  }
+
+  async calibrateNeutral(): Promise<void> {
+    await this.post('/api/calibrate-neutral');
+  }
+
+  async restartTracking(): Promise<void> {
+    await this.post('/api/restart-tracking');
+  }
+
+  /** The pairing PIN (answered only to the kiosk, i.e. loopback clients). */
+  async pairingPin(): Promise<string> {
+    const body = await this.getJson<unknown>('/api/pairing/pin');
+    if (isRecord(body) && (typeof body.pin === 'string' || typeof body.pin === 'number')) return String(body.pin);
+    throw new ApiError(500, 'no PIN in the answer');
+  }
+
+  /** Pairs this browser with the PIN shown on the box; keeps the token for later changes. */
+  async pair(pin: string, name: string): Promise<string> {
+    const body = await this.post('/api/pair', { pin, name });
+    const token = isRecord(body) && typeof body.token === 'string' ? body.token : null;
+    if (!token) throw new ApiError(500, 'no token in the answer');
+    this.token = token;
+    return token;
+  }
+
+  /** Lines of the service log, newest last (GET /api/logs, if the service offers it). */
+  async logs(): Promise<string[]> {
+    const body = await this.getJson<unknown>('/api/logs');
+    if (Array.isArray(body)) return body.map((line) => (typeof line === 'string' ? line : JSON.stringify(line)));
+    if (isRecord(body) && Array.isArray(body.lines)) return body.lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line)));
+    return [];
+  }
+
+  /** A downscaled camera frame as a decoded bitmap, or null while the service has none yet. */
+  async preview(maxWidth: number, signal?: AbortSignal): Promise<ImageBitmap | null> {
+    const res = await fetch(this.url(`/api/preview.jpg?w=${Math.round(maxWidth)}`), { headers: this.headers(), cache: 'no-store', signal });
+    if (res.status === 204 || res.status === 404 || res.status === 503) return null;
+    if (!res.ok) throw await errorFrom(res);
+    return createImageBitmap(await res.blob());
+  }
+}
+
+/** The settings from a GET or PATCH answer: either the settings themselves or `{ settings }`. */
+function unwrapSettings(body: unknown): Settings {
+  if (isRecord(body) && isRecord(body.settings) && isRecord(body.settings.camera)) return body.settings as unknown as Settings;
+  if (isRecord(body) && isRecord(body.camera)) return body as unknown as Settings;
+  throw new ApiError(500, 'the service answered without settings');
+}

@@ -1,0 +1,29 @@
+/** Settings › Avatar: which character, its colours, the background (scene, green screen, transparent). */
+import type { AppContext } from '../context';
+import { el } from '../dom';
+import type { PickerChoice } from '../input/picker';
+import { SettingsForm } from '../forms/settings-form';
+
+export interface AvatarPageOptions {
+  /** The avatars this UI can draw (id + name), offered when choosing. */
+  avatars: PickerChoice<string>[];
+}
+
+export function avatarPage(ctx: AppContext, options: AvatarPageOptions): HTMLElement {
+  const look = new SettingsForm(ctx, {
+    id: 'avatar',
+    title: 'Avatar',
+    fields: [
+      { path: 'avatar.choice', suggestions: async () => options.avatars },
+      { path: 'avatar.colours.primary' },
+      { path: 'avatar.colours.accent' },
+      { path: 'avatar.background', choiceLabels: { scene: 'Scene', green: 'Green screen', transparent: 'Transparent' } },
+    ],
+  });
+  const display = new SettingsForm(ctx, {
+    id: 'display',
+    title: 'Display',
+    fields: [{ path: 'display.previewEnabled' }, { path: 'display.previewFps' }, { path: 'display.brightness' }],
+  });
+  return el('div', { class: 'page', attrs: { 'data-page': 'avatar' } }, look.element, display.element);
+}

@@ -1,0 +1,82 @@
+/**
+ * The app's frame: a top bar (state, camera view, health, settings) over the main stage. The avatar
+ * fills the stage; the health panel and the camera view float over it, so the avatar keeps rendering
+ * while they are shown. Settings cover the stage and return to it with "Done".
+ */
+import type { ServiceStatus } from '../api/http';
+import type { CameraPreview } from '../preview/camera-preview';
+import type { AppContext } from './context';
+import { button, el } from './dom';
+import { HealthPanel, stateLabel } from './health-panel';
+import type { SettingsView } from './settings-view';
+
+export interface ShellParts {
+  ctx: AppContext;
+  /** The element the avatar renders into (fills the stage). */
+  avatarHost: HTMLElement;
+  preview: CameraPreview;
+  /** Built on first open (its pages read the schema and settings). */
+  settings: () => SettingsView;
+}
+
+export class Shell {
+  readonly element: HTMLElement;
+  private readonly stage: HTMLElement;
+  private readonly health: HealthPanel;
+  private readonly cameraButton: HTMLButtonElement;
+  private readonly healthButton: HTMLButtonElement;
+  private readonly settingsButton: HTMLButtonElement;
+  private readonly chip = el('span', { class: 'chip', attrs: { 'data-testid': 'state-chip' } });
+  private readonly previewDock: HTMLElement;
+  private settingsView: SettingsView | null = null;
+  private settingsOpen = false;
+
+  constructor(private readonly parts: ShellParts) {
+    this.health = new HealthPanel(parts.ctx.status);
+    this.cameraButton = button('Camera', () => this.toggleCamera(), 'btn toggle', { 'data-action': 'toggle-camera', 'aria-pressed': 'false' });
+    this.healthButton = button('Health', () => this.toggleHealth(), 'btn toggle on', { 'data-action': 'toggle-health', 'aria-pressed': 'true' });
+    this.settingsButton = button('Settings', () => this.toggleSettings(), 'btn primary', { 'data-action': 'toggle-settings' });
+    const bar = el(
+      'header',
+      { class: 'topbar' },
+      el('div', { class: 'brand' }, el('span', { class: 'brand-mark', text: 'vt' }), el('span', { class: 'brand-name', text: 'link' })),
+      this.chip,
+      el('div', { class: 'topbar-actions' }, this.cameraButton, this.healthButton, this.settingsButton),
+    );
+    this.previewDock = el('div', { class: 'preview-dock', attrs: { hidden: '' } }, parts.preview.element);
+    parts.avatarHost.classList.add('avatar-host');
+    this.stage = el('main', { class: 'stage' }, parts.avatarHost, this.health.element, this.previewDock);
+    this.element = el('div', { class: 'app' }, bar, this.stage);
+    parts.ctx.status.subscribe((s) => this.updateChip(s));
+  }
+
+  private updateChip(s: ServiceStatus | null): void {
+    this.chip.textContent = s ? `${stateLabel(s.state)} · ${s.fps.toFixed(0)} fps` : 'Offline';
+    this.chip.className = `chip chip-${s ? s.state : 'error'}`;
+  }
+
+  toggleCamera(on = !this.parts.preview.isRunning): void {
+    if (on) this.parts.preview.start();
+    else this.parts.preview.stop();
+    this.previewDock.hidden = !on;
+    this.cameraButton.classList.toggle('on', on);
+    this.cameraButton.setAttribute('aria-pressed', String(on));
+  }
+
+  toggleHealth(on = this.health.element.hidden): void {
+    this.health.element.hidden = !on;
+    this.healthButton.classList.toggle('on', on);
+    this.healthButton.setAttribute('aria-pressed', String(on));
+  }
+
+  toggleSettings(open = !this.settingsOpen): void {
+    this.settingsOpen = open;
+    if (open && !this.settingsView) {
+      this.settingsView = this.parts.settings();
+      this.stage.append(this.settingsView.element);
+    }
+    if (this.settingsView) this.settingsView.element.hidden = !open;
+    this.settingsButton.textContent = open ? 'Done' : 'Settings';
+    this.element.classList.toggle('settings-open', open);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The kiosk app: loads the settings schema and settings from the service, then shows the avatar
+ * with the health panel, the camera view and the settings pages. Talks to the service only through
+ * the HTTP API (api/http.ts) and the WebSocket stream.
+ */
+import { ApiClient } from './api/http';
+import { mountAvatar } from './app/avatar-slot';
+import type { AppContext } from './app/context';
+import { el } from './app/dom';
+import { askToPair, loadToken } from './app/pairing-dialog';
+import { SettingsState } from './app/settings-state';
+import { SettingsView } from './app/settings-view';
+import { Shell } from './app/shell';
+import { StatusPoller } from './app/status-poller';
+import { toast } from './app/toast';
+import { CameraPreview } from './preview/camera-preview';
+import { openDetailFeed } from './preview/detail-feed';
+
+/** The camera view's overlay stream: a few detailed frames a second, only while the view is open. */
+const PREVIEW_STREAM_HZ = 5;
+/** At most this many preview images a second, whatever the settings allow. */
+const PREVIEW_MAX_FPS = 5;
+
+async function loadWithRetry<T>(what: string, load: () => Promise<T>, root: HTMLElement): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await load();
+    } catch (err) {
+      root.replaceChildren(el('div', { class: 'boot', text: `Waiting for the service (${what}: ${err instanceof Error ? err.message : String(err)})…` }));
+      await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
+    }
+  }
+}
+
+async function start(): Promise<void> {
+  const root = document.getElementById('app') ?? document.body;
+  const api = new ApiClient({ token: loadToken() });
+  const [schema, settings] = await Promise.all([
+    loadWithRetry('settings schema', () => api.settingsSchema(), root),
+    loadWithRetry('settings', () => api.settings(), root),
+  ]);
+  const state = new SettingsState();
+  state.set(settings);
+  const status = new StatusPoller(api);
+  const ctx: AppContext = {
+    api,
+    schema,
+    settings: state,
+    status,
+    requestPairing: () => void askToPair(api, (text, kind) => toast(text, kind)),
+  };
+  const preview = new CameraPreview({
+    api,
+    width: 320,
+    maxFps: Math.min(PREVIEW_MAX_FPS, settings.display.previewFps),
+    openFeed: () => openDetailFeed({ baseUrl: api.baseUrl, rateHz: PREVIEW_STREAM_HZ, detail: 'full' }),
+  });
+  const avatarHost = el('div', { attrs: { 'data-testid': 'avatar' } });
+  const avatar = await mountAvatar(avatarHost, { api, settings: state });
+  const shell = new Shell({ ctx, avatarHost, preview, settings: () => new SettingsView(ctx, avatar.choices) });
+  root.replaceChildren(shell.element);
+  status.start();
+  // For tests and diagnostics: counters of what the page is doing (read-only).
+  (window as unknown as { vtlink: unknown }).vtlink = { shell, preview, avatar, state };
+}
+
+void start();
