@@ -30,7 +30,7 @@ Options:
   --models DIR           folder with the ONNX models (default: the package's models/)
   --loop                 (demo) run until interrupted instead of once through the script
   --state-dir DIR        (run) settings folder (default $STATE_DIRECTORY, else ~/.local/state/vtlink)
-  --port N               (run) HTTP port for this run (default: the settings' network.port)
+  --port N               (run) HTTP port for this run, 0 = any free one (default: the settings' network.port)
   --once                 (run) stop when the input ends once (the demo: one pass of its script)
   --source SOURCE        demo | v4l2:/dev/video0?width=1280&height=720&fps=60[&format=mjpeg]
                          | gst:<pipeline> (appsink appended if absent) | a file path
@@ -73,6 +73,13 @@ function sourceOption(text: string): SourceSpec {
   }
 }
 
+/** 0 = any free port (tests, several instances). */
+function tcpPort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be 0..65535, got "${value}"`);
+  return n;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const [command, ...rest] = positionals;
@@ -105,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
       return runService({
         source: values.source,
         stateDir: values['state-dir'],
-        port: values.port === undefined ? undefined : positiveInt('port', values.port, 0),
+        port: values.port === undefined ? undefined : tcpPort(values.port),
         once: values.once === true,
         modelsDir: values.models,
       });

@@ -17,7 +17,7 @@ export interface SystemdLinkTarget {
 export interface SystemdLinkOptions {
   notifier?: SystemdNotifier;
   log: Logger;
-  /** STATUS= period. Default 5000 ms. */
+  /** STATUS= period. Default 2000 ms. */
   statusIntervalMs?: number;
 }
 
@@ -58,7 +58,7 @@ export class SystemdLink {
       if (this.closed) return;
       this.notifier.ready(statusLine(this.service.status()));
       this.watchdog?.start();
-      this.statusTimer = setInterval(() => this.notifier.status(statusLine(this.service.status())), this.options.statusIntervalMs ?? 5000);
+      this.statusTimer = setInterval(() => this.notifier.status(statusLine(this.service.status())), this.options.statusIntervalMs ?? 2000);
       this.statusTimer.unref();
     });
   }
