@@ -1,0 +1,163 @@
+/**
+ * createAvatar: the avatar in a host element, drawn by Pixi at the display's refresh rate.
+ *
+ * Tracking samples go in through `update` whenever they arrive; a requestAnimationFrame loop poses the
+ * rig from AvatarMotion (delayed interpolation, idle, hand-over) and renders with Pixi: WebGL on a
+ * GPU, Pixi's Canvas 2D renderer where WebGL is missing or emulated on the CPU (./renderer-choice).
+ */
+import { autoDetectRenderer, Container, Graphics, type Bounds, type Renderer } from 'pixi.js';
+import { sceneArt } from './art';
+import { avatarDefinition, resolveColours, type AvatarTheme, type ResolvedColours } from './characters';
+import { FrameStats, type FrameTimeSummary } from './frame-stats';
+import { AvatarMotion } from './motion';
+import { rendererPreference, type RendererChoice } from './renderer-choice';
+import { RIG_EXTENT, AvatarRig } from './rig';
+import { copySample, neutralSample, type AvatarSample } from './sample';
+
+export type AvatarBackground = 'scene' | 'green' | 'transparent';
+
+/** Chroma-key green, the value OBS's default green key expects. */
+const GREEN = 0x00ff00;
+
+export type { RendererChoice };
+
+export interface AvatarOptions {
+  avatarId?: string;
+  theme?: Partial<AvatarTheme>;
+  background?: AvatarBackground;
+  renderer?: RendererChoice;
+  /** Smooth edges (MSAA on WebGL); default true. */
+  antialias?: boolean;
+}
+
+export interface AvatarHandle {
+  /** A tracking sample captured at `captureMs` (the frame's own clock, e.g. TrackingFrame.timeMs). */
+  update(sample: AvatarSample, captureMs: number): void;
+  setBackground(background: AvatarBackground): void;
+  setAvatar(avatarId: string, theme?: Partial<AvatarTheme>): void;
+  destroy(): void;
+  /** 'webgl', 'webgpu' or 'canvas': what Pixi ended up rendering with. */
+  readonly rendererName: string;
+  /** The pose drawn last (a copy). */
+  drawnPose(): AvatarSample;
+  /** Where the parts are on screen now, CSS pixels relative to the host. */
+  regions(): Record<'leftEye' | 'rightEye' | 'mouth' | 'face', { x: number; y: number; width: number; height: number }>;
+  frameStats(): FrameTimeSummary;
+  resetFrameStats(): void;
+}
+
+export async function createAvatar(host: HTMLElement, options: AvatarOptions = {}): Promise<AvatarHandle> {
+  const choice = options.renderer ?? 'auto';
+  const renderer: Renderer = await autoDetectRenderer({
+    preference: rendererPreference(choice),
+    width: Math.max(1, host.clientWidth),
+    height: Math.max(1, host.clientHeight),
+    // An alpha-capable canvas from the start: transparency cannot be switched on later.
+    backgroundAlpha: 0,
+    antialias: options.antialias ?? true,
+    resolution: window.devicePixelRatio || 1,
+    autoDensity: true,
+  });
+  const canvas = renderer.canvas as HTMLCanvasElement;
+  canvas.style.display = 'block';
+  host.appendChild(canvas);
+
+  const stage = new Container();
+  const scene = new Graphics();
+  stage.addChild(scene);
+  let avatarId = options.avatarId ?? 'default';
+  let theme = options.theme;
+  let background: AvatarBackground = options.background ?? 'scene';
+  let colours: ResolvedColours = resolveColours(avatarDefinition(avatarId), theme);
+  let rig = new AvatarRig(avatarDefinition(avatarId), colours);
+  stage.addChild(rig.root);
+
+  const motion = new AvatarMotion();
+  const pose = neutralSample();
+  const stats = new FrameStats();
+  let width = 0;
+  let height = 0;
+
+  function layout(): void {
+    const w = Math.max(1, host.clientWidth);
+    const h = Math.max(1, host.clientHeight);
+    if (w === width && h === height) return;
+    width = w;
+    height = h;
+    renderer.resize(w, h);
+    const scale = Math.min(w / (RIG_EXTENT.right - RIG_EXTENT.left), h / (RIG_EXTENT.bottom - RIG_EXTENT.top));
+    rig.root.scale.set(scale);
+    rig.root.position.set(w / 2, h - RIG_EXTENT.bottom * scale);
+    drawBackground();
+  }
+
+  function drawBackground(): void {
+    scene.visible = background === 'scene';
+    if (scene.visible) sceneArt(scene, width, height, colours);
+    renderer.background.color = background === 'green' ? GREEN : 0x000000;
+    renderer.background.alpha = background === 'transparent' ? 0 : 1;
+  }
+
+  const resizeObserver = new ResizeObserver(() => layout());
+  resizeObserver.observe(host);
+  layout();
+
+  let running = true;
+  let rafId = 0;
+  const frame = (stamp: number): void => {
+    if (!running) return;
+    const t0 = performance.now();
+    layout();
+    motion.frame(t0, pose);
+    rig.apply(pose, t0);
+    renderer.render(stage);
+    stats.record(stamp, performance.now() - t0);
+    rafId = requestAnimationFrame(frame);
+  };
+  rafId = requestAnimationFrame(frame);
+
+  const toBox = (b: Bounds): { x: number; y: number; width: number; height: number } => ({
+    x: b.minX,
+    y: b.minY,
+    width: b.maxX - b.minX,
+    height: b.maxY - b.minY,
+  });
+
+  return {
+    rendererName: renderer.name,
+    update(sample, captureMs) {
+      motion.push(sample, captureMs, performance.now());
+    },
+    setBackground(next) {
+      background = next;
+      drawBackground();
+    },
+    setAvatar(id, nextTheme) {
+      avatarId = id;
+      theme = nextTheme ?? theme;
+      colours = resolveColours(avatarDefinition(avatarId), theme);
+      const old = rig;
+      rig = new AvatarRig(avatarDefinition(avatarId), colours);
+      stage.addChildAt(rig.root, stage.getChildIndex(old.root));
+      old.destroy();
+      width = height = 0;
+      layout();
+    },
+    destroy() {
+      running = false;
+      cancelAnimationFrame(rafId);
+      resizeObserver.disconnect();
+      rig.destroy();
+      stage.destroy({ children: true });
+      renderer.destroy();
+      canvas.remove();
+    },
+    drawnPose: () => copySample(pose, neutralSample()),
+    regions() {
+      const r = rig.regions();
+      return { leftEye: toBox(r.leftEye), rightEye: toBox(r.rightEye), mouth: toBox(r.mouth), face: toBox(r.face) };
+    },
+    frameStats: () => stats.summary(),
+    resetFrameStats: () => stats.reset(),
+  };
+}
