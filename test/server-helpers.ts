@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect as netConnect } from 'node:net';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,7 @@ export class TestControl implements ServiceControl {
   calibrations = 0;
   previewCalls = 0;
   hasPreview = true;
+  private readonly jpegs = new Map<number, Uint8Array>();
 
   constructor(readonly store: SettingsStore) {}
 
@@ -36,7 +38,7 @@ export class TestControl implements ServiceControl {
 
   async applySettings(patch: unknown): Promise<ApplyResult> {
     const result = validateSettingsPatch(this.store.settings, patch);
-    if (!result.ok) return result;
+    if (!result.ok || result.changed.length === 0) return result;
     await this.store.save(result.settings);
     return result;
   }
@@ -89,9 +91,14 @@ export class TestControl implements ServiceControl {
     this.previewCalls++;
     if (!this.hasPreview) return null;
     const width = Math.min(maxWidth, 640);
-    const height = Math.round((width * 3) / 4);
-    const data = Buffer.alloc(width * height * 4, 128);
-    return jpeg.encode({ data, width, height }, 70).data;
+    let bytes = this.jpegs.get(width);
+    if (!bytes) {
+      // Encoded once per width: jpeg-js is slow, and this stands in for the service's own encoder.
+      const height = Math.round((width * 3) / 4);
+      bytes = jpeg.encode({ data: Buffer.alloc(width * height * 4, 128), width, height }, 70).data;
+      this.jpegs.set(width, bytes);
+    }
+    return bytes;
   }
 }
 
@@ -220,17 +227,17 @@ export class RemoteHost {
     return new RemoteHost(ns, hostIf, hostAddress, remoteAddress, agent);
   }
 
-  call<T extends AgentReply>(op: Record<string, unknown>): Promise<T> {
+  call<T extends object = object>(op: Record<string, unknown>): Promise<T & AgentReply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, (reply) => (reply.ok ? resolve(reply as T) : reject(new Error(`remote ${String(op.op)}: ${reply.error}`))));
+      this.pending.set(id, (reply) => (reply.ok ? resolve(reply as T & AgentReply) : reject(new Error(`remote ${String(op.op)}: ${reply.error}`))));
       this.agent.stdin.write(`${JSON.stringify({ ...op, id })}\n`);
     });
   }
 
   /** An HTTP request from the remote host. */
   async http(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
-    const r = await this.call<AgentReply & { status: number; headers: IncomingHttpHeaders; text: string }>({ op: 'http', url, ...options });
+    const r = await this.call<{ status: number; headers: IncomingHttpHeaders; text: string }>({ op: 'http', url, ...options });
     let json: unknown = undefined;
     try {
       json = JSON.parse(r.text);
@@ -257,4 +264,62 @@ export class RemoteHost {
     }
     execFileSync('ip', ['netns', 'del', this.ns], { stdio: 'ignore' });
   }
+}
+
+// ── Fuzz request execution from this process ──────────────────────────────────────────────────────
+
+/** Raw bytes on a fresh connection; the status of the first answer (0: none before close or waitMs). */
+export function rawStatus(host: string, port: number, data: Buffer, waitMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = netConnect({ host, port });
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0));
+    };
+    const timer = setTimeout(done, waitMs);
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('latin1');
+      if (/^HTTP\/1\.1 \d{3}/.test(text)) done();
+    });
+    socket.on('close', done);
+    socket.on('error', done);
+    socket.write(data);
+  });
+}
+
+/** Send one fuzz request; resolves with the status (0: no answer; -1: Node's client refused to send it). */
+export function sendFuzzRequest(host: string, port: number, r: { method?: string; path?: string; headers?: Record<string, string>; bodyBase64?: string; rawBase64?: string }, rawWaitMs = 400): Promise<number> {
+  if (r.rawBase64 !== undefined) return rawStatus(host, port, Buffer.from(r.rawBase64, 'base64'), rawWaitMs);
+  return new Promise((resolve) => {
+    let req;
+    try {
+      req = httpRequest({ host, port, method: r.method, path: r.path, headers: { connection: 'close', ...r.headers }, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(res.statusCode ?? 0));
+      });
+    } catch {
+      resolve(-1);
+      return;
+    }
+    req.setTimeout(5000, () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end(r.bodyBase64 === undefined ? undefined : Buffer.from(r.bodyBase64, 'base64'));
+  });
+}
+
+/** Run `requests` with `concurrency` in flight; the statuses in order. */
+export async function runConcurrently<T>(items: T[], concurrency: number, send: (item: T) => Promise<number>): Promise<number[]> {
+  const out = new Array<number>(items.length).fill(0);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await send(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return out;
 }
