@@ -4,7 +4,8 @@
  * the HTTP API (api/http.ts) and the WebSocket stream.
  */
 import { ApiClient } from './api/http';
-import { mountAvatar } from './app/avatar-slot';
+import { openTrackingStream } from './api/stream';
+import { avatarChoices, mountAvatar } from './app/avatar-slot';
 import type { AppContext } from './app/context';
 import { el } from './app/dom';
 import { askToPair, loadToken } from './app/pairing-dialog';
@@ -13,13 +14,28 @@ import { SettingsView } from './app/settings-view';
 import { Shell } from './app/shell';
 import { StatusPoller } from './app/status-poller';
 import { toast } from './app/toast';
-import { CameraPreview } from './preview/camera-preview';
-import { openDetailFeed } from './preview/detail-feed';
+import { CameraPreview, type FrameFeed } from './preview/camera-preview';
 
 /** The camera view's overlay stream: a few detailed frames a second, only while the view is open. */
 const PREVIEW_STREAM_HZ = 5;
 /** At most this many preview images a second, whatever the settings allow. */
 const PREVIEW_MAX_FPS = 5;
+
+/** The detailed, low-rate stream the camera view draws its overlay from (open only while shown). */
+function openPreviewFeed(): FrameFeed & { close(): void } {
+  const listeners = new Set<Parameters<FrameFeed['subscribe']>[0]>();
+  const stream = openTrackingStream({ detail: 'full', rate: PREVIEW_STREAM_HZ, onFrame: (f) => listeners.forEach((fn) => fn(f)) });
+  return {
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    close() {
+      listeners.clear();
+      stream.close();
+    },
+  };
+}
 
 async function loadWithRetry<T>(what: string, load: () => Promise<T>, root: HTMLElement): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -53,13 +69,14 @@ async function start(): Promise<void> {
     api,
     width: 320,
     maxFps: Math.min(PREVIEW_MAX_FPS, settings.display.previewFps),
-    openFeed: () => openDetailFeed({ baseUrl: api.baseUrl, rateHz: PREVIEW_STREAM_HZ, detail: 'full' }),
+    openFeed: openPreviewFeed,
   });
   const avatarHost = el('div', { attrs: { 'data-testid': 'avatar' } });
-  const avatar = await mountAvatar(avatarHost, { api, settings: state });
-  const shell = new Shell({ ctx, avatarHost, preview, settings: () => new SettingsView(ctx, avatar.choices) });
+  const shell = new Shell({ ctx, avatarHost, preview, settings: () => new SettingsView(ctx, avatarChoices()) });
   root.replaceChildren(shell.element);
   status.start();
+  // Mounted once the stage is laid out, so the renderer starts at the stage's size.
+  const avatar = await mountAvatar(avatarHost, state);
   // For tests and diagnostics: counters of what the page is doing (read-only).
   (window as unknown as { vtlink: unknown }).vtlink = { shell, preview, avatar, state };
 }

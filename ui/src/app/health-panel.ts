@@ -16,6 +16,8 @@ const STAGES: [keyof ServiceStatus['latency'], string][] = [
   ['filtersMs', 'Filter'],
 ];
 
+const OUTPUT_NAMES: Record<string, string> = { vmc: 'VMC', openSeeFace: 'OpenSeeFace', serial: 'Serial', vtubeStudio: 'VTube Studio' };
+
 const STATE_LABELS: Record<ServiceStatus['state'], string> = {
   starting: 'Starting',
   tracking: 'Tracking',
@@ -68,14 +70,16 @@ export class HealthPanel {
     this.state.textContent = stateLabel(s.state);
     this.state.className = `chip chip-${s.state}`;
     this.total.textContent = `${ms(s.latency.totalMs)} ms`;
-    this.stages.replaceChildren(...STAGES.map(([key, label]) => el('span', { class: 'stage' }, el('b', { text: label }), ` ${ms(s.latency[key])}`)));
+    this.stages.replaceChildren(...STAGES.map(([key, label]) => el('span', { class: 'stage' }, el('b', { text: label }), el('span', { text: ms(s.latency[key]) }))));
     this.dropped.textContent = String(s.camera.droppedFrames);
     const size = s.camera.width && s.camera.height ? ` ${s.camera.width}×${s.camera.height}` : '';
     this.camera.textContent = `Camera ${s.camera.state}${size}${s.camera.detail ? `: ${s.camera.detail}` : ''}`;
+    // Only the outputs that are switched on: the panel is small and "off" is the usual case.
+    const on = Object.entries(s.outputs).filter(([, o]) => o.status !== 'off');
     this.outputs.replaceChildren(
-      ...Object.entries(s.outputs).map(([name, o]) =>
-        el('span', { class: `badge badge-${o.status}`, attrs: { title: o.detail ?? '' } }, `${name} · ${outputStateLabel(o)}`),
-      ),
+      ...(on.length
+        ? on.map(([name, o]) => el('span', { class: `badge badge-${o.status}`, attrs: { title: o.detail ?? '' } }, `${OUTPUT_NAMES[name] ?? name} · ${outputStateLabel(o)}`))
+        : [el('span', { class: 'muted', text: 'No outputs on' })]),
     );
   }
 }
