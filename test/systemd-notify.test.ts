@@ -141,9 +141,15 @@ describe('vtlink run speaks sd_notify', () => {
     await stopService(service, receiver);
   }, 120_000);
 
-  it('without NOTIFY_SOCKET nothing is sent and the service runs as a plain program', async () => {
+  it('without NOTIFY_SOCKET it runs as a plain program, prints its URL and answers the API there', async () => {
     const service = startService('plain', 'demo', { NOTIFY_SOCKET: '' });
     await waitUntil(() => service.stderr().includes('tracking: first frame'), 'the first frame', 60_000);
+    const url = /UI and API at (http:\/\/\S+)/.exec(service.stderr())?.[1];
+    expect(url).toBeDefined();
+    const status = (await (await fetch(new URL('api/status', url))).json()) as { state: string; framesProcessed: number; camera: { source: string } };
+    expect(status.camera.source).toBe('demo');
+    expect(status.framesProcessed).toBeGreaterThan(0);
+    expect(['tracking', 'no-face']).toContain(status.state);
     service.child.kill('SIGINT');
     expect(await service.exited).toEqual({ code: 0, signal: null });
   }, 120_000);

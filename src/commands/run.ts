@@ -3,10 +3,14 @@
  * (or --source) tracked until SIGTERM/SIGINT, outputs and the HTTP/WebSocket API running, systemd
  * told what happens (src/service/systemd.ts). With --once it ends when its input ends once.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { SettingsStore, validateSettingsPatch } from '../config';
+import { startServer, type RunningServer } from '../server';
 import { SystemdLink, statusLine } from '../service/systemd';
 import { VtlinkService } from '../service/service';
 import { createLogger, type Logger } from '../system/log';
+import { packageRoot } from '../system/paths';
 import { handleShutdownSignals } from '../system/signals';
 import { UsageError } from './args';
 
@@ -18,12 +22,6 @@ export interface RunCommandOptions {
   port?: number;
   once: boolean;
   modelsDir?: string;
-}
-
-/** A running HTTP/WebSocket server as far as `run` needs to know it. */
-interface RunningServer {
-  url: string;
-  close(): Promise<void>;
 }
 
 export async function runService(options: RunCommandOptions): Promise<number> {
@@ -66,11 +64,26 @@ export async function runService(options: RunCommandOptions): Promise<number> {
 }
 
 /**
- * THE call site of the HTTP/WebSocket server (src/server). Until that module lands the service runs
- * without it. When it does: `const server = await startServer(service, { ...store.settings.network,
- * port: options.port ?? store.settings.network.port })`, print its URL, and return it here.
+ * The HTTP/WebSocket API and the UI's files (src/server). A server that cannot start (the port is
+ * taken) is logged, and tracking and the outputs go on without it: the VTuber apps still get their
+ * data, and the journal says what to fix.
  */
-async function startHttp(_service: VtlinkService, _store: SettingsStore, _options: RunCommandOptions, log: Logger): Promise<RunningServer | null> {
-  log.warn('the HTTP/WebSocket API is not built into this version yet; tracking and outputs run without it');
-  return null;
+async function startHttp(service: VtlinkService, store: SettingsStore, options: RunCommandOptions, log: Logger): Promise<RunningServer | null> {
+  const network = store.settings.network;
+  // tools/build.mjs writes the browser UI next to the bundle.
+  const uiDir = path.join(packageRoot(), 'dist', 'ui');
+  try {
+    const server = await startServer(service, {
+      port: options.port ?? network.port,
+      bind: network.bind,
+      stateDir: store.dir,
+      uiDir: existsSync(uiDir) ? uiDir : undefined,
+      log: (line) => log.warn(`api: ${line}`),
+    });
+    log.info(`UI and API at ${server.url}${existsSync(uiDir) ? '' : ' (the UI is not built: only the API answers)'}`);
+    return server;
+  } catch (err) {
+    log.error(`the HTTP/WebSocket API cannot start on ${network.bind}:${options.port ?? network.port} (${(err as Error).message}); tracking and outputs go on without it`);
+    return null;
+  }
 }
