@@ -1,0 +1,96 @@
+/**
+ * End to end: the real service (VtlinkService: models, tracker, the built-in demo input) behind the
+ * real server, reached over loopback and from another host (network namespace).
+ */
+import path from 'node:path';
+import jpeg from 'jpeg-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { SettingsStore, type Settings } from '../src/config';
+import { startServer, type RunningServer } from '../src/server';
+import { VtlinkService } from '../src/service/service';
+import type { ServiceStatus } from '../src/service/control';
+import type { TrackingFrame } from '../src/tracking/types';
+import { errorOf, http, jsonBody, RemoteHost, tempDir } from './server-helpers';
+
+describe('server + real service on the demo input', () => {
+  let tmp: { dir: string; remove: () => Promise<void> };
+  let service: VtlinkService;
+  let server: RunningServer;
+  let remote: RemoteHost;
+  let base: string;
+
+  beforeAll(async () => {
+    tmp = await tempDir('vtlink-e2e-');
+    const store = await SettingsStore.open({ stateDir: path.join(tmp.dir, 'state') });
+    service = await VtlinkService.start({ store, calibrationFrames: 10 });
+    server = await startServer(service, { port: 0, bind: '0.0.0.0', stateDir: store.dir, log: (l) => process.stderr.write(`${l}\n`) });
+    base = `http://127.0.0.1:${server.port}`;
+    remote = await RemoteHost.create();
+    await service.firstFrame;
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    await service?.stop();
+    await remote?.close();
+    await tmp?.remove();
+  });
+
+  it('status, stream, preview, changes and refusals', { timeout: 120_000 }, async () => {
+    const status = (await http(`${base}/api/status`)).json as ServiceStatus & { api: unknown };
+    expect(['tracking', 'no-face']).toContain(status.state);
+    expect(status.framesProcessed).toBeGreaterThan(0);
+    expect(status.camera.source).toBe('demo');
+
+    // The stream: real TrackingFrames at full detail.
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/stream?rate=30&detail=full`);
+    const frames: TrackingFrame[] = [];
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { type: string; frame?: TrackingFrame };
+      if (m.type === 'frame') frames.push(m.frame!);
+    });
+    for (let i = 0; i < 3000 && frames.filter((f) => f.face).length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    ws.close();
+    const withFace = frames.filter((f) => f.face);
+    expect(withFace.length).toBeGreaterThanOrEqual(5);
+    expect(withFace[0].face!.landmarks).toHaveLength(468);
+    expect(withFace[0].face!.iris).toHaveLength(10);
+    expect(withFace[0].source).toBe('demo');
+
+    // The preview: a real JPEG of the camera frame, at most the asked width.
+    let preview = await http(`${base}/api/preview.jpg?w=320`);
+    for (let i = 0; i < 20 && preview.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      preview = await http(`${base}/api/preview.jpg?w=320`);
+    }
+    expect(preview.status).toBe(200);
+    const bytes = new Uint8Array(await (await fetch(`${base}/api/preview.jpg?w=320`)).arrayBuffer());
+    const decoded = jpeg.decode(bytes);
+    expect(decoded.width).toBeLessThanOrEqual(320);
+    expect(decoded.width).toBeGreaterThan(100);
+
+    // A refused change leaves the service's settings as they were; a good one is applied.
+    const before = JSON.stringify(service.settings());
+    const bad = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { port: 70000 } }, tracking: { threads: 99 } }) });
+    expect(bad.status).toBe(422);
+    expect(errorOf(bad).issues!.map((i) => i.path).sort()).toEqual(['outputs.vmc.port', 'tracking.threads']);
+    expect(JSON.stringify(service.settings())).toBe(before);
+    const good = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { port: 39600 } } }) });
+    expect(good.status).toBe(200);
+    expect((good.json as { changed: string[] }).changed).toEqual(['outputs.vmc.port']);
+    expect(service.settings().outputs.vmc.port).toBe(39600);
+
+    // Another host cannot change anything without pairing.
+    const lan = `http://${remote.hostAddress}:${server.port}`;
+    expect((await remote.http(`${lan}/api/status`)).status).toBe(200);
+    const remotePatch = await remote.http(`${lan}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { port: 39601 } } }) });
+    expect(remotePatch.status).toBe(401);
+    expect(service.settings().outputs.vmc.port).toBe(39600);
+
+    // Actions reach the tracker.
+    expect((await http(`${base}/api/restart-tracking`, { method: 'POST' })).status).toBe(200);
+    const cal = await http(`${base}/api/calibrate-neutral`, { method: 'POST' });
+    expect([200, 409]).toContain(cal.status);
+    if (cal.status === 200) expect((cal.json as { calibration: Settings['calibration'] }).calibration.neutral).not.toBeNull();
+  });
+});
