@@ -21,7 +21,8 @@ import { FaceFeatures, BLENDSHAPE_NAMES } from '../geometry/features';
 import { GazeEstimator } from '../geometry/gaze';
 import { defaultIntrinsics, type Intrinsics } from '../geometry/intrinsics';
 import { HeadPoseEstimator, type HeadPoseResult } from '../geometry/pose';
-import type { RgbImage } from '../vision/image';
+import type { FrameInput } from '../vision/image';
+import { frameOf } from '../capture/source';
 import { FaceVision, type FaceVisionOptions } from '../vision/face-vision';
 import { IRIS_POINTS } from '../vision/iris';
 import { MESH_POINTS, type MeshResult } from '../vision/mesh';
@@ -120,7 +121,8 @@ export class FaceTracker {
     const t = this.timings;
     t.preprocessMs = t.detectMs = t.meshMs = t.irisMs = t.geometryMs = t.filtersMs = 0;
     t.detected = false;
-    const { image } = frame;
+    // The source's own layout (NV12, YUYV, RGB...) goes straight into the fused preprocessing kernels.
+    const image = frameOf(frame);
     const out: TrackingFrame = { source: frame.source, frame: frame.index, timeMs: frame.timeMs, width: image.width, height: image.height, face: null };
 
     const mesh = await this.trackMesh(image);
@@ -130,7 +132,7 @@ export class FaceTracker {
   }
 
   /** The mesh of the tracked face, re-detecting when there is none or it was lost; null when no face. */
-  private async trackMesh(image: RgbImage): Promise<MeshResult | null> {
+  private async trackMesh(image: FrameInput): Promise<MeshResult | null> {
     if (this.roi) {
       const mesh = await this.runMesh(image, this.roi);
       if (mesh.score >= this.vision.meshThreshold) return mesh;
@@ -148,14 +150,14 @@ export class FaceTracker {
     return null;
   }
 
-  private async runMesh(image: RgbImage, roi: RotatedRoi): Promise<MeshResult> {
+  private async runMesh(image: FrameInput, roi: RotatedRoi): Promise<MeshResult> {
     const mesh = await this.vision.mesh(image, roi, this.meshPoints);
     this.timings.meshMs += this.vision.timings.meshMs - this.vision.timings.meshPreprocessMs;
     this.timings.preprocessMs += this.vision.timings.meshPreprocessMs;
     return mesh;
   }
 
-  private async describe(image: RgbImage, mesh: MeshResult, timeMs: number): Promise<TrackedFace> {
+  private async describe(image: FrameInput, mesh: MeshResult, timeMs: number): Promise<TrackedFace> {
     const t = this.timings;
     const iris = await this.vision.iris(image, mesh.points, true);
     t.irisMs = this.vision.timings.irisMs - this.vision.timings.irisPreprocessMs;
