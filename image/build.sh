@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Builds vtlink's flashable disk image: Debian 12 (bookworm) from Debian's repositories with mmdebstrap,
+# Node 20, the bundled service with its addon and models, cage + Chromium, the units enabled.
+#
+#   image/build.sh [--arch amd64|arm64] [--out DIR] [--mirror URL] [--addon PATH]
+#
+# Output (DIR, default build/image/<arch>): vtlink-<arch>.img (raw GPT disk: EFI, state, root),
+# vmlinuz + initrd.img (for qemu -kernel/-initrd), cmdline.txt, manifest.txt (package versions).
+# Needs root (mmdebstrap root mode, chroot) and: mmdebstrap fdisk dosfstools mtools e2fsprogs
+# (+ qemu-user-static binfmt-support for a foreign --arch). See image/README.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+arch=amd64
+out=
+mirror=
+addon=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --arch) arch=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --mirror) mirror=$2; shift 2 ;;
+    --addon) addon=$2; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+case "$arch" in
+  amd64) efi_arch=x64; grub_target=x86_64-efi; root_type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709; console=ttyS0 ;;
+  arm64) efi_arch=aa64; grub_target=arm64-efi; root_type=B921B045-1DF0-41C3-AF44-4C6F280D3FAE; console=ttyAMA0 ;;
+  *) echo "build.sh: --arch must be amd64 or arm64" >&2; exit 2 ;;
+esac
+out=$(realpath -m "${out:-$repo/build/image/$arch}")
+# The same mirror apt uses on this machine (deb822 sources), unless --mirror says otherwise.
+if [ -z "$mirror" ]; then
+  mirror=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -m1 '/debian/\?$' || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+fi
+mirror=${mirror%/}
+security=${mirror%/debian}/debian-security
+
+[ "$(id -u)" = 0 ] || { echo "build.sh: run as root (mmdebstrap root mode, chroot)" >&2; exit 1; }
+for tool in mmdebstrap sfdisk mkfs.ext4 mkfs.vfat mcopy systemctl systemd-sysusers; do
+  command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing (apt-get install mmdebstrap fdisk e2fsprogs dosfstools mtools systemd)" >&2; exit 1; }
+done
+if [ "$arch" != "$(dpkg --print-architecture)" ] && ! arch-test "$arch" >/dev/null 2>&1; then
+  # A container may have binfmt_misc unmounted: mount it and let qemu-user-static register itself.
+  mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  update-binfmts --enable "qemu-${arch/arm64/aarch64}" || true
+  arch-test "$arch" || { echo "build.sh: cannot run $arch binaries (apt-get install qemu-user-static binfmt-support)" >&2; exit 1; }
+fi
+
+t0=$(date +%s)
+step() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
+work=$out/work
+rootfs=$work/rootfs
+# VTLINK_REUSE_ROOTFS=1 (development): keep the Debian tree of the last VTLINK_KEEP_WORK=1 build and
+# only refresh vtlink in it.
+reuse=
+if [ -n "${VTLINK_REUSE_ROOTFS:-}" ] && [ -x "$rootfs/usr/bin/node" ]; then
+  reuse=1
+  rm -rf "$work/app" "$work/node" "$rootfs/opt/vtlink"
+else
+  rm -rf "$work"
+fi
+mkdir -p "$work" "$out"
+# Reproducible timestamps (mmdebstrap, mkfs) from the last commit.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
+
+# ---- 1. The application tree (/opt/vtlink) and Node 20 -------------------------------------------
+step "staging /opt/vtlink ($arch)"
+[ -f "$repo/dist/vtlink.mjs" ] || { echo "build.sh: dist/vtlink.mjs missing: run npm run build" >&2; exit 1; }
+if [ "$arch" != amd64 ] && [ -z "$addon" ]; then
+  addon=$out/vtlink_native.node
+  [ -f "$addon" ] || "$here/build-addon-cross.sh" "$arch" "$addon"
+fi
+node "$here/stage-app.mjs" --arch "$arch" --out "$work/app" ${addon:+--addon "$addon"}
+
+step "fetching Node.js (image/node.lock)"
+read -r node_spec node_integrity < <(awk -v a="$arch" '$1 == a { print $2, $3 }' "$here/node.lock")
+mkdir -p "$work/node"
+(cd "$work/node" && npm pack "$node_spec" --silent --json > pack.json)
+got=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]))[0].integrity)' "$work/node/pack.json")
+[ "$got" = "$node_integrity" ] || { echo "build.sh: $node_spec integrity $got != $node_integrity" >&2; exit 1; }
+tar -xzf "$work/node"/*.tgz -C "$work/node" package/bin/node package/LICENSE
+
+# ---- 2. Debian 12 root file system ------------------------------------------------------------------
+packages=(
+  systemd systemd-sysv udev dbus libpam-systemd systemd-timesyncd systemd-resolved
+  "linux-image-$arch" initramfs-tools "grub-efi-$arch-bin"
+  cloud-guest-utils fdisk e2fsprogs iproute2 ca-certificates kmod procps
+  cage chromium fonts-dejavu-core libgl1-mesa-dri libegl1 libgles2
+  libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+  libjpeg62-turbo v4l-utils
+)
+if [ -n "$reuse" ]; then
+  step "reusing $rootfs"
+else
+step "mmdebstrap bookworm $arch from $mirror (${#packages[@]} packages + dependencies)"
+mmdebstrap --mode=root --arch="$arch" --variant=minbase \
+  --include="$(IFS=,; echo "${packages[*]}")" \
+  --aptopt='Acquire::Retries "3"' \
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+  --customize-hook='chroot "$1" apt-get clean' \
+  bookworm "$rootfs" \
+  "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb $security bookworm-security main"
+fi
+
+# ---- 3. vtlink into the root file system -------------------------------------------------------------
+step "installing vtlink, units and configuration"
+install -D -m 0755 "$work/node/package/bin/node" "$rootfs/usr/bin/node"
+install -D -m 0644 "$work/node/package/LICENSE" "$rootfs/usr/share/doc/nodejs/copyright"
+mkdir -p "$rootfs/opt"
+cp -a "$work/app" "$rootfs/opt/vtlink"
+chown -R root:root "$rootfs/opt/vtlink"
+install -D -m 0644 "$repo/systemd/vtlink.service" "$rootfs/usr/lib/systemd/system/vtlink.service"
+install -D -m 0644 "$repo/systemd/vtlink-kiosk.service" "$rootfs/usr/lib/systemd/system/vtlink-kiosk.service"
+install -D -m 0644 "$repo/systemd/99-vtlink.rules" "$rootfs/usr/lib/udev/rules.d/99-vtlink.rules"
+install -D -m 0644 "$repo/systemd/vtlink.sysusers.conf" "$rootfs/usr/lib/sysusers.d/vtlink.conf"
+install -D -m 0644 "$repo/systemd/vtlink-kiosk.pam" "$rootfs/etc/pam.d/vtlink-kiosk"
+cp -a --no-preserve=ownership "$here/rootfs/." "$rootfs/"
+systemd-sysusers --root="$rootfs" "$rootfs/usr/lib/sysusers.d/vtlink.conf"
+
+systemctl --root="$rootfs" enable vtlink.service vtlink-kiosk.service vtlink-firstboot.service \
+  systemd-networkd.service systemd-resolved.service systemd-timesyncd.service
+systemctl --root="$rootfs" set-default graphical.target
+ln -sf ../run/systemd/resolve/stub-resolv.conf "$rootfs/etc/resolv.conf"
+
+# First boot is detected by systemd from an uninitialized machine id (ConditionFirstBoot=).
+echo uninitialized > "$rootfs/etc/machine-id"
+rm -f "$rootfs/var/lib/dbus/machine-id"
+echo vtlink > "$rootfs/etc/hostname"
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$rootfs/etc/hosts"
+cat > "$rootfs/etc/fstab" <<'EOF'
+# vtlink image (image/build.sh). The root partition is grown to the card on first boot.
+PARTLABEL=vtlink-root   /                ext4  rw,noatime,errors=remount-ro           0 1
+PARTLABEL=vtlink-state  /var/lib/vtlink  ext4  rw,noatime,nosuid,nodev,noexec         0 2
+PARTLABEL=vtlink-efi    /boot/efi        vfat  noauto,nofail,umask=0077               0 0
+EOF
+mkdir -p "$rootfs/var/lib/vtlink" "$rootfs/boot/efi"
+
+kver=$(basename "$(ls -d "$rootfs"/lib/modules/* | sort -V | tail -n1)")
+cp "$rootfs/boot/vmlinuz-$kver" "$out/vmlinuz"
+cp "$rootfs/boot/initrd.img-$kver" "$out/initrd.img"
+cmdline="root=PARTLABEL=vtlink-root rw rootwait console=tty1 console=$console,115200 consoleblank=0 quiet"
+echo "$cmdline" > "$out/cmdline.txt"
+chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}\n' > "$out/manifest.txt"
+echo "node $(awk -v a="$arch" '$1 == a { print $2 }' "$here/node.lock")" >> "$out/manifest.txt"
+
+# ---- 4. Boot loader: a standalone GRUB EFI binary at the removable-media path ------------------------
+step "GRUB ($grub_target) for the EFI partition"
+cat > "$rootfs/tmp/grub-embedded.cfg" <<EOF
+set timeout=0
+search --no-floppy --fs-uuid --set=root ROOT_FS_UUID
+linux /boot/vmlinuz-$kver $cmdline
+initrd /boot/initrd.img-$kver
+boot
+EOF
+root_fs_uuid=$(cat /proc/sys/kernel/random/uuid)
+state_fs_uuid=$(cat /proc/sys/kernel/random/uuid)
+sed -i "s/ROOT_FS_UUID/$root_fs_uuid/" "$rootfs/tmp/grub-embedded.cfg"
+chroot "$rootfs" grub-mkstandalone -O "$grub_target" -o /tmp/boot.efi \
+  --modules="part_gpt ext2 search_fs_uuid linux" "boot/grub/grub.cfg=/tmp/grub-embedded.cfg"
+mv "$rootfs/tmp/boot.efi" "$work/boot.efi"
+rm -f "$rootfs/tmp/grub-embedded.cfg"
+
+# ---- 5. Partitions and the disk --------------------------------------------------------------------
+step "file systems"
+esp_mib=64
+state_mib=256
+root_used_mib=$(du -sm --apparent-size "$rootfs" | cut -f1)
+root_mib=$(( root_used_mib * 13 / 10 + 256 ))  # 30 % + 256 MiB slack; first boot grows it to the card
+rm -f "$work/esp.img" "$work/state.img" "$work/root.img"
+mkfs.vfat -n VTLINK-EFI -C "$work/esp.img" $(( esp_mib * 1024 )) >/dev/null
+mmd -i "$work/esp.img" ::/EFI ::/EFI/BOOT
+mcopy -i "$work/esp.img" "$work/boot.efi" "::/EFI/BOOT/BOOT${efi_arch^^}.EFI"
+# The state partition starts with an empty, vtlink-owned top folder.
+rm -rf "$work/state"; mkdir -p "$work/state"
+chown "$(chroot "$rootfs" id -u vtlink):$(chroot "$rootfs" id -g vtlink)" "$work/state"
+chmod 0700 "$work/state"
+mkfs.ext4 -q -L vtlink-state -U "$state_fs_uuid" -d "$work/state" "$work/state.img" "${state_mib}M"
+mkfs.ext4 -q -L vtlink-root -U "$root_fs_uuid" -d "$rootfs" "$work/root.img" "${root_mib}M"
+
+step "disk image"
+img=$out/vtlink-$arch.img
+total_mib=$(( 1 + esp_mib + state_mib + root_mib + 1 ))
+rm -f "$img"
+truncate -s "${total_mib}M" "$img"
+sfdisk --quiet "$img" <<EOF
+label: gpt
+first-lba: 2048
+start=1MiB, size=${esp_mib}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=vtlink-efi
+size=${state_mib}MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=vtlink-state
+size=${root_mib}MiB, type=$root_type, name=vtlink-root
+EOF
+dd if="$work/esp.img" of="$img" bs=1M seek=1 conv=notrunc,sparse status=none
+dd if="$work/state.img" of="$img" bs=1M seek=$(( 1 + esp_mib )) conv=notrunc,sparse status=none
+dd if="$work/root.img" of="$img" bs=1M seek=$(( 1 + esp_mib + state_mib )) conv=notrunc,sparse status=none
+sfdisk --dump "$img" > "$out/partitions.txt"
+
+[ -n "${VTLINK_KEEP_WORK:-}" ] || rm -rf "$work"
+step "done: $img ($(du -h --apparent-size "$img" | cut -f1), kernel $kver)"
