@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackingFrame } from '../src/tracking/types';
 import { AvatarMotion, HANDOVER_MS } from '../ui/src/avatar/motion';
 import { mouthShape } from '../ui/src/avatar/mouth-shape';
+import type { AvatarHandle } from '../ui/src/avatar/handle';
 import { rendererPreference } from '../ui/src/avatar/renderer-choice';
 import { avatarSampleFromFrame, neutralSample, type AvatarSample } from '../ui/src/avatar/sample';
 import { seededRandom } from './helpers/random';
@@ -212,6 +213,8 @@ interface Box {
   height: number;
 }
 type Regions = Record<'leftEye' | 'rightEye' | 'mouth' | 'face', Box>;
+/** The page's test hook (ui/src/avatar-page.ts); this file is type-checked without the DOM library. */
+type TestWindow = { __vtlinkAvatar?: AvatarHandle };
 
 let distDir = '';
 let server: http.Server;
@@ -242,7 +245,7 @@ async function openAvatar(query: string, viewport = { width: 960, height: 600 })
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${baseUrl}/avatar.html?stream=0&${query}`);
-  await page.waitForFunction(() => window.__vtlinkAvatar !== undefined, undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => (globalThis as unknown as TestWindow).__vtlinkAvatar !== undefined, undefined, { timeout: 20_000 });
   expect(errors).toEqual([]);
   return page;
 }
@@ -250,7 +253,7 @@ async function openAvatar(query: string, viewport = { width: 960, height: 600 })
 /** Holds a pose (sent at 30 fps, as the stream would) until the avatar draws it. */
 async function holdPose(page: Page, pose: Partial<AvatarSample>): Promise<void> {
   await page.evaluate((p) => {
-    const w = window as unknown as { __feed?: ReturnType<typeof setInterval>; __vtlinkAvatar: { update(s: AvatarSample, t: number): void } };
+    const w = globalThis as unknown as { __feed?: ReturnType<typeof setInterval>; __vtlinkAvatar: { update(s: AvatarSample, t: number): void } };
     if (w.__feed) clearInterval(w.__feed);
     const base: AvatarSample = {
       present: true,
@@ -280,7 +283,7 @@ async function holdPose(page: Page, pose: Partial<AvatarSample>): Promise<void> 
   }, pose);
   await page.waitForFunction(
     (p) => {
-      const drawn = window.__vtlinkAvatar!.drawnPose() as unknown as Record<string, number | boolean>;
+      const drawn = (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose() as unknown as Record<string, number | boolean>;
       return drawn.present === true && Object.entries(p).every(([k, v]) => Math.abs((drawn[k] as number) - (v as number)) < 0.02 * Math.max(1, Math.abs(v as number)));
     },
     pose as Record<string, number>,
@@ -323,7 +326,7 @@ const grow = (b: Box, f: number): Box => ({ x: b.x - b.width * f, y: b.y - b.hei
 
 async function neutralRegions(page: Page): Promise<Regions & { mouthArea: Box; eyes: Box }> {
   await holdPose(page, { headYaw: 0 });
-  const r = (await page.evaluate(() => window.__vtlinkAvatar!.regions())) as Regions;
+  const r = (await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.regions())) as Regions;
   // The closed mouth is a line: look at a box around it the size an open mouth takes.
   const cx = r.mouth.x + r.mouth.width / 2;
   const cy = r.mouth.y + r.mouth.height / 2;
@@ -369,7 +372,7 @@ describe('in Chromium', () => {
     afterAll(async () => page?.close());
 
     it('renders with the renderer asked for (auto: Canvas 2D on this CPU-emulated WebGL)', async () => {
-      const name = await page.evaluate(() => window.__vtlinkAvatar!.rendererName);
+      const name = await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.rendererName);
       expect(name).toBe(renderer === 'webgl' ? 'webgl' : 'canvas');
     });
 
@@ -439,10 +442,10 @@ describe('in Chromium', () => {
       const png = await shot(page, true);
       const alpha = (x: number, y: number) => png.data[(y * png.width + x) * 4 + 3];
       expect([alpha(2, 2), alpha(png.width - 3, 2), alpha(2, png.height >> 1)]).toEqual([0, 0, 0]);
-      const r = (await page.evaluate(() => window.__vtlinkAvatar!.regions())) as Regions;
+      const r = (await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.regions())) as Regions;
       expect(alpha(Math.round(r.face.x + r.face.width / 2), Math.round(r.face.y + r.face.height / 2))).toBe(255);
       // And back to a scene without reloading.
-      await page.evaluate(() => window.__vtlinkAvatar!.setBackground('scene'));
+      await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.setBackground('scene'));
       await page.waitForTimeout(200);
       expect((await shot(page, true)).data[3]).toBe(255);
       await page.close();
@@ -452,7 +455,7 @@ describe('in Chromium', () => {
       const page = await openAvatar('avatar=default&primary=%23204080');
       const hairOf = async (): Promise<number> => {
         const png = await shot(page);
-        const r = (await page.evaluate(() => window.__vtlinkAvatar!.regions())) as Regions;
+        const r = (await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.regions())) as Regions;
         // The crown: above the brows, in the middle of the head.
         const y = Math.round(r.face.y + r.face.height * 0.08);
         const i = (y * png.width + Math.round(r.face.x + r.face.width / 2)) * 4;
@@ -460,7 +463,7 @@ describe('in Chromium', () => {
       };
       const blueHair = await hairOf();
       expect(blueHair & 0xff).toBeGreaterThan((blueHair >> 16) & 0xff);
-      await page.evaluate(() => window.__vtlinkAvatar!.setAvatar('kit', { primary: '#f08a3c', accent: '#3cb8a8' }));
+      await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.setAvatar('kit', { primary: '#f08a3c', accent: '#3cb8a8' }));
       await page.waitForTimeout(300);
       const orangeHair = await hairOf();
       expect((orangeHair >> 16) & 0xff).toBeGreaterThan(orangeHair & 0xff);

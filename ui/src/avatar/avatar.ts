@@ -7,49 +7,25 @@
  */
 import { autoDetectRenderer, Container, Graphics, type Bounds, type Renderer } from 'pixi.js';
 import { sceneArt } from './art';
-import { avatarDefinition, resolveColours, type AvatarTheme, type ResolvedColours } from './characters';
-import { FrameStats, type FrameTimeSummary } from './frame-stats';
+import { avatarDefinition, resolveColours, type ResolvedColours } from './characters';
+import { FrameStats } from './frame-stats';
 import { AvatarMotion } from './motion';
-import { rendererPreference, type RendererChoice } from './renderer-choice';
+import type { AvatarBackground, AvatarHandle, AvatarOptions } from './handle';
+import { rendererPreference } from './renderer-choice';
 import { RIG_EXTENT, AvatarRig } from './rig';
-import { copySample, neutralSample, type AvatarSample } from './sample';
+import { webglRendererString } from './webgl-probe';
+import { copySample, neutralSample } from './sample';
 
-export type AvatarBackground = 'scene' | 'green' | 'transparent';
+export type { AvatarBackground, AvatarHandle, AvatarOptions } from './handle';
+export type { RendererChoice } from './renderer-choice';
 
 /** Chroma-key green, the value OBS's default green key expects. */
 const GREEN = 0x00ff00;
 
-export type { RendererChoice };
-
-export interface AvatarOptions {
-  avatarId?: string;
-  theme?: Partial<AvatarTheme>;
-  background?: AvatarBackground;
-  renderer?: RendererChoice;
-  /** Smooth edges (MSAA on WebGL); default true. */
-  antialias?: boolean;
-}
-
-export interface AvatarHandle {
-  /** A tracking sample captured at `captureMs` (the frame's own clock, e.g. TrackingFrame.timeMs). */
-  update(sample: AvatarSample, captureMs: number): void;
-  setBackground(background: AvatarBackground): void;
-  setAvatar(avatarId: string, theme?: Partial<AvatarTheme>): void;
-  destroy(): void;
-  /** 'webgl', 'webgpu' or 'canvas': what Pixi ended up rendering with. */
-  readonly rendererName: string;
-  /** The pose drawn last (a copy). */
-  drawnPose(): AvatarSample;
-  /** Where the parts are on screen now, CSS pixels relative to the host. */
-  regions(): Record<'leftEye' | 'rightEye' | 'mouth' | 'face', { x: number; y: number; width: number; height: number }>;
-  frameStats(): FrameTimeSummary;
-  resetFrameStats(): void;
-}
-
 export async function createAvatar(host: HTMLElement, options: AvatarOptions = {}): Promise<AvatarHandle> {
   const choice = options.renderer ?? 'auto';
   const renderer: Renderer = await autoDetectRenderer({
-    preference: rendererPreference(choice),
+    preference: rendererPreference(choice, webglRendererString),
     width: Math.max(1, host.clientWidth),
     height: Math.max(1, host.clientHeight),
     // An alpha-capable canvas from the start: transparency cannot be switched on later.

@@ -9,18 +9,8 @@ export type RendererPreference = 'webgl' | 'canvas';
 
 const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
-/** The GL renderer string ('' when WebGL is missing or does not say). */
-export function webglRendererString(): string {
-  const canvas = document.createElement('canvas');
-  const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
-  if (!gl) return '';
-  const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const name = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
-  gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return name;
-}
-
-export function rendererPreference(choice: RendererChoice, glRenderer: () => string = webglRendererString): RendererPreference[] {
+/** `glRenderer` says what WebGL runs on ('' when there is none): webglRendererString in a page. */
+export function rendererPreference(choice: RendererChoice, glRenderer: () => string): RendererPreference[] {
   if (choice === 'canvas') return ['canvas'];
   if (choice === 'webgl') return ['webgl'];
   const name = glRenderer();

@@ -1,0 +1,32 @@
+/** The avatar's public face: options and the handle createAvatar returns (no DOM types, so Node tests can name them). */
+import type { AvatarTheme } from './characters';
+import type { FrameTimeSummary } from './frame-stats';
+import type { RendererChoice } from './renderer-choice';
+import type { AvatarSample } from './sample';
+
+export type AvatarBackground = 'scene' | 'green' | 'transparent';
+
+export interface AvatarOptions {
+  avatarId?: string;
+  theme?: Partial<AvatarTheme>;
+  background?: AvatarBackground;
+  renderer?: RendererChoice;
+  /** Smooth edges (MSAA on WebGL); default true. */
+  antialias?: boolean;
+}
+
+export interface AvatarHandle {
+  /** A tracking sample captured at `captureMs` (the frame's own clock, e.g. TrackingFrame.timeMs). */
+  update(sample: AvatarSample, captureMs: number): void;
+  setBackground(background: AvatarBackground): void;
+  setAvatar(avatarId: string, theme?: Partial<AvatarTheme>): void;
+  destroy(): void;
+  /** 'webgl', 'webgpu' or 'canvas': what Pixi ended up rendering with. */
+  readonly rendererName: string;
+  /** The pose drawn last (a copy). */
+  drawnPose(): AvatarSample;
+  /** Where the parts are on screen now, CSS pixels relative to the host. */
+  regions(): Record<'leftEye' | 'rightEye' | 'mouth' | 'face', { x: number; y: number; width: number; height: number }>;
+  frameStats(): FrameTimeSummary;
+  resetFrameStats(): void;
+}
