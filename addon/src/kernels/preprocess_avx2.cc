@@ -30,9 +30,43 @@ struct Avx2 {
     return _mm256_cmpeq_epi32(_mm256_and_si256(a, _mm256_set1_epi32(1)), _mm256_set1_epi32(1));
   }
   static I Blend(I a, I b, I mask) { return _mm256_blendv_epi8(a, b, mask); }
-  static I Gather(const uint8_t* base, I offsets) {
-    return _mm256_i32gather_epi32(reinterpret_cast<const int*>(base), offsets, 1);
+  static F Fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static I RoundToInt(F a) { return _mm256_cvtps_epi32(a); }
+  static I SubI(I a, I b) { return _mm256_sub_epi32(a, b); }
+  static I Or(I a, I b) { return _mm256_or_si256(a, b); }
+  template <int S> static I Sll(I a) { return _mm256_slli_epi32(a, S); }
+  static I AndNot1(I a) { return _mm256_and_si256(a, _mm256_set1_epi32(~1)); }
+  static void StoreI(int32_t* p, I a) { _mm256_store_si256(reinterpret_cast<__m256i*>(p), a); }
+  static I Control(const uint8_t* b) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
   }
+  static I Shuffle8(I a, I ctrl) { return _mm256_shuffle_epi8(a, ctrl); }
+  static I Madd(I a, I b) { return _mm256_madd_epi16(a, b); }
+  // The words of lanes [0 1 | 4 5] and [2 3 | 6 7]: even / odd dwords of the pair then come out in
+  // lane order (shuffle_ps works within 128-bit halves).
+  static void LoadWords(const uint8_t* base, const int32_t* o, I* a, I* b) {
+    *a = Words(base, o[0], o[1], o[4], o[5]);
+    *b = Words(base, o[2], o[3], o[6], o[7]);
+  }
+  static I Words(const uint8_t* base, int32_t o0, int32_t o1, int32_t o2, int32_t o3) {
+    int64_t w0, w1, w2, w3;
+    std::memcpy(&w0, base + o0, 8);
+    std::memcpy(&w1, base + o1, 8);
+    std::memcpy(&w2, base + o2, 8);
+    std::memcpy(&w3, base + o3, 8);
+    const __m128i lo = _mm_insert_epi64(_mm_cvtsi64_si128(w0), w1, 1);
+    const __m128i hi = _mm_insert_epi64(_mm_cvtsi64_si128(w2), w3, 1);
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+  }
+  static I EvenDwords(I a, I b) {
+    return _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), 0x88));
+  }
+  static I OddDwords(I a, I b) {
+    return _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), 0xdd));
+  }
+  // Per-lane dwords [0 1 | 4 5] and [2 3 | 6 7] into the low dword of 64-bit lanes (LoadWords' layout).
+  static I SpreadA(I v) { return _mm256_unpacklo_epi32(v, _mm256_setzero_si256()); }
+  static I SpreadB(I v) { return _mm256_unpackhi_epi32(v, _mm256_setzero_si256()); }
   // Three 8-lane planes -> 24 interleaved floats: each output vector is one permute of r, g and b
   // by the same index vector, then two blends.
   static void StoreRgb(float* out, F r, F g, F b) {

@@ -154,11 +154,11 @@ inline void SamplePixel(const FrameView& f, bool yuv, bool zeroBorder, float sx,
 }
 
 // The samples [*begin, *end) of a row whose 2x2 neighbourhoods lie inside the frame with room for
-// the SIMD levels' 4-byte loads (x0 + 3 <= width - 1, y0 + 1 <= height - 1). Computed in double
+// the SIMD levels' loads (x0 + reach <= width - 1, y0 + 1 <= height - 1). Computed in double
 // with a margin far above float rounding of the sample positions, so every float position in the
 // span satisfies the bounds.
-inline void SafeSpan(const FrameView& f, float rowX, float rowY, float stepX, float stepY, int n, int* begin,
-                     int* end) {
+inline void SafeSpan(const FrameView& f, float rowX, float rowY, float stepX, float stepY, int n, int reach,
+                     int* begin, int* end) {
   constexpr double kMargin = 1.0 / 64;
   double lo = 0, hi = n - 1;
   auto limit = [&](double a, double b, double minV, double maxV) {
@@ -173,7 +173,7 @@ inline void SafeSpan(const FrameView& f, float rowX, float rowY, float stepX, fl
     lo = std::max(lo, i0);
     hi = std::min(hi, i1);
   };
-  limit(rowX, stepX, kMargin, f.width - 4 + 1 - kMargin);
+  limit(rowX, stepX, kMargin, f.width - 1 - reach + 1 - kMargin);
   limit(rowY, stepY, kMargin, f.height - 2 + 1 - kMargin);
   if (hi < lo) {
     *begin = *end = 0;

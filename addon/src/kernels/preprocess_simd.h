@@ -2,11 +2,24 @@
 // Include from exactly one translation unit per level, after defining V. Internal linkage only
 // (see preprocess_common.h).
 //
-// Per group of V::L output pixels of a row's safe span: positions and bilinear weights in float
-// lanes, then for each lane two 4-byte loads per source row (a "gather") that hold both horizontal
-// neighbours of every channel the format needs, byte extraction by shifts, interpolation, colour
-// conversion and normalisation in lanes, and an interleaved NHWC store. The arithmetic follows
-// SamplePixel term by term, so a level without FMA gives the scalar reference's bits exactly.
+// Per group of V::L output pixels of a row's safe span:
+//  1. sample positions in float lanes exactly as SamplePixel computes them (same floor, so the same
+//     taps as the scalar reference);
+//  2. one 8-byte scalar load per source row and lane that holds both horizontal taps of every
+//     channel (AMD's hardware gathers cost ~2.5x more per element than scalar loads);
+//  3. a byte shuffle turns each channel's two taps into an int16 pair per lane, and ONE multiply-add
+//     (madd_epi16) with fixed-point weights (1 - fx, fx) in units of 2^-14 does the horizontal lerp
+//     exactly in int32; the vertical lerp and the colour conversion run in float, with the
+//     normalisation folded into their constants;
+//  4. an interleaved NHWC store.
+// Chroma taps: YUYV and NV12 replicate chroma over 2 pixels (2x2 for NV12), so for an even x0 both
+// horizontal taps share one chroma sample: the kernels then use the chroma weights (1, 0), which
+// picks it whatever the second byte holds; for an odd x0 the taps are two neighbouring chroma
+// samples with the luma weights. NV12's chroma rows are (y0 >> 1) and ((y0 + 1) >> 1): the same row
+// for an even y0, so the vertical weight may stay fy.
+// Error vs the float reference: weight rounding (2^-15) times a tap difference of at most 255
+// grey levels, x at most 2 for the YUV -> RGB coefficients: < 0.02 grey levels, plus float
+// rounding; the harness states and checks the bound.
 #pragma once
 
 #include "kernels/preprocess_common.h"
@@ -14,125 +27,166 @@
 namespace vtlink {
 namespace {
 
-template <class V>
-struct Corners {
-  typename V::F c00[3], c01[3], c10[3], c11[3];
+constexpr float kWeightOne = 16384.f;  // 2^14: fixed-point unit of the horizontal weights
+
+// pshufb-style control for one 8-byte source word per 64-bit lane: each output dword takes two
+// source bytes as an int16 pair (zero high bytes: index 0x80). Both 64-bit lanes of each 128 get the
+// same pattern, shifted by 8 for the upper word.
+struct PairControl {
+  uint8_t b[16];
+  constexpr PairControl(int a0, int b0, int a1, int b1)
+      : b{static_cast<uint8_t>(a0), 0x80, static_cast<uint8_t>(b0), 0x80, static_cast<uint8_t>(a1), 0x80,
+          static_cast<uint8_t>(b1), 0x80, static_cast<uint8_t>(a0 + 8), 0x80, static_cast<uint8_t>(b0 + 8), 0x80,
+          static_cast<uint8_t>(a1 + 8), 0x80, static_cast<uint8_t>(b1 + 8), 0x80} {}
 };
 
-template <class V, int Shift>
-inline typename V::F ByteAt(typename V::I d) {
-  return V::ToFloat(V::And(V::template Srl<Shift>(d), V::Set1i(0xff)));
+// Loads the 8-byte words at base + off[k] for every lane k and shuffles them with ctrl0 / ctrl1,
+// returning per lane the even dword (first pair) and odd dword (second pair) of each result.
+template <class V>
+struct Words {
+  typename V::I a, b;  // the words in V's "two halves" layout (see V::LoadWords)
+};
+
+template <class V>
+inline Words<V> Load(const uint8_t* base, const int32_t* off) {
+  Words<V> w;
+  V::LoadWords(base, off, &w.a, &w.b);
+  return w;
 }
 
-// Loads the 2x2 neighbourhoods of L lanes (top-left integer pixel ix, iy) into float channels.
-template <class V, PixelFormat Fmt>
-inline void FetchCorners(const FrameView& f, typename V::I ix, typename V::I iy, Corners<V>& c) {
-  using I = typename V::I;
-  using F = typename V::F;
-  const I stride0 = V::Set1i(f.stride0);
-  const I rowTop = V::MulI(iy, stride0);
-  const I rowBottom = V::Add(rowTop, stride0);
-  if constexpr (Fmt == PixelFormat::Rgb || Fmt == PixelFormat::Bgr || Fmt == PixelFormat::Rgba) {
-    constexpr int bpp = Fmt == PixelFormat::Rgba ? 4 : 3;
-    const I col = V::MulI(ix, V::Set1i(bpp));
-    const I top = V::Add(rowTop, col);
-    const I bottom = V::Add(rowBottom, col);
-    const I next = V::Set1i(bpp);
-    const I t0 = V::Gather(f.plane0, top);
-    const I t1 = V::Gather(f.plane0, V::Add(top, next));
-    const I b0 = V::Gather(f.plane0, bottom);
-    const I b1 = V::Gather(f.plane0, V::Add(bottom, next));
-    constexpr int r = Fmt == PixelFormat::Bgr ? 2 : 0;
-    constexpr int b = 2 - r;
-    c.c00[r] = ByteAt<V, 0>(t0); c.c00[1] = ByteAt<V, 8>(t0); c.c00[b] = ByteAt<V, 16>(t0);
-    c.c01[r] = ByteAt<V, 0>(t1); c.c01[1] = ByteAt<V, 8>(t1); c.c01[b] = ByteAt<V, 16>(t1);
-    c.c10[r] = ByteAt<V, 0>(b0); c.c10[1] = ByteAt<V, 8>(b0); c.c10[b] = ByteAt<V, 16>(b0);
-    c.c11[r] = ByteAt<V, 0>(b1); c.c11[1] = ByteAt<V, 8>(b1); c.c11[b] = ByteAt<V, 16>(b1);
-  } else {
-    const F yOff = V::Set1(16.f);
-    const F cOff = V::Set1(128.f);
-    const I odd = V::OddMask(ix);
-    if constexpr (Fmt == PixelFormat::Yuyv) {
-      // d0: the Y0 U Y1 V macropixel holding x0; d1: the one holding x0 + 1 (the same when x0 is even).
-      const I pair0 = V::Add(ix, ix);  // byte offset of x0 in the row
-      const I evenCol = V::And(pair0, V::Set1i(~3));
-      const I nextCol = V::And(V::Add(pair0, V::Set1i(2)), V::Set1i(~3));
-      const I t0 = V::Gather(f.plane0, V::Add(rowTop, evenCol));
-      const I t1 = V::Gather(f.plane0, V::Add(rowTop, nextCol));
-      const I b0 = V::Gather(f.plane0, V::Add(rowBottom, evenCol));
-      const I b1 = V::Gather(f.plane0, V::Add(rowBottom, nextCol));
-      // Y of x0: byte 0 (x0 even) or 2 (odd) of d0; Y of x0 + 1: byte 2 (x0 even) or 0 (odd) of d1.
-      c.c00[0] = V::Sub(V::ToFloat(V::Blend(V::And(t0, V::Set1i(0xff)), V::And(V::template Srl<16>(t0), V::Set1i(0xff)), odd)), yOff);
-      c.c01[0] = V::Sub(V::ToFloat(V::Blend(V::And(V::template Srl<16>(t1), V::Set1i(0xff)), V::And(t1, V::Set1i(0xff)), odd)), yOff);
-      c.c10[0] = V::Sub(V::ToFloat(V::Blend(V::And(b0, V::Set1i(0xff)), V::And(V::template Srl<16>(b0), V::Set1i(0xff)), odd)), yOff);
-      c.c11[0] = V::Sub(V::ToFloat(V::Blend(V::And(V::template Srl<16>(b1), V::Set1i(0xff)), V::And(b1, V::Set1i(0xff)), odd)), yOff);
-      c.c00[1] = V::Sub(ByteAt<V, 8>(t0), cOff); c.c00[2] = V::Sub(ByteAt<V, 24>(t0), cOff);
-      c.c01[1] = V::Sub(ByteAt<V, 8>(t1), cOff); c.c01[2] = V::Sub(ByteAt<V, 24>(t1), cOff);
-      c.c10[1] = V::Sub(ByteAt<V, 8>(b0), cOff); c.c10[2] = V::Sub(ByteAt<V, 24>(b0), cOff);
-      c.c11[1] = V::Sub(ByteAt<V, 8>(b1), cOff); c.c11[2] = V::Sub(ByteAt<V, 24>(b1), cOff);
-    } else {  // NV12
-      const I yTop = V::Gather(f.plane0, V::Add(rowTop, ix));
-      const I yBottom = V::Gather(f.plane0, V::Add(rowBottom, ix));
-      const I stride1 = V::Set1i(f.stride1);
-      const I uvCol = V::And(ix, V::Set1i(~1));
-      const I uvTop = V::Gather(f.plane1, V::Add(V::MulI(V::template Sra<1>(iy), stride1), uvCol));
-      const I uvBottom =
-          V::Gather(f.plane1, V::Add(V::MulI(V::template Sra<1>(V::Add(iy, V::Set1i(1))), stride1), uvCol));
-      c.c00[0] = V::Sub(ByteAt<V, 0>(yTop), yOff);
-      c.c01[0] = V::Sub(ByteAt<V, 8>(yTop), yOff);
-      c.c10[0] = V::Sub(ByteAt<V, 0>(yBottom), yOff);
-      c.c11[0] = V::Sub(ByteAt<V, 8>(yBottom), yOff);
-      // x0's chroma: bytes 0, 1; x0 + 1's: the same pair (x0 even) or the next one, bytes 2, 3 (odd).
-      const I uvTopNext = V::Blend(uvTop, V::template Srl<16>(uvTop), odd);
-      const I uvBottomNext = V::Blend(uvBottom, V::template Srl<16>(uvBottom), odd);
-      c.c00[1] = V::Sub(ByteAt<V, 0>(uvTop), cOff); c.c00[2] = V::Sub(ByteAt<V, 8>(uvTop), cOff);
-      c.c01[1] = V::Sub(ByteAt<V, 0>(uvTopNext), cOff); c.c01[2] = V::Sub(ByteAt<V, 8>(uvTopNext), cOff);
-      c.c10[1] = V::Sub(ByteAt<V, 0>(uvBottom), cOff); c.c10[2] = V::Sub(ByteAt<V, 8>(uvBottom), cOff);
-      c.c11[1] = V::Sub(ByteAt<V, 0>(uvBottomNext), cOff); c.c11[2] = V::Sub(ByteAt<V, 8>(uvBottomNext), cOff);
-    }
-  }
+// First and second pairs of each lane's word under one control.
+template <class V>
+inline void Pairs(const Words<V>& w, typename V::I ctrl, typename V::I* first, typename V::I* second) {
+  const typename V::I sa = V::Shuffle8(w.a, ctrl), sb = V::Shuffle8(w.b, ctrl);
+  *first = V::EvenDwords(sa, sb);
+  if (second) *second = V::OddDwords(sa, sb);
+}
+
+// Same with per-lane control offsets (YUYV luma parity) in the words' layout.
+template <class V>
+inline void PairsVar(const Words<V>& w, typename V::I ctrlA, typename V::I ctrlB, typename V::I* first,
+                     typename V::I* second) {
+  const typename V::I sa = V::Shuffle8(w.a, ctrlA), sb = V::Shuffle8(w.b, ctrlB);
+  *first = V::EvenDwords(sa, sb);
+  *second = V::OddDwords(sa, sb);
+}
+
+template <class V>
+inline typename V::F Lerp2(typename V::I top, typename V::I bottom, typename V::I wx, typename V::F fy) {
+  const typename V::F t = V::ToFloat(V::Madd(top, wx));
+  const typename V::F b = V::ToFloat(V::Madd(bottom, wx));
+  return V::Fma(V::Sub(b, t), fy, t);  // t + fy (b - t)
 }
 
 template <class V, PixelFormat Fmt>
 inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, float rowY, float stepX, float stepY,
                     int begin, int end, float* out) {
   using F = typename V::F;
+  using I = typename V::I;
   constexpr bool yuv = Fmt == PixelFormat::Yuyv || Fmt == PixelFormat::Nv12;
   const F vRowX = V::Set1(rowX), vRowY = V::Set1(rowY);
   const F vStepX = V::Set1(stepX), vStepY = V::Set1(stepY);
-  const F one = V::Set1(1.f), scale = V::Set1(p.scale), offset = V::Set1(p.offset);
-  const F zero = V::Set1(0.f), top = V::Set1(255.f);
+  const F wOne = V::Set1(kWeightOne);
+  const I wOneI = V::Set1i(static_cast<int>(kWeightOne));
+  const I stride0 = V::Set1i(f.stride0);
+  // Normalisation folded in: channel sums are in byte * 2^14 units.
+  const float c = p.scale / kWeightOne;
+  const F vc = V::Set1(c), vOffset = V::Set1(p.offset);
+  // YUV: out = clamp(kY c Y + ... + k0, lo, hi), the clamp to 0..255 moved through the (monotone)
+  // normalisation.
+  const float lo = std::min(p.offset, 255.f * p.scale + p.offset);
+  const float hi = std::max(p.offset, 255.f * p.scale + p.offset);
+  const F vLo = V::Set1(lo), vHi = V::Set1(hi);
+  const F kY = V::Set1(kYScale * c), kRV = V::Set1(kRFromV * c), kGU = V::Set1(kGFromU * c),
+          kGV = V::Set1(kGFromV * c), kBU = V::Set1(kBFromU * c);
+  const F r0 = V::Set1(p.offset - (16.f * kYScale + 128.f * kRFromV) * p.scale);
+  const F g0 = V::Set1(p.offset - (16.f * kYScale + 128.f * (kGFromU + kGFromV)) * p.scale);
+  const F b0 = V::Set1(p.offset - (16.f * kYScale + 128.f * kBFromU) * p.scale);
+  alignas(32) int32_t offTop[V::L], offBottom[V::L], offTop1[V::L], offBottom1[V::L];
+  F fi = V::Add(V::Iota(), V::Set1(static_cast<float>(begin)));
+  const F vL = V::Set1(static_cast<float>(V::L));
   int i = begin;
-  for (; i + V::L <= end; i += V::L) {
-    const F fi = V::Add(V::Iota(), V::Set1(static_cast<float>(i)));
-    const F sx = V::Add(vRowX, V::Mul(fi, vStepX));
-    const F sy = V::Add(vRowY, V::Mul(fi, vStepY));
-    const F x0 = V::Floor(sx);
-    const F y0 = V::Floor(sy);
-    const F fx = V::Sub(sx, x0);
-    const F fy = V::Sub(sy, y0);
-    const F gx = V::Sub(one, fx);
-    const F gy = V::Sub(one, fy);
-    const F w00 = V::Mul(gx, gy), w01 = V::Mul(fx, gy), w10 = V::Mul(gx, fy), w11 = V::Mul(fx, fy);
-    Corners<V> c;
-    FetchCorners<V, Fmt>(f, V::ToInt(x0), V::ToInt(y0), c);
-    F acc[3];
-    for (int k = 0; k < 3; k++) {
-      acc[k] = V::Add(V::Add(V::Add(V::Mul(c.c00[k], w00), V::Mul(c.c01[k], w01)), V::Mul(c.c10[k], w10)),
-                      V::Mul(c.c11[k], w11));
-    }
-    F rgb[3];
-    if constexpr (yuv) {
-      const F y = V::Mul(acc[0], V::Set1(kYScale));
-      rgb[0] = V::Add(y, V::Mul(V::Set1(kRFromV), acc[2]));
-      rgb[1] = V::Add(V::Add(y, V::Mul(V::Set1(kGFromU), acc[1])), V::Mul(V::Set1(kGFromV), acc[2]));
-      rgb[2] = V::Add(y, V::Mul(V::Set1(kBFromU), acc[1]));
-      for (int k = 0; k < 3; k++) rgb[k] = V::Min(V::Max(rgb[k], zero), top);
+  for (; i + V::L <= end; i += V::L, fi = V::Add(fi, vL)) {
+    const F sx = V::Fma(fi, vStepX, vRowX);
+    const F sy = V::Fma(fi, vStepY, vRowY);
+    const F x0f = V::Floor(sx);
+    const F y0f = V::Floor(sy);
+    const F fy = V::Sub(sy, y0f);
+    const I fxq = V::RoundToInt(V::Mul(V::Sub(sx, x0f), wOne));
+    const I wx = V::Or(V::template Sll<16>(fxq), V::SubI(wOneI, fxq));  // int16 pairs (1 - fx, fx)
+    const I x0 = V::ToInt(x0f);
+    const I y0 = V::ToInt(y0f);
+    const I rowTop = V::MulI(y0, stride0);
+    F ch[3];
+    if constexpr (!yuv) {
+      constexpr int bpp = Fmt == PixelFormat::Rgba ? 4 : 3;
+      constexpr int r = Fmt == PixelFormat::Bgr ? 2 : 0;
+      const I top = V::Add(rowTop, bpp == 4 ? V::template Sll<2>(x0) : V::Add(x0, V::Add(x0, x0)));
+      V::StoreI(offTop, top);
+      V::StoreI(offBottom, V::Add(top, stride0));
+      static constexpr PairControl kC01(0, bpp, 1, bpp + 1), kC2(2, bpp + 2, 2, bpp + 2);
+      const I c01 = V::Control(kC01.b), c2 = V::Control(kC2.b);
+      const Words<V> t = Load<V>(f.plane0, offTop), b = Load<V>(f.plane0, offBottom);
+      I t0, t1, t2, b0p, b1p, b2p;
+      Pairs<V>(t, c01, &t0, &t1);
+      Pairs<V>(t, c2, &t2, nullptr);
+      Pairs<V>(b, c01, &b0p, &b1p);
+      Pairs<V>(b, c2, &b2p, nullptr);
+      ch[r] = Lerp2<V>(t0, b0p, wx, fy);
+      ch[1] = Lerp2<V>(t1, b1p, wx, fy);
+      ch[2 - r] = Lerp2<V>(t2, b2p, wx, fy);
+      for (int k = 0; k < 3; k++) ch[k] = V::Fma(ch[k], vc, vOffset);
     } else {
-      for (int k = 0; k < 3; k++) rgb[k] = acc[k];
+      const I odd = V::OddMask(x0);
+      const I wxc = V::Blend(wOneI, wx, odd);  // chroma: (1, 0) for an even x0
+      F y, u, v;
+      if constexpr (Fmt == PixelFormat::Yuyv) {
+        // Word at the Y0 U Y1 V macropixel holding x0: luma taps at bytes 0, 2 (x0 even) or 2, 4
+        // (odd); chroma U at 1, 5 and V at 3, 7.
+        const I top = V::Add(rowTop, V::Add(V::AndNot1(x0), V::AndNot1(x0)));
+        V::StoreI(offTop, top);
+        V::StoreI(offBottom, V::Add(top, stride0));
+        static constexpr PairControl kYU(0, 2, 1, 5), kV(3, 7, 3, 7);
+        const I cYU = V::Control(kYU.b), cV = V::Control(kV.b);
+        const I shift = V::And(odd, V::Set1i(0x00020002));  // +2 on both luma indices when odd
+        const I cA = V::Add(cYU, V::SpreadA(shift)), cB = V::Add(cYU, V::SpreadB(shift));
+        const Words<V> t = Load<V>(f.plane0, offTop), b = Load<V>(f.plane0, offBottom);
+        I ty, tu, tv, by, bu, bv;
+        PairsVar<V>(t, cA, cB, &ty, &tu);
+        PairsVar<V>(b, cA, cB, &by, &bu);
+        Pairs<V>(t, cV, &tv, nullptr);
+        Pairs<V>(b, cV, &bv, nullptr);
+        y = Lerp2<V>(ty, by, wx, fy);
+        u = Lerp2<V>(tu, bu, wxc, fy);
+        v = Lerp2<V>(tv, bv, wxc, fy);
+      } else {  // NV12
+        const I stride1 = V::Set1i(f.stride1);
+        const I top = V::Add(rowTop, x0);
+        V::StoreI(offTop, top);
+        V::StoreI(offBottom, V::Add(top, stride0));
+        const I col = V::AndNot1(x0);
+        const I uvTop = V::Add(V::MulI(V::template Sra<1>(y0), stride1), col);
+        const I uvBottom = V::Add(V::MulI(V::template Sra<1>(V::Add(y0, V::Set1i(1))), stride1), col);
+        V::StoreI(offTop1, uvTop);
+        V::StoreI(offBottom1, uvBottom);
+        static constexpr PairControl kY(0, 1, 0, 1), kUV(0, 2, 1, 3);
+        const I cY = V::Control(kY.b), cUV = V::Control(kUV.b);
+        I ty, by, tu, tv, bu, bv;
+        Pairs<V>(Load<V>(f.plane0, offTop), cY, &ty, nullptr);
+        Pairs<V>(Load<V>(f.plane0, offBottom), cY, &by, nullptr);
+        Pairs<V>(Load<V>(f.plane1, offTop1), cUV, &tu, &tv);
+        Pairs<V>(Load<V>(f.plane1, offBottom1), cUV, &bu, &bv);
+        y = Lerp2<V>(ty, by, wx, fy);
+        u = Lerp2<V>(tu, bu, wxc, fy);
+        v = Lerp2<V>(tv, bv, wxc, fy);
+      }
+      const F yy = V::Mul(y, kY);
+      ch[0] = V::Fma(v, kRV, V::Add(yy, r0));
+      ch[1] = V::Fma(v, kGV, V::Fma(u, kGU, V::Add(yy, g0)));
+      ch[2] = V::Fma(u, kBU, V::Add(yy, b0));
+      for (int k = 0; k < 3; k++) ch[k] = V::Min(V::Max(ch[k], vLo), vHi);
     }
-    for (int k = 0; k < 3; k++) rgb[k] = V::Add(V::Mul(rgb[k], scale), offset);
-    V::StoreRgb(out + i * 3, rgb[0], rgb[1], rgb[2]);
+    V::StoreRgb(out + i * 3, ch[0], ch[1], ch[2]);
   }
   GeneralRun<Fmt>(f, p, rowX, rowY, stepX, stepY, i, end, out);
 }
@@ -140,12 +194,15 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
 template <class V, PixelFormat Fmt>
 inline void SimdPreprocessFormat(const FrameView& f, const PreprocessParams& p, float* out) {
   const WarpGeometry g(p);
+  // How far right of x0 the 8-byte loads reach, in pixels (NV12: 8 luma bytes from x0, and 8 chroma
+  // bytes from x0 rounded down to even).
+  constexpr int reach = Fmt == PixelFormat::Nv12 ? 7 : 3;
   for (int j = 0; j < g.n; j++) {
     float rowX, rowY;
     g.Row(j, &rowX, &rowY);
     float* rowOut = out + static_cast<size_t>(j) * g.n * 3;
     int begin, end;
-    SafeSpan(f, rowX, rowY, g.colStepX, g.colStepY, g.n, &begin, &end);
+    SafeSpan(f, rowX, rowY, g.colStepX, g.colStepY, g.n, reach, &begin, &end);
     GeneralRun<Fmt>(f, p, rowX, rowY, g.colStepX, g.colStepY, 0, begin, rowOut);
     SimdRow<V, Fmt>(f, p, rowX, rowY, g.colStepX, g.colStepY, begin, end, rowOut);
     GeneralRun<Fmt>(f, p, rowX, rowY, g.colStepX, g.colStepY, end, g.n, rowOut);

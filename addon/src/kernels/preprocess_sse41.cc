@@ -28,13 +28,32 @@ struct Sse41 {
   template <int S> static I Sra(I a) { return _mm_srai_epi32(a, S); }
   static I OddMask(I a) { return _mm_cmpeq_epi32(_mm_and_si128(a, _mm_set1_epi32(1)), _mm_set1_epi32(1)); }
   static I Blend(I a, I b, I mask) { return _mm_blendv_epi8(a, b, mask); }
-  static I Gather(const uint8_t* base, I offsets) {
-    alignas(16) int32_t o[4];
-    _mm_store_si128(reinterpret_cast<__m128i*>(o), offsets);
-    int32_t v[4];
-    for (int k = 0; k < 4; k++) std::memcpy(&v[k], base + o[k], 4);
-    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(v));
+  // No FMA at this level: multiply, then add (the scalar reference's own rounding).
+  static F Fma(F a, F b, F c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
+  static I RoundToInt(F a) { return _mm_cvtps_epi32(a); }
+  static I SubI(I a, I b) { return _mm_sub_epi32(a, b); }
+  static I Or(I a, I b) { return _mm_or_si128(a, b); }
+  template <int S> static I Sll(I a) { return _mm_slli_epi32(a, S); }
+  static I AndNot1(I a) { return _mm_and_si128(a, _mm_set1_epi32(~1)); }
+  static void StoreI(int32_t* p, I a) { _mm_store_si128(reinterpret_cast<__m128i*>(p), a); }
+  static I Control(const uint8_t* b) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)); }
+  static I Shuffle8(I a, I ctrl) { return _mm_shuffle_epi8(a, ctrl); }
+  static I Madd(I a, I b) { return _mm_madd_epi16(a, b); }
+  // The 8-byte words of lanes [0 1] and [2 3].
+  static void LoadWords(const uint8_t* base, const int32_t* o, I* a, I* b) {
+    int64_t w[4];
+    for (int k = 0; k < 4; k++) std::memcpy(&w[k], base + o[k], 8);
+    *a = _mm_insert_epi64(_mm_cvtsi64_si128(w[0]), w[1], 1);
+    *b = _mm_insert_epi64(_mm_cvtsi64_si128(w[2]), w[3], 1);
   }
+  static I EvenDwords(I a, I b) {
+    return _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b), 0x88));
+  }
+  static I OddDwords(I a, I b) {
+    return _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b), 0xdd));
+  }
+  static I SpreadA(I v) { return _mm_unpacklo_epi32(v, _mm_setzero_si128()); }
+  static I SpreadB(I v) { return _mm_unpackhi_epi32(v, _mm_setzero_si128()); }
   static void StoreRgb(float* out, F r, F g, F b) {
     F a = r, c = g, d = b, e = _mm_setzero_ps();
     _MM_TRANSPOSE4_PS(a, c, d, e);  // a..e: pixels 0..3 as [r g b 0]
