@@ -4,7 +4,9 @@
  * head turn change the right regions, green and transparent backgrounds, both renderers.
  */
 import { build } from 'esbuild';
-import { mkdtemp, readFile, rm, copyFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -216,6 +218,29 @@ type Regions = Record<'leftEye' | 'rightEye' | 'mouth' | 'face', Box>;
 /** The page's test hook (ui/src/avatar-page.ts); this file is type-checked without the DOM library. */
 type TestWindow = { __vtlinkAvatar?: AvatarHandle };
 
+/** The avatar page bundled as tools/build.mjs bundles the UI (esbuild, browser platform). */
+async function buildAvatarPage(dir: string): Promise<void> {
+  await build({
+    entryPoints: [path.join(repoRoot, 'ui/src/avatar-page.ts')],
+    outfile: path.join(dir, 'avatar-page.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    logLevel: 'warning',
+  });
+  await copyFile(path.join(repoRoot, 'ui/avatar.html'), path.join(dir, 'avatar.html'));
+}
+
+/** Debian's Chromium as the kiosk runs it, without a GPU (playwright gives it a fresh temporary profile). */
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
 let distDir = '';
 let server: http.Server;
 let baseUrl = '';
@@ -338,24 +363,10 @@ async function neutralRegions(page: Page): Promise<Regions & { mouthArea: Box; e
 describe('in Chromium', () => {
   beforeAll(async () => {
     distDir = await mkdtemp(path.join(os.tmpdir(), 'vtlink-avatar-'));
-    await build({
-      entryPoints: [path.join(repoRoot, 'ui/src/avatar-page.ts')],
-      outfile: path.join(distDir, 'avatar-page.js'),
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      target: 'es2022',
-      logLevel: 'warning',
-    });
-    await copyFile(path.join(repoRoot, 'ui/avatar.html'), path.join(distDir, 'avatar.html'));
+    await buildAvatarPage(distDir);
     server = await startStaticServer(distDir);
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      // playwright gives every launch a fresh temporary profile.
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -469,5 +480,128 @@ describe('in Chromium', () => {
       expect((orangeHair >> 16) & 0xff).toBeGreaterThan(orangeHair & 0xff);
       await page.close();
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Against the real service, tracking a video with a wide-open mouth at times
+
+/** The service as `npm run build` bundles it, in a package folder of its own under build/ (no race on dist/). */
+async function packageService(uiDir: string): Promise<string> {
+  const root = path.join(repoRoot, 'build/test-ui-avatar');
+  await rm(root, { recursive: true, force: true });
+  await mkdir(path.join(root, 'dist/ui'), { recursive: true });
+  // packageRoot() looks for vtlink's package.json; node_modules and the addon resolve from the repository above.
+  await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'vtlink', version: '0.0.0-test', type: 'module' }));
+  await build({
+    entryPoints: [path.join(repoRoot, 'src/cli.ts')],
+    outfile: path.join(root, 'dist/vtlink.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['onnxruntime-node', '@serialport/bindings-cpp'],
+    banner: { js: "import { createRequire as __vtlinkRequire } from 'node:module'; const require = __vtlinkRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  for (const name of ['avatar.html', 'avatar-page.js']) await copyFile(path.join(uiDir, name), path.join(root, 'dist/ui', name));
+  return path.join(root, 'dist/vtlink.mjs');
+}
+
+interface Service {
+  url: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+async function startService(cli: string, source: string, stateDir: string): Promise<Service> {
+  const child = spawn(process.execPath, [cli, 'run', '--state-dir', stateDir, '--port', '0', '--source', source, '--models', path.join(repoRoot, 'models')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NOTIFY_SOCKET: '' },
+  });
+  let text = '';
+  child.stdout.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+  };
+  const until = Date.now() + 90_000;
+  for (;;) {
+    const m = /UI and API at (http:\/\/\S+)/.exec(text);
+    if (m) return { url: m[1].endsWith('/') ? m[1] : `${m[1]}/`, output: () => text, stop };
+    if (child.exitCode !== null || Date.now() > until) {
+      await stop();
+      throw new Error(`the service did not start:\n${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('avatar page served by the running service (video source)', () => {
+  const video = path.resolve(repoRoot, '../shared/data/video/cap13_edit2.mp4');
+  let uiDir = '';
+  let stateDir = '';
+  let service: Service | undefined;
+  let chromium2: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(video)) throw new Error(`test data missing: ${video} (../shared/data next to the repository)`);
+    uiDir = await mkdtemp(path.join(os.tmpdir(), 'vtlink-avatar-svc-ui-'));
+    await buildAvatarPage(uiDir);
+    const cli = await packageService(uiDir);
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'vtlink-avatar-state-'));
+    [service, chromium2] = await Promise.all([startService(cli, video, stateDir), launchChromium()]);
+  });
+
+  afterAll(async () => {
+    await chromium2?.close();
+    await service?.stop();
+    for (const dir of [uiDir, stateDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('draws an open mouth while the stream says the mouth is open, a closed one when it is closed', async () => {
+    const page = await chromium2!.newPage({ viewport: { width: 960, height: 600 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${service!.url}avatar.html?background=green`);
+    await page.waitForFunction(() => (globalThis as unknown as TestWindow & { __vtlinkAvatar?: { streamState: string } }).__vtlinkAvatar?.streamState === 'open', undefined, {
+      timeout: 30_000,
+    });
+    // Face found: the drawn pose is the tracked one (hand-over done).
+    await page.waitForFunction(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose().present, undefined, { timeout: 60_000 });
+    const waitMouth = async (open: boolean): Promise<{ png: PNG; regions: Regions; value: number }> => {
+      await page.waitForFunction(
+        (o) => {
+          const p = (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose();
+          return p.present && (o ? p.mouthOpen > 0.5 : p.mouthOpen < 0.1);
+        },
+        open,
+        { timeout: 90_000, polling: 16 },
+      );
+      const png = await shot(page);
+      const regions = (await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.regions())) as Regions;
+      const value = await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose().mouthOpen);
+      return { png, regions, value };
+    };
+    const opened = await waitMouth(true);
+    const closed = await waitMouth(false);
+    // The mouth's box from the avatar at each moment (the head moves with the video), as big as an open mouth.
+    const area = (r: Regions): Box => {
+      const cx = r.mouth.x + r.mouth.width / 2;
+      const top = r.mouth.y;
+      return { x: cx - r.face.width * 0.2, y: top - r.face.height * 0.05, width: r.face.width * 0.4, height: r.face.height * 0.3 };
+    };
+    const darkOpen = regionStats(opened.png, area(opened.regions)).dark;
+    const darkClosed = regionStats(closed.png, area(closed.regions)).dark;
+    expect(darkOpen, `mouth ${opened.value.toFixed(2)} vs ${closed.value.toFixed(2)}`).toBeGreaterThan(3 * darkClosed);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });
