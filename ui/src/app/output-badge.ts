@@ -21,10 +21,21 @@ export function findOutput(status: ServiceStatus | null, settingsKey: string): O
   return null;
 }
 
-export function outputBadge(settingsKey: string): { element: HTMLElement; update(status: ServiceStatus | null): void } {
+/**
+ * The WebSocket stream is not one of status.outputs; its state is its client count (status.api.stream),
+ * when it is switched on.
+ */
+function streamState(status: ServiceStatus | null, enabled: boolean): OutputState | null {
+  const clients = (status as { api?: { stream?: { clients?: unknown } } } | null)?.api?.stream?.clients;
+  if (!status || typeof clients !== 'number') return null;
+  if (!enabled) return { status: 'off', framesSent: 0, errors: 0 };
+  return { status: clients > 0 ? 'sending' : 'no-listener', detail: `${clients} client${clients === 1 ? '' : 's'}`, framesSent: 0, errors: 0 };
+}
+
+export function outputBadge(settingsKey: string, enabled: () => boolean = () => true): { element: HTMLElement; update(status: ServiceStatus | null): void } {
   const element = el('span', { class: 'badge', attrs: { 'data-badge': settingsKey, role: 'status' } });
   const update = (status: ServiceStatus | null) => {
-    const state = findOutput(status, settingsKey);
+    const state = findOutput(status, settingsKey) ?? (settingsKey === 'websocket' ? streamState(status, enabled()) : null);
     const kind = state?.status ?? 'unknown';
     element.className = `badge badge-${kind}`;
     element.textContent = state ? LABELS[state.status] : status ? 'Off' : '…';

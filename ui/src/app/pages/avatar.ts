@@ -14,7 +14,11 @@ export function avatarPage(ctx: AppContext, options: AvatarPageOptions): HTMLEle
     id: 'avatar',
     title: 'Avatar',
     fields: [
-      { path: 'avatar.choice', suggestions: async () => options.avatars },
+      {
+        path: 'avatar.choice',
+        suggestions: async () => options.avatars,
+        choiceLabels: Object.fromEntries(options.avatars.map((a) => [a.value, a.label])),
+      },
       { path: 'avatar.colours.primary' },
       { path: 'avatar.colours.accent' },
       { path: 'avatar.background', choiceLabels: { scene: 'Scene', green: 'Green screen', transparent: 'Transparent' } },

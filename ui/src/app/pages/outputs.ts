@@ -22,7 +22,7 @@ const CARDS: OutputCard[] = [
 export function outputsPage(ctx: AppContext): HTMLElement {
   const page = el('div', { class: 'page', attrs: { 'data-page': 'outputs' } });
   for (const card of CARDS) {
-    const badge = outputBadge(card.key);
+    const badge = outputBadge(card.key, () => ctx.settings.current?.outputs[card.key].enabled ?? false);
     ctx.status.subscribe((s) => badge.update(s));
     const fields: FieldOptions[] = card.fields.map((name) => ({
       path: `outputs.${card.key}.${name}`,

@@ -66,9 +66,9 @@ export function trackingPage(ctx: AppContext): HTMLElement {
       { path: 'tracking.smoothing.enabled' },
       { path: 'tracking.smoothing.minCutoff' },
       { path: 'tracking.smoothing.beta' },
-      { path: 'tracking.sensitivity.eyes' },
-      { path: 'tracking.sensitivity.mouth' },
-      { path: 'tracking.sensitivity.brows' },
+      { path: 'tracking.sensitivity.eyes', label: 'Eye sensitivity' },
+      { path: 'tracking.sensitivity.mouth', label: 'Mouth sensitivity' },
+      { path: 'tracking.sensitivity.brows', label: 'Brow sensitivity' },
       { path: 'tracking.meshThreshold' },
     ],
   });
