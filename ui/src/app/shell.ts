@@ -10,6 +10,8 @@ import { button, el } from './dom';
 import { HealthPanel, stateLabel } from './health-panel';
 import type { SettingsView } from './settings-view';
 
+const SETTINGS_REFRESH_MS = 5000;
+
 export interface ShellParts {
   ctx: AppContext;
   /** The element the avatar renders into (fills the stage). */
@@ -30,6 +32,7 @@ export class Shell {
   private readonly previewDock: HTMLElement;
   private settingsView: SettingsView | null = null;
   private settingsOpen = false;
+  private settingsRefresh: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly parts: ShellParts) {
     this.health = new HealthPanel(parts.ctx.status);
@@ -76,6 +79,15 @@ export class Shell {
       this.stage.append(this.settingsView.element);
     }
     if (this.settingsView) this.settingsView.element.hidden = !open;
+    // While the pages are shown they follow the service (a change from another device shows up);
+    // fields being edited keep the user's draft.
+    if (this.settingsRefresh) clearInterval(this.settingsRefresh);
+    this.settingsRefresh = null;
+    if (open) {
+      const refresh = () => void this.parts.ctx.api.settings().then((s) => this.parts.ctx.settings.set(s), () => undefined);
+      refresh();
+      this.settingsRefresh = setInterval(refresh, SETTINGS_REFRESH_MS);
+    }
     this.settingsButton.textContent = open ? 'Done' : 'Settings';
     this.element.classList.toggle('settings-open', open);
   }
