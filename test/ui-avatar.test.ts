@@ -401,33 +401,36 @@ describe('in Chromium', () => {
       expect(Math.abs(eyesOpenMouth.white - eyesClosedMouth.white)).toBeLessThan(0.25 * eyesClosedMouth.white);
     });
 
-    it('closed eyes hide the whites and irises under the lids, and leave the mouth alone', async () => {
-      const r = await neutralRegions(page);
-      const open = await shot(page);
-      await holdPose(page, { eyeLeft: 0, eyeRight: 0 });
-      const closed = await shot(page);
-      const eyesOpen = regionStats(open, r.eyes);
-      const eyesClosed = regionStats(closed, r.eyes);
-      expect(eyesOpen.white).toBeGreaterThan(50);
-      expect(eyesClosed.white).toBeLessThan(eyesOpen.white * 0.1);
-      // Pupils gone, lashes stay: far fewer dark pixels, but not none.
-      expect(eyesClosed.dark).toBeLessThan(eyesOpen.dark * 0.7);
-      expect(eyesClosed.dark).toBeGreaterThan(0);
-      const mouthA = regionStats(open, r.mouthArea);
-      const mouthB = regionStats(closed, r.mouthArea);
-      expect(Math.abs(mouthA.dark - mouthB.dark)).toBeLessThan(0.3 * Math.max(mouthA.dark, 20));
-    });
+    // The slow SwiftShader WebGL path draws the same rig: one region check there is enough.
+    if (renderer === 'auto') {
+      it('closed eyes hide the whites and irises under the lids, and leave the mouth alone', async () => {
+        const r = await neutralRegions(page);
+        const open = await shot(page);
+        await holdPose(page, { eyeLeft: 0, eyeRight: 0 });
+        const closed = await shot(page);
+        const eyesOpen = regionStats(open, r.eyes);
+        const eyesClosed = regionStats(closed, r.eyes);
+        expect(eyesOpen.white).toBeGreaterThan(50);
+        expect(eyesClosed.white).toBeLessThan(eyesOpen.white * 0.1);
+        // Pupils gone, lashes stay: far fewer dark pixels, but not none.
+        expect(eyesClosed.dark).toBeLessThan(eyesOpen.dark * 0.7);
+        expect(eyesClosed.dark).toBeGreaterThan(0);
+        const mouthA = regionStats(open, r.mouthArea);
+        const mouthB = regionStats(closed, r.mouthArea);
+        expect(Math.abs(mouthA.dark - mouthB.dark)).toBeLessThan(0.3 * Math.max(mouthA.dark, 20));
+      });
 
-    it('turning the head moves the face features the way the face turns in the image', async () => {
-      const r = await neutralRegions(page);
-      const faceBox = grow(r.face, 0.1);
-      await holdPose(page, { headYaw: 35 });
-      const towardsImageLeft = regionStats(await shot(page), faceBox);
-      await holdPose(page, { headYaw: -35 });
-      const towardsImageRight = regionStats(await shot(page), faceBox);
-      // yaw > 0: the subject turns to their right, which is the image's left (-x).
-      expect(towardsImageRight.darkCentroidX - towardsImageLeft.darkCentroidX).toBeGreaterThan(0.05 * r.face.width);
-    });
+      it('turning the head moves the face features the way the face turns in the image', async () => {
+        const r = await neutralRegions(page);
+        const faceBox = grow(r.face, 0.1);
+        await holdPose(page, { headYaw: 35 });
+        const towardsImageLeft = regionStats(await shot(page), faceBox);
+        await holdPose(page, { headYaw: -35 });
+        const towardsImageRight = regionStats(await shot(page), faceBox);
+        // yaw > 0: the subject turns to their right, which is the image's left (-x).
+        expect(towardsImageRight.darkCentroidX - towardsImageLeft.darkCentroidX).toBeGreaterThan(0.05 * r.face.width);
+      });
+    }
   });
 
   describe('avatar page backgrounds and avatars', () => {

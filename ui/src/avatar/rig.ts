@@ -106,12 +106,8 @@ export class AvatarRig {
     const reach = (TORSO_LENGTH + NECK_LENGTH) * bodyScaleY;
     const jointX = this.body.position.x + reach * Math.sin(lean) + shiftX * 0.2;
     const jointY = TORSO_LENGTH - reach * Math.cos(lean) + s.leanY * 20 + shiftY * 0.2;
-    for (const part of [this.head, this.headBack]) {
-      part.position.set(jointX, jointY);
-      part.pivot.set(0, HEAD_ABOVE_JOINT);
-      part.rotation = s.headRoll * DEG;
-      part.scale.set(1, 1 - 0.05 * Math.abs(sinPitch));
-    }
+    this.poseHead(this.head, jointX, jointY, s.headRoll * DEG, sinPitch);
+    this.poseHead(this.headBack, jointX, jointY, s.headRoll * DEG, sinPitch);
 
     for (const layer of this.layers) {
       layer.node.position.set(layer.x + shiftX * layer.depth, layer.y + shiftY * layer.depth);
@@ -139,6 +135,14 @@ export class AvatarRig {
   destroy(): void {
     for (const e of this.eyes) e.destroy();
     this.root.destroy({ children: true });
+  }
+
+  /** The head and the hair behind the body share one transform: rolled about the neck joint, nodding shortens it. */
+  private poseHead(part: Container, x: number, y: number, roll: number, sinPitch: number): void {
+    part.position.set(x, y);
+    part.pivot.set(0, HEAD_ABOVE_JOINT);
+    part.rotation = roll;
+    part.scale.set(1, 1 - 0.05 * Math.abs(sinPitch));
   }
 
   private addLayer(parent: Container, node: Container, depth: number, x: number, y: number): void {
