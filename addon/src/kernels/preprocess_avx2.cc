@@ -45,10 +45,22 @@ struct Avx2 {
   // The words of lanes [0 1 | 4 5] and [2 3 | 6 7]: even / odd dwords of the pair then come out in
   // lane order (shuffle_ps works within 128-bit halves).
   static void LoadWords(const uint8_t* base, const int32_t* o, I* a, I* b) {
+    // Read the offsets back from memory (the compiler would otherwise extract them from the vector
+    // with vpextrd, 2 uops each on AMD; a stored vector reloads by store forwarding).
+    __asm__ volatile("" ::: "memory");
     *a = Words(base, o[0], o[1], o[4], o[5]);
     *b = Words(base, o[2], o[3], o[6], o[7]);
   }
-  static I Words(const uint8_t* base, int32_t o0, int32_t o1, int32_t o2, int32_t o3) {
+  static void LoadWords2(const uint8_t* top, const uint8_t* bottom, const int32_t* o, I* ta, I* tb, I* ba, I* bb) {
+    __asm__ volatile("" ::: "memory");
+    const uint32_t o0 = o[0], o1 = o[1], o2 = o[2], o3 = o[3], o4 = o[4], o5 = o[5], o6 = o[6], o7 = o[7];
+    *ta = Words(top, o0, o1, o4, o5);
+    *tb = Words(top, o2, o3, o6, o7);
+    *ba = Words(bottom, o0, o1, o4, o5);
+    *bb = Words(bottom, o2, o3, o6, o7);
+  }
+  // Offsets are non-negative: as uint32_t they index without a sign extension.
+  static I Words(const uint8_t* base, uint32_t o0, uint32_t o1, uint32_t o2, uint32_t o3) {
     int64_t w0, w1, w2, w3;
     std::memcpy(&w0, base + o0, 8);
     std::memcpy(&w1, base + o1, 8);
@@ -67,21 +79,18 @@ struct Avx2 {
   // Per-lane dwords [0 1 | 4 5] and [2 3 | 6 7] into the low dword of 64-bit lanes (LoadWords' layout).
   static I SpreadA(I v) { return _mm256_unpacklo_epi32(v, _mm256_setzero_si256()); }
   static I SpreadB(I v) { return _mm256_unpackhi_epi32(v, _mm256_setzero_si256()); }
-  // Three 8-lane planes -> 24 interleaved floats: each output vector is one permute of r, g and b
-  // by the same index vector, then two blends.
+  // Three 8-lane planes -> 24 interleaved floats. Within each output vector, the r, g and b
+  // values it takes sit at distinct positions, and each channel's 8 values land on 8 distinct
+  // positions across the three: one permute per channel puts every value where it goes, then two
+  // blends per output vector pick the channel of each position.
   static void StoreRgb(float* out, F r, F g, F b) {
-    const __m256i i0 = _mm256_setr_epi32(0, 0, 0, 1, 1, 1, 2, 2);
-    const __m256i i1 = _mm256_setr_epi32(2, 3, 3, 3, 4, 4, 4, 5);
-    const __m256i i2 = _mm256_setr_epi32(5, 5, 6, 6, 6, 7, 7, 7);
-    F o0 = _mm256_blend_ps(_mm256_permutevar8x32_ps(r, i0), _mm256_permutevar8x32_ps(g, i0), 0x92);
-    o0 = _mm256_blend_ps(o0, _mm256_permutevar8x32_ps(b, i0), 0x24);
-    F o1 = _mm256_blend_ps(_mm256_permutevar8x32_ps(r, i1), _mm256_permutevar8x32_ps(g, i1), 0x24);
-    o1 = _mm256_blend_ps(o1, _mm256_permutevar8x32_ps(b, i1), 0x49);
-    F o2 = _mm256_blend_ps(_mm256_permutevar8x32_ps(r, i2), _mm256_permutevar8x32_ps(g, i2), 0x49);
-    o2 = _mm256_blend_ps(o2, _mm256_permutevar8x32_ps(b, i2), 0x92);
-    _mm256_storeu_ps(out, o0);
-    _mm256_storeu_ps(out + 8, o1);
-    _mm256_storeu_ps(out + 16, o2);
+    const F rr = _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5));
+    const F gg = _mm256_permutevar8x32_ps(g, _mm256_setr_epi32(5, 0, 3, 6, 1, 4, 7, 2));
+    const F bb = _mm256_permutevar8x32_ps(b, _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7));
+    // o0 = r0 g0 b0 r1 g1 b1 r2 g2, o1 = b2 r3 g3 b3 r4 g4 b4 r5, o2 = g5 b5 r6 g6 b6 r7 g7 b7
+    _mm256_storeu_ps(out, _mm256_blend_ps(_mm256_blend_ps(rr, gg, 0x92), bb, 0x24));
+    _mm256_storeu_ps(out + 8, _mm256_blend_ps(_mm256_blend_ps(rr, gg, 0x24), bb, 0x49));
+    _mm256_storeu_ps(out + 16, _mm256_blend_ps(_mm256_blend_ps(rr, gg, 0x49), bb, 0x92));
   }
 };
 

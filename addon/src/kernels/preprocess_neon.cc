@@ -54,6 +54,10 @@ struct Neon {
     *a = vreinterpretq_s32_u8(vcombine_u8(vld1_u8(base + o[0]), vld1_u8(base + o[1])));
     *b = vreinterpretq_s32_u8(vcombine_u8(vld1_u8(base + o[2]), vld1_u8(base + o[3])));
   }
+  static void LoadWords2(const uint8_t* top, const uint8_t* bottom, const int32_t* o, I* ta, I* tb, I* ba, I* bb) {
+    LoadWords(top, o, ta, tb);
+    LoadWords(bottom, o, ba, bb);
+  }
   static I EvenDwords(I a, I b) { return vuzp1q_s32(a, b); }
   static I OddDwords(I a, I b) { return vuzp2q_s32(a, b); }
   static I SpreadA(I v) { return vzip1q_s32(v, vdupq_n_s32(0)); }

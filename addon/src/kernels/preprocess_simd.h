@@ -54,6 +54,12 @@ inline Words<V> Load(const uint8_t* base, const int32_t* off) {
   return w;
 }
 
+// The words at the same offsets in two rows (top and bottom taps): each offset is read once.
+template <class V>
+inline void Load2(const uint8_t* top, const uint8_t* bottom, const int32_t* off, Words<V>* t, Words<V>* b) {
+  V::LoadWords2(top, bottom, off, &t->a, &t->b, &b->a, &b->b);
+}
+
 // First and second pairs of each lane's word under one control.
 template <class V>
 inline void Pairs(const Words<V>& w, typename V::I ctrl, typename V::I* first, typename V::I* second) {
@@ -102,11 +108,18 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
   const F r0 = V::Set1(p.offset - (16.f * kYScale + 128.f * kRFromV) * p.scale);
   const F g0 = V::Set1(p.offset - (16.f * kYScale + 128.f * (kGFromU + kGFromV)) * p.scale);
   const F b0 = V::Set1(p.offset - (16.f * kYScale + 128.f * kBFromU) * p.scale);
-  alignas(32) int32_t offTop[V::L], offBottom[V::L], offTop1[V::L], offBottom1[V::L];
+  alignas(32) int32_t offTop[V::L], offTop1[V::L], offBottom1[V::L];
   F fi = V::Add(V::Iota(), V::Set1(static_cast<float>(begin)));
   const F vL = V::Set1(static_cast<float>(V::L));
-  int i = begin;
-  for (; i + V::L <= end; i += V::L, fi = V::Add(fi, vL)) {
+  if (end - begin < V::L) return GeneralRun<Fmt>(f, p, rowX, rowY, stepX, stepY, begin, end, out);
+  // The last group starts at end - L, overlapping the one before it (same values written twice)
+  // instead of a scalar tail of up to L - 1 pixels.
+  for (int i = begin, last = end - V::L;; i += V::L, fi = V::Add(fi, vL)) {
+    if (i > last) {
+      if (i == last + V::L) break;
+      i = last;
+      fi = V::Add(V::Iota(), V::Set1(static_cast<float>(last)));
+    }
     const F sx = V::Fma(fi, vStepX, vRowX);
     const F sy = V::Fma(fi, vStepY, vRowY);
     const F x0f = V::Floor(sx);
@@ -123,10 +136,10 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
       constexpr int r = Fmt == PixelFormat::Bgr ? 2 : 0;
       const I top = V::Add(rowTop, bpp == 4 ? V::template Sll<2>(x0) : V::Add(x0, V::Add(x0, x0)));
       V::StoreI(offTop, top);
-      V::StoreI(offBottom, V::Add(top, stride0));
       static constexpr PairControl kC01(0, bpp, 1, bpp + 1), kC2(2, bpp + 2, 2, bpp + 2);
       const I c01 = V::Control(kC01.b), c2 = V::Control(kC2.b);
-      const Words<V> t = Load<V>(f.plane0, offTop), b = Load<V>(f.plane0, offBottom);
+      Words<V> t, b;
+      Load2<V>(f.plane0, f.plane0 + f.stride0, offTop, &t, &b);
       I t0, t1, t2, b0p, b1p, b2p;
       Pairs<V>(t, c01, &t0, &t1);
       Pairs<V>(t, c2, &t2, nullptr);
@@ -145,12 +158,12 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
         // (odd); chroma U at 1, 5 and V at 3, 7.
         const I top = V::Add(rowTop, V::Add(V::AndNot1(x0), V::AndNot1(x0)));
         V::StoreI(offTop, top);
-        V::StoreI(offBottom, V::Add(top, stride0));
         static constexpr PairControl kYU(0, 2, 1, 5), kV(3, 7, 3, 7);
         const I cYU = V::Control(kYU.b), cV = V::Control(kV.b);
         const I shift = V::And(odd, V::Set1i(0x00020002));  // +2 on both luma indices when odd
         const I cA = V::Add(cYU, V::SpreadA(shift)), cB = V::Add(cYU, V::SpreadB(shift));
-        const Words<V> t = Load<V>(f.plane0, offTop), b = Load<V>(f.plane0, offBottom);
+        Words<V> t, b;
+        Load2<V>(f.plane0, f.plane0 + f.stride0, offTop, &t, &b);
         I ty, tu, tv, by, bu, bv;
         PairsVar<V>(t, cA, cB, &ty, &tu);
         PairsVar<V>(b, cA, cB, &by, &bu);
@@ -163,7 +176,6 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
         const I stride1 = V::Set1i(f.stride1);
         const I top = V::Add(rowTop, x0);
         V::StoreI(offTop, top);
-        V::StoreI(offBottom, V::Add(top, stride0));
         const I col = V::AndNot1(x0);
         const I uvTop = V::Add(V::MulI(V::template Sra<1>(y0), stride1), col);
         const I uvBottom = V::Add(V::MulI(V::template Sra<1>(V::Add(y0, V::Set1i(1))), stride1), col);
@@ -172,8 +184,10 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
         static constexpr PairControl kY(0, 1, 0, 1), kUV(0, 2, 1, 3);
         const I cY = V::Control(kY.b), cUV = V::Control(kUV.b);
         I ty, by, tu, tv, bu, bv;
-        Pairs<V>(Load<V>(f.plane0, offTop), cY, &ty, nullptr);
-        Pairs<V>(Load<V>(f.plane0, offBottom), cY, &by, nullptr);
+        Words<V> t, b;
+        Load2<V>(f.plane0, f.plane0 + f.stride0, offTop, &t, &b);
+        Pairs<V>(t, cY, &ty, nullptr);
+        Pairs<V>(b, cY, &by, nullptr);
         Pairs<V>(Load<V>(f.plane1, offTop1), cUV, &tu, &tv);
         Pairs<V>(Load<V>(f.plane1, offBottom1), cUV, &bu, &bv);
         y = Lerp2<V>(ty, by, wx, fy);
@@ -188,7 +202,6 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
     }
     V::StoreRgb(out + i * 3, ch[0], ch[1], ch[2]);
   }
-  GeneralRun<Fmt>(f, p, rowX, rowY, stepX, stepY, i, end, out);
 }
 
 template <class V, PixelFormat Fmt>
@@ -200,7 +213,7 @@ inline void SimdPreprocessFormat(const FrameView& f, const PreprocessParams& p, 
   for (int j = 0; j < g.n; j++) {
     float rowX, rowY;
     g.Row(j, &rowX, &rowY);
-    float* rowOut = out + static_cast<size_t>(j) * g.n * 3;
+    float* const rowOut = out + static_cast<size_t>(j) * g.n * 3;
     int begin, end;
     SafeSpan(f, rowX, rowY, g.colStepX, g.colStepY, g.n, reach, &begin, &end);
     GeneralRun<Fmt>(f, p, rowX, rowY, g.colStepX, g.colStepY, 0, begin, rowOut);

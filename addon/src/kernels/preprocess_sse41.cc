@@ -46,6 +46,10 @@ struct Sse41 {
     *a = _mm_insert_epi64(_mm_cvtsi64_si128(w[0]), w[1], 1);
     *b = _mm_insert_epi64(_mm_cvtsi64_si128(w[2]), w[3], 1);
   }
+  static void LoadWords2(const uint8_t* top, const uint8_t* bottom, const int32_t* o, I* ta, I* tb, I* ba, I* bb) {
+    LoadWords(top, o, ta, tb);
+    LoadWords(bottom, o, ba, bb);
+  }
   static I EvenDwords(I a, I b) {
     return _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b), 0x88));
   }
