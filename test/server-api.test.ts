@@ -420,3 +420,22 @@ describe('limits', () => {
     }
   });
 });
+
+describe('preview budget', () => {
+  it('encodes are shared by all clients and widths: one at a time, at most one per preview period', async () => {
+    const f = await fixture({ limits: { previewPerSecond: 1000 } });
+    try {
+      await http(`http://127.0.0.1:${f.server.port}/api/settings`, { method: 'PATCH', ...jsonBody({ display: { previewFps: 1 } }) });
+      const before = f.control.previewCalls;
+      // 24 requests for 6 widths at once, all within one 1 s preview period.
+      const answers = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => fetch(`http://127.0.0.1:${f.server.port}/api/preview.jpg?w=${[128, 320, 480, 640, 1280, 96][i % 6]}`).then(async (r) => ({ status: r.status, bytes: new Uint8Array(await r.arrayBuffer()) }))),
+      );
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      for (const a of answers) expect(jpeg.decode(a.bytes).width).toBeGreaterThan(0);
+      expect(f.control.previewCalls - before).toBe(1);
+    } finally {
+      await f.cleanup();
+    }
+  });
+});

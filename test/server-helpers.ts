@@ -190,7 +190,8 @@ export class RemoteHost {
     agent.stderr.on('data', (d: Buffer) => process.stderr.write(`[remote agent] ${d}`));
   }
 
-  static async create(): Promise<RemoteHost> {
+  /** `agentPath`: server-remote-agent.mjs (default: next to this file; a bundled bench passes it). */
+  static async create(agentPath = AGENT): Promise<RemoteHost> {
     const tag = `${process.pid % 100000}${Math.floor(Math.random() * 100)}`;
     const ns = `vtl${tag}`;
     const hostIf = `vtl${tag}h`;
@@ -223,7 +224,7 @@ export class RemoteHost {
       }
       throw new Error(`cannot create a network namespace for the remote-host tests (needs root and iproute2): ${(err as Error).message}`);
     }
-    const agent = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const agent = spawn('ip', ['netns', 'exec', ns, process.execPath, agentPath], { stdio: ['pipe', 'pipe', 'pipe'] });
     return new RemoteHost(ns, hostIf, hostAddress, remoteAddress, agent);
   }
 

@@ -1,9 +1,12 @@
 /**
- * The camera preview for the UI (GET /api/preview.jpg?w=320). Encoding a JPEG costs CPU the tracker
- * needs, so encodes are shared: a picture of a given width is reused for 1/previewFps seconds, and
- * concurrent requests wait for the same encode. Widths are rounded to a multiple of 32 and only a
- * few are kept, so clients asking for odd sizes cannot multiply the work. (The per-client request
- * rate is limited in the server.)
+ * The camera preview for the UI (GET /api/preview.jpg?w=320). The service encodes a JPEG on the
+ * tracking thread's CPU, so encodes are budgeted for the whole server, not per client: at most one
+ * at a time and one per preview period (1/settings.display.previewFps). Within that budget a
+ * request gets a fresh picture of its width; beyond it, the last picture of its width, or failing
+ * that the latest picture of any width (the UI scales it). Widths are rounded to a multiple of 32.
+ * When an encode takes long (a slow encoder on a small board), the next one waits at least twice
+ * as long as it took, so the preview can never take more than about half of the thread the
+ * tracker shares. (The per-client request rate is limited in the server as well.)
  */
 import type { ServiceControl } from '../service/control';
 
@@ -12,10 +15,7 @@ export const PREVIEW_MAX_WIDTH = 1280;
 export const PREVIEW_DEFAULT_WIDTH = 320;
 const MAX_CACHED_WIDTHS = 4;
 
-interface Entry {
-  atMs: number;
-  pending: Promise<Uint8Array | null>;
-}
+type Picture = Promise<Uint8Array | null>;
 
 export function previewWidth(requested: number): number {
   const w = Number.isFinite(requested) ? requested : PREVIEW_DEFAULT_WIDTH;
@@ -23,24 +23,40 @@ export function previewWidth(requested: number): number {
 }
 
 export class PreviewCache {
-  private readonly entries = new Map<number, Entry>();
+  private readonly byWidth = new Map<number, { atMs: number; picture: Picture }>();
+  private latest: Picture | null = null;
+  private inFlight: Picture | null = null;
+  private lastEncodeMs = -Infinity;
+  private lastEncodeTookMs = 0;
+  /** Encodes asked of the service so far (for tests and the bench). */
   encodes = 0;
 
   constructor(private readonly control: ServiceControl) {}
 
-  /** JPEG bytes at most `width` wide (rounded, see previewWidth), at most `maxAgeMs` old; null if no frame yet. */
-  get(width: number, maxAgeMs: number, nowMs: number = performance.now()): Promise<Uint8Array | null> {
+  /** A JPEG at most about `width` wide (see above); null while the service has no frame. */
+  get(width: number, periodMs: number, nowMs: number = performance.now()): Picture {
     const w = previewWidth(width);
-    const hit = this.entries.get(w);
-    if (hit && nowMs - hit.atMs < maxAgeMs) return hit.pending;
-    const pending = this.control.previewJpeg(w).catch(() => null);
+    const hit = this.byWidth.get(w);
+    if (hit && nowMs - hit.atMs < periodMs) return hit.picture;
+    const fallback = hit?.picture ?? this.latest;
+    if (this.inFlight) return fallback ?? this.inFlight;
+    if (nowMs - this.lastEncodeMs < Math.max(periodMs, 2 * this.lastEncodeTookMs) && fallback) return fallback;
+
+    const picture = this.control.previewJpeg(w).catch(() => null);
     this.encodes++;
-    this.entries.delete(w);
-    this.entries.set(w, { atMs: nowMs, pending });
-    if (this.entries.size > MAX_CACHED_WIDTHS) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    this.lastEncodeMs = nowMs;
+    this.inFlight = picture;
+    void picture.finally(() => {
+      this.lastEncodeTookMs = performance.now() - nowMs;
+      if (this.inFlight === picture) this.inFlight = null;
+    });
+    this.latest = picture;
+    this.byWidth.delete(w);
+    this.byWidth.set(w, { atMs: nowMs, picture });
+    if (this.byWidth.size > MAX_CACHED_WIDTHS) {
+      const oldest = this.byWidth.keys().next().value;
+      if (oldest !== undefined) this.byWidth.delete(oldest);
     }
-    return pending;
+    return picture;
   }
 }
