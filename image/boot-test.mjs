@@ -29,6 +29,8 @@ const { values: opts } = parseArgs({
     memory: { type: 'string', default: '3072' },
     accel: { type: 'string', default: 'tcg,thread=multi' },
     'http-port': { type: 'string', default: '18080' },
+    // video: the test video through GStreamer (the issue's test); demo: the built-in animated face.
+    source: { type: 'string', default: 'video' },
   },
 });
 const imageDir = path.resolve(opts.image);
@@ -99,7 +101,10 @@ const GUEST_VIDEO = '/var/lib/vtlink/test/video.mp4';
 // Paced like a camera (identity sync=true: no faster than the video's 25 fps). The video is the test
 // clip repeated 30 times (ffmpeg -stream_loop, stream copy: ~27 min), since an MP4 cannot loop in a
 // pipeline made of Debian's base/good/libav plugins (multifilesrc loop=true ends at qtdemux's EOS).
-const testSource = `gst:filesrc location=${GUEST_VIDEO} ! qtdemux ! avdec_h264 ! videoconvert ! video/x-raw,format=NV12 ! identity sync=true ! appsink name=vtlink`;
+const videoSource = `gst:filesrc location=${GUEST_VIDEO} ! qtdemux ! avdec_h264 ! videoconvert ! video/x-raw,format=NV12 ! identity sync=true ! appsink name=vtlink`;
+if (opts.source !== 'video' && opts.source !== 'demo') throw new Error('--source is video or demo');
+const testSource = opts.source === 'demo' ? 'demo' : videoSource;
+results.source = testSource;
 let vtlinkIds;
 withPartition('vtlink-root', (root) => {
   const passwd = readFileSync(path.join(root, 'etc/passwd'), 'utf8');
@@ -108,8 +113,8 @@ withPartition('vtlink-root', (root) => {
   // The test agent: a root shell loop on a virtio console (/dev/hvc0), driven by this script. Test only:
   // it exists on this copy, never in a built image.
   const agent = `#!/bin/sh
-stty -F /dev/hvc0 raw -echo
 exec </dev/hvc0 >/dev/hvc0 2>&1
+stty raw -echo
 echo "@@AGENT-UP"
 while IFS= read -r line; do
   sh -c "$line"
@@ -154,7 +159,8 @@ class Vm {
     this.args = [
       '-accel', opts.accel, '-cpu', 'max', '-smp', '2', '-m', opts.memory,
       '-kernel', path.join(imageDir, 'vmlinuz'), '-initrd', path.join(imageDir, 'initrd.img'),
-      '-append', `${cmdline} systemd.show_status=1`,
+      // The guest's journal on the serial console too: the serial logs are the test's record.
+      '-append', `${cmdline} systemd.show_status=1 systemd.journald.forward_to_console=1`,
       '-drive', `file=${disk},format=raw,if=virtio`,
       '-vga', 'std', '-display', 'none',
       '-serial', `file:${this.serialPath}`,
@@ -190,7 +196,8 @@ class Vm {
       const m = /@@END (\d+)\r?\n/.exec(this.agentBuf.slice(start));
       return m ? m : null;
     }, 100);
-    const text = this.agentBuf.slice(start, start + end.index).replace(/\r/g, '');
+    let text = this.agentBuf.slice(start, start + end.index).replace(/\r/g, '');
+    if (text.startsWith(`${command}\n`)) text = text.slice(command.length + 1); // a tty that still echoes
     this.agentBuf = `@@AGENT-UP${this.agentBuf.slice(start + end.index + end[0].length)}`;
     return { code: Number(end[1]), text: text.trim() };
   }

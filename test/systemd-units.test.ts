@@ -55,6 +55,7 @@ function fakeRoot(edit?: (name: UnitName, text: string) => string): string {
   scratch.push(root);
   cpSync(HOST_UNITS, path.join(root, 'usr/lib/systemd/system'), { recursive: true, dereference: false, verbatimSymlinks: true });
   mkdirSync(path.join(root, 'etc/systemd/system'), { recursive: true });
+  cpSync(path.join(repo, 'systemd/vtlink.service.d'), path.join(root, 'etc/systemd/system/vtlink.service.d'), { recursive: true });
   for (const [name, file] of Object.entries(UNITS) as [UnitName, string][]) {
     const text = readFileSync(file, 'utf8');
     writeFileSync(path.join(root, 'etc/systemd/system', name), edit ? edit(name, text) : text);
@@ -84,6 +85,10 @@ describe('systemd-analyze verify', () => {
   });
 
   it('reports a misspelt directive and a missing program (the check can fail)', () => {
+    const dropIn = path.join(repo, 'systemd/vtlink.service.d/kiosk.conf');
+    const badDropIn = fakeRoot();
+    writeFileSync(path.join(badDropIn, 'etc/systemd/system/vtlink.service.d/kiosk.conf'), readFileSync(dropIn, 'utf8').replace('Upholds=', 'Upheld='));
+    expect(verify(badDropIn, ['vtlink.service']).output).toMatch(/Unknown key 'Upheld'/);
     const typo = verify(
       fakeRoot((name, text) => (name === 'vtlink.service' ? text.replace('WatchdogSec=', 'WatchdogSecs=') : text)),
       ['vtlink.service'],
