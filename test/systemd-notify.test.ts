@@ -125,6 +125,30 @@ describe('vtlink run speaks sd_notify', () => {
     expect(lines.some((l) => l.startsWith('<6>watchdog: frames are flowing again'))).toBe(true);
   }, 180_000);
 
+  it('SIGTERM while the camera is stalled still ends the process: cleanly, or by the hard exit when a close blocks', async () => {
+    const fifo = path.join(dir, 'stalled.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const receiver = await NotifyReceiver.listen(path.join(dir, 'notify-3.sock'));
+    receivers.push(receiver);
+    const writer = startWriter(fifo);
+    const pipeline = `gst:filesrc location=${fifo} ! rawvideoparse width=360 height=288 format=rgb framerate=24/1 ! videoconvert`;
+    const service = startService('stalled', pipeline, { NOTIFY_SOCKET: receiver.socketPath });
+    await receiver.waitFor(() => receiver.with('WATCHDOG').length >= 2, 'pings while tracking', 60_000);
+    writer.kill('SIGSTOP');
+    await receiver.waitFor(() => Date.now() - receiver.with('WATCHDOG').slice(-1)[0].at > 2000, 'the stall', 30_000);
+    service.child.kill('SIGTERM');
+    // Without the hard exit on its worker thread this never resolves: the main thread is blocked.
+    const { code, signal } = await service.exited;
+    writer.kill('SIGKILL');
+    await receiver.waitFor(() => receiver.with('STOPPING').length > 0, 'STOPPING=1', 5000);
+    if (code === 0) {
+      expect(signal).toBeNull();
+    } else {
+      expect(signal).toBe('SIGKILL');
+      expect(service.stderr()).toContain('stopping is blocked (a close hangs in native code); killing the process');
+    }
+  }, 120_000);
+
   it('a camera missing at start: READY=1 with camera-retry, pings while the retry loop runs, clean stop', async () => {
     const receiver = await NotifyReceiver.listen(path.join(dir, 'notify-2.sock'));
     receivers.push(receiver);

@@ -9,7 +9,7 @@ import { SettingsStore, validateSettingsPatch } from '../config';
 import { startServer, type RunningServer } from '../server';
 import { SystemdLink, statusLine } from '../service/systemd';
 import { VtlinkService } from '../service/service';
-import { createLogger, type Logger } from '../system/log';
+import { createLogger, formatLogLine, underJournal, type Logger } from '../system/log';
 import { packageRoot } from '../system/paths';
 import { handleShutdownSignals } from '../system/signals';
 import { UsageError } from './args';
@@ -56,6 +56,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const removeHandlers = handleShutdownSignals({
     shutdown: (signal) => stop(signal),
     onHardExit: () => log.error('stopping took too long; exiting without finishing the cleanup'),
+    hardExitLine: formatLogLine('error', 'stopping is blocked (a close hangs in native code); killing the process', underJournal(), 'vtlink: '),
   });
   await service.finished;
   const code = await stop('the input ended');
