@@ -45,14 +45,10 @@ struct Avx2 {
   // The words of lanes [0 1 | 4 5] and [2 3 | 6 7]: even / odd dwords of the pair then come out in
   // lane order (shuffle_ps works within 128-bit halves).
   static void LoadWords(const uint8_t* base, const int32_t* o, I* a, I* b) {
-    // Read the offsets back from memory (the compiler would otherwise extract them from the vector
-    // with vpextrd, 2 uops each on AMD; a stored vector reloads by store forwarding).
-    __asm__ volatile("" ::: "memory");
     *a = Words(base, o[0], o[1], o[4], o[5]);
     *b = Words(base, o[2], o[3], o[6], o[7]);
   }
   static void LoadWords2(const uint8_t* top, const uint8_t* bottom, const int32_t* o, I* ta, I* tb, I* ba, I* bb) {
-    __asm__ volatile("" ::: "memory");
     const uint32_t o0 = o[0], o1 = o[1], o2 = o[2], o3 = o[3], o4 = o[4], o5 = o[5], o6 = o[6], o7 = o[7];
     *ta = Words(top, o0, o1, o4, o5);
     *tb = Words(top, o2, o3, o6, o7);

@@ -84,17 +84,34 @@ inline typename V::F Lerp2(typename V::I top, typename V::I bottom, typename V::
   return V::Fma(V::Sub(b, t), fy, t);  // t + fy (b - t)
 }
 
+// What the second pass needs of one group of L samples: the offsets of its words and its weights.
+template <class V>
+struct GroupPlan {
+  alignas(32) int32_t off[V::L];   // word of the top taps (plane 0); the bottom taps are one row on
+  alignas(32) int32_t off1[V::L];  // NV12: chroma word of the top taps (plane 1)
+  alignas(32) int32_t off2[V::L];  // NV12: chroma word of the bottom taps
+  typename V::I wx, wxc;           // int16 pairs (1 - fx, fx) for luma / RGB and for chroma
+  typename V::I ctrlA, ctrlB;      // YUYV: luma + U pair control with the parity of x0
+  typename V::F fy;
+};
+
+// A row's safe span in two passes over chunks of groups: first every group's positions, weights
+// and word offsets (arithmetic only), then the loads and the interpolation. Keeping the address
+// arithmetic out of the load -> shuffle -> multiply-add chain lets the loads of many groups be in
+// flight at once (one fused pass was latency-bound: ~2 instructions per cycle).
 template <class V, PixelFormat Fmt>
 inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, float rowY, float stepX, float stepY,
                     int begin, int end, float* out) {
   using F = typename V::F;
   using I = typename V::I;
   constexpr bool yuv = Fmt == PixelFormat::Yuyv || Fmt == PixelFormat::Nv12;
+  if (end - begin < V::L) return GeneralRun<Fmt>(f, p, rowX, rowY, stepX, stepY, begin, end, out);
   const F vRowX = V::Set1(rowX), vRowY = V::Set1(rowY);
   const F vStepX = V::Set1(stepX), vStepY = V::Set1(stepY);
   const F wOne = V::Set1(kWeightOne);
   const I wOneI = V::Set1i(static_cast<int>(kWeightOne));
   const I stride0 = V::Set1i(f.stride0);
+  const I stride1 = V::Set1i(f.stride1);
   // Normalisation folded in: channel sums are in byte * 2^14 units.
   const float c = p.scale / kWeightOne;
   const F vc = V::Set1(c), vOffset = V::Set1(p.offset);
@@ -108,99 +125,102 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
   const F r0 = V::Set1(p.offset - (16.f * kYScale + 128.f * kRFromV) * p.scale);
   const F g0 = V::Set1(p.offset - (16.f * kYScale + 128.f * (kGFromU + kGFromV)) * p.scale);
   const F b0 = V::Set1(p.offset - (16.f * kYScale + 128.f * kBFromU) * p.scale);
-  alignas(32) int32_t offTop[V::L], offTop1[V::L], offBottom1[V::L];
-  F fi = V::Add(V::Iota(), V::Set1(static_cast<float>(begin)));
-  const F vL = V::Set1(static_cast<float>(V::L));
-  if (end - begin < V::L) return GeneralRun<Fmt>(f, p, rowX, rowY, stepX, stepY, begin, end, out);
-  // The last group starts at end - L, overlapping the one before it (same values written twice)
-  // instead of a scalar tail of up to L - 1 pixels.
-  for (int i = begin, last = end - V::L;; i += V::L, fi = V::Add(fi, vL)) {
-    if (i > last) {
-      if (i == last + V::L) break;
-      i = last;
-      fi = V::Add(V::Iota(), V::Set1(static_cast<float>(last)));
-    }
-    const F sx = V::Fma(fi, vStepX, vRowX);
-    const F sy = V::Fma(fi, vStepY, vRowY);
-    const F x0f = V::Floor(sx);
-    const F y0f = V::Floor(sy);
-    const F fy = V::Sub(sy, y0f);
-    const I fxq = V::RoundToInt(V::Mul(V::Sub(sx, x0f), wOne));
-    const I wx = V::Or(V::template Sll<16>(fxq), V::SubI(wOneI, fxq));  // int16 pairs (1 - fx, fx)
-    const I x0 = V::ToInt(x0f);
-    const I y0 = V::ToInt(y0f);
-    const I rowTop = V::MulI(y0, stride0);
-    F ch[3];
-    if constexpr (!yuv) {
-      constexpr int bpp = Fmt == PixelFormat::Rgba ? 4 : 3;
-      constexpr int r = Fmt == PixelFormat::Bgr ? 2 : 0;
-      const I top = V::Add(rowTop, bpp == 4 ? V::template Sll<2>(x0) : V::Add(x0, V::Add(x0, x0)));
-      V::StoreI(offTop, top);
-      static constexpr PairControl kC01(0, bpp, 1, bpp + 1), kC2(2, bpp + 2, 2, bpp + 2);
-      const I c01 = V::Control(kC01.b), c2 = V::Control(kC2.b);
-      Words<V> t, b;
-      Load2<V>(f.plane0, f.plane0 + f.stride0, offTop, &t, &b);
-      I t0, t1, t2, b0p, b1p, b2p;
-      Pairs<V>(t, c01, &t0, &t1);
-      Pairs<V>(t, c2, &t2, nullptr);
-      Pairs<V>(b, c01, &b0p, &b1p);
-      Pairs<V>(b, c2, &b2p, nullptr);
-      ch[r] = Lerp2<V>(t0, b0p, wx, fy);
-      ch[1] = Lerp2<V>(t1, b1p, wx, fy);
-      ch[2 - r] = Lerp2<V>(t2, b2p, wx, fy);
-      for (int k = 0; k < 3; k++) ch[k] = V::Fma(ch[k], vc, vOffset);
-    } else {
-      const I odd = V::OddMask(x0);
-      const I wxc = V::Blend(wOneI, wx, odd);  // chroma: (1, 0) for an even x0
-      F y, u, v;
-      if constexpr (Fmt == PixelFormat::Yuyv) {
-        // Word at the Y0 U Y1 V macropixel holding x0: luma taps at bytes 0, 2 (x0 even) or 2, 4
-        // (odd); chroma U at 1, 5 and V at 3, 7.
-        const I top = V::Add(rowTop, V::Add(V::AndNot1(x0), V::AndNot1(x0)));
-        V::StoreI(offTop, top);
-        static constexpr PairControl kYU(0, 2, 1, 5), kV(3, 7, 3, 7);
-        const I cYU = V::Control(kYU.b), cV = V::Control(kV.b);
-        const I shift = V::And(odd, V::Set1i(0x00020002));  // +2 on both luma indices when odd
-        const I cA = V::Add(cYU, V::SpreadA(shift)), cB = V::Add(cYU, V::SpreadB(shift));
-        Words<V> t, b;
-        Load2<V>(f.plane0, f.plane0 + f.stride0, offTop, &t, &b);
-        I ty, tu, tv, by, bu, bv;
-        PairsVar<V>(t, cA, cB, &ty, &tu);
-        PairsVar<V>(b, cA, cB, &by, &bu);
-        Pairs<V>(t, cV, &tv, nullptr);
-        Pairs<V>(b, cV, &bv, nullptr);
-        y = Lerp2<V>(ty, by, wx, fy);
-        u = Lerp2<V>(tu, bu, wxc, fy);
-        v = Lerp2<V>(tv, bv, wxc, fy);
-      } else {  // NV12
-        const I stride1 = V::Set1i(f.stride1);
-        const I top = V::Add(rowTop, x0);
-        V::StoreI(offTop, top);
-        const I col = V::AndNot1(x0);
-        const I uvTop = V::Add(V::MulI(V::template Sra<1>(y0), stride1), col);
-        const I uvBottom = V::Add(V::MulI(V::template Sra<1>(V::Add(y0, V::Set1i(1))), stride1), col);
-        V::StoreI(offTop1, uvTop);
-        V::StoreI(offBottom1, uvBottom);
-        static constexpr PairControl kY(0, 1, 0, 1), kUV(0, 2, 1, 3);
-        const I cY = V::Control(kY.b), cUV = V::Control(kUV.b);
-        I ty, by, tu, tv, bu, bv;
-        Words<V> t, b;
-        Load2<V>(f.plane0, f.plane0 + f.stride0, offTop, &t, &b);
-        Pairs<V>(t, cY, &ty, nullptr);
-        Pairs<V>(b, cY, &by, nullptr);
-        Pairs<V>(Load<V>(f.plane1, offTop1), cUV, &tu, &tv);
-        Pairs<V>(Load<V>(f.plane1, offBottom1), cUV, &bu, &bv);
-        y = Lerp2<V>(ty, by, wx, fy);
-        u = Lerp2<V>(tu, bu, wxc, fy);
-        v = Lerp2<V>(tv, bv, wxc, fy);
+  const uint8_t* const plane0 = f.plane0;
+  const uint8_t* const plane0Next = f.plane0 + f.stride0;  // the bottom taps' row
+  const uint8_t* const plane1 = f.plane1;
+  constexpr int bpp = Fmt == PixelFormat::Rgba ? 4 : 3;
+  constexpr int r = Fmt == PixelFormat::Bgr ? 2 : 0;
+  // Pair controls (see PairControl): RGB-like: channels 0 and 1, then 2; YUYV: word at the
+  // Y0 U Y1 V macropixel holding x0, luma taps at bytes 0, 2 (x0 even) or 2, 4 (odd), chroma U at
+  // 1, 5 and V at 3, 7; NV12: luma at 0, 1, chroma U at 0, 2 and V at 1, 3.
+  static constexpr PairControl kC01(0, bpp, 1, bpp + 1), kC2(2, bpp + 2, 2, bpp + 2);
+  static constexpr PairControl kYU(0, 2, 1, 5), kV(3, 7, 3, 7);
+  static constexpr PairControl kLuma(0, 1, 0, 1), kUV(0, 2, 1, 3);
+
+  constexpr int kChunk = 32;
+  GroupPlan<V> plan[kChunk];
+  // Group g starts at begin + g L; the last one at end - L, overlapping the one before it (the
+  // same values written twice) instead of a scalar tail.
+  const int groups = (end - begin + V::L - 1) / V::L;
+  auto start = [&](int g) { return std::min(begin + g * V::L, end - V::L); };
+  for (int first = 0; first < groups; first += kChunk) {
+    const int count = std::min(kChunk, groups - first);
+    for (int k = 0; k < count; k++) {
+      GroupPlan<V>& pl = plan[k];
+      const F fi = V::Add(V::Iota(), V::Set1(static_cast<float>(start(first + k))));
+      const F sx = V::Fma(fi, vStepX, vRowX);
+      const F sy = V::Fma(fi, vStepY, vRowY);
+      const F x0f = V::Floor(sx);
+      const F y0f = V::Floor(sy);
+      pl.fy = V::Sub(sy, y0f);
+      const I fxq = V::RoundToInt(V::Mul(V::Sub(sx, x0f), wOne));
+      const I wx = V::Or(V::template Sll<16>(fxq), V::SubI(wOneI, fxq));
+      pl.wx = wx;
+      const I x0 = V::ToInt(x0f);
+      const I y0 = V::ToInt(y0f);
+      const I rowTop = V::MulI(y0, stride0);
+      if constexpr (!yuv) {
+        V::StoreI(pl.off, V::Add(rowTop, bpp == 4 ? V::template Sll<2>(x0) : V::Add(x0, V::Add(x0, x0))));
+      } else {
+        const I odd = V::OddMask(x0);
+        pl.wxc = V::Blend(wOneI, wx, odd);  // chroma: (1, 0) for an even x0
+        if constexpr (Fmt == PixelFormat::Yuyv) {
+          V::StoreI(pl.off, V::Add(rowTop, V::Add(V::AndNot1(x0), V::AndNot1(x0))));
+          const I cYU = V::Control(kYU.b);
+          const I shift = V::And(odd, V::Set1i(0x00020002));  // +2 on both luma indices when odd
+          pl.ctrlA = V::Add(cYU, V::SpreadA(shift));
+          pl.ctrlB = V::Add(cYU, V::SpreadB(shift));
+        } else {
+          V::StoreI(pl.off, V::Add(rowTop, x0));
+          const I col = V::AndNot1(x0);
+          V::StoreI(pl.off1, V::Add(V::MulI(V::template Sra<1>(y0), stride1), col));
+          V::StoreI(pl.off2, V::Add(V::MulI(V::template Sra<1>(V::Add(y0, V::Set1i(1))), stride1), col));
+        }
       }
-      const F yy = V::Mul(y, kY);
-      ch[0] = V::Fma(v, kRV, V::Add(yy, r0));
-      ch[1] = V::Fma(v, kGV, V::Fma(u, kGU, V::Add(yy, g0)));
-      ch[2] = V::Fma(u, kBU, V::Add(yy, b0));
-      for (int k = 0; k < 3; k++) ch[k] = V::Min(V::Max(ch[k], vLo), vHi);
     }
-    V::StoreRgb(out + i * 3, ch[0], ch[1], ch[2]);
+    for (int k = 0; k < count; k++) {
+      const GroupPlan<V>& pl = plan[k];
+      const F fy = pl.fy;
+      F ch[3];
+      Words<V> t, b;
+      Load2<V>(plane0, plane0Next, pl.off, &t, &b);
+      if constexpr (!yuv) {
+        const I c01 = V::Control(kC01.b), c2 = V::Control(kC2.b);
+        I t0, t1, t2, b0p, b1p, b2p;
+        Pairs<V>(t, c01, &t0, &t1);
+        Pairs<V>(t, c2, &t2, nullptr);
+        Pairs<V>(b, c01, &b0p, &b1p);
+        Pairs<V>(b, c2, &b2p, nullptr);
+        ch[r] = Lerp2<V>(t0, b0p, pl.wx, fy);
+        ch[1] = Lerp2<V>(t1, b1p, pl.wx, fy);
+        ch[2 - r] = Lerp2<V>(t2, b2p, pl.wx, fy);
+        for (int q = 0; q < 3; q++) ch[q] = V::Fma(ch[q], vc, vOffset);
+      } else {
+        F y, u, v;
+        I ty, tu, tv, by, bu, bv;
+        if constexpr (Fmt == PixelFormat::Yuyv) {
+          const I cV = V::Control(kV.b);
+          PairsVar<V>(t, pl.ctrlA, pl.ctrlB, &ty, &tu);
+          PairsVar<V>(b, pl.ctrlA, pl.ctrlB, &by, &bu);
+          Pairs<V>(t, cV, &tv, nullptr);
+          Pairs<V>(b, cV, &bv, nullptr);
+        } else {  // NV12
+          const I cY = V::Control(kLuma.b), cUV = V::Control(kUV.b);
+          Pairs<V>(t, cY, &ty, nullptr);
+          Pairs<V>(b, cY, &by, nullptr);
+          Pairs<V>(Load<V>(plane1, pl.off1), cUV, &tu, &tv);
+          Pairs<V>(Load<V>(plane1, pl.off2), cUV, &bu, &bv);
+        }
+        y = Lerp2<V>(ty, by, pl.wx, fy);
+        u = Lerp2<V>(tu, bu, pl.wxc, fy);
+        v = Lerp2<V>(tv, bv, pl.wxc, fy);
+        ch[0] = V::Fma(y, kY, V::Fma(v, kRV, r0));
+        ch[1] = V::Fma(y, kY, V::Fma(v, kGV, V::Fma(u, kGU, g0)));
+        ch[2] = V::Fma(y, kY, V::Fma(u, kBU, b0));
+        for (int q = 0; q < 3; q++) ch[q] = V::Min(V::Max(ch[q], vLo), vHi);
+      }
+      V::StoreRgb(out + start(first + k) * 3, ch[0], ch[1], ch[2]);
+    }
   }
 }
 
