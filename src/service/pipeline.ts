@@ -70,9 +70,12 @@ export class Pipeline {
   /** Runs until stop(), or with `once` until the input ends once. */
   async run(): Promise<void> {
     const backoff = new Backoff(CAMERA_RETRY);
+    /** The same file played again after its end: still 'running' for the status (no flicker). */
+    let replay = false;
     while (!this.stopping) {
       const camera = this.camera;
-      this.setCamera(camera, 'starting');
+      if (!replay || this.cameraStatus.state !== 'running') this.setCamera(camera, 'starting');
+      replay = false;
       let source: FrameSource;
       try {
         source = await openCamera(camera, { once: this.options.once });
@@ -95,7 +98,7 @@ export class Pipeline {
       const kind = sourceKind(camera.source);
       if (kind === 'live') await this.retry(camera, 'the camera stream ended', backoff);
       else if (outcome.frames === 0) await this.retry(camera, 'the input has no frames', backoff);
-      // else: a file at its end plays again
+      else replay = true; // a file at its end plays again
     }
     this.cameraStatus.state = 'stopped';
     delete this.cameraStatus.detail;
