@@ -31,6 +31,13 @@ struct Avx2 {
   }
   static I Blend(I a, I b, I mask) { return _mm256_blendv_epi8(a, b, mask); }
   static F Fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  // a * b + c rounded twice, as the scalar reference (built without FMA) computes sample positions;
+  // the empty asm keeps the compiler from contracting it into an FMA.
+  static F MulAdd(F a, F b, F c) {
+    F m = _mm256_mul_ps(a, b);
+    __asm__("" : "+x"(m));
+    return _mm256_add_ps(m, c);
+  }
   static I RoundToInt(F a) { return _mm256_cvtps_epi32(a); }
   static I SubI(I a, I b) { return _mm256_sub_epi32(a, b); }
   static I Or(I a, I b) { return _mm256_or_si256(a, b); }

@@ -33,6 +33,8 @@ struct Neon {
   static I OddMask(I a) { return vreinterpretq_s32_u32(vtstq_s32(a, vdupq_n_s32(1))); }
   static I Blend(I a, I b, I mask) { return vbslq_s32(vreinterpretq_u32_s32(mask), b, a); }
   static F Fma(F a, F b, F c) { return vfmaq_f32(c, a, b); }
+  // GCC contracts the scalar reference's a * b + c into one fused multiply-add on aarch64.
+  static F MulAdd(F a, F b, F c) { return vfmaq_f32(c, a, b); }
   static I RoundToInt(F a) { return vcvtnq_s32_f32(a); }
   static I SubI(I a, I b) { return vsubq_s32(a, b); }
   static I Or(I a, I b) { return vorrq_s32(a, b); }

@@ -148,8 +148,10 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
     for (int k = 0; k < count; k++) {
       GroupPlan<V>& pl = plan[k];
       const F fi = V::Add(V::Iota(), V::Set1(static_cast<float>(start(first + k))));
-      const F sx = V::Fma(fi, vStepX, vRowX);
-      const F sy = V::Fma(fi, vStepY, vRowY);
+      // Positions rounded exactly as the scalar reference rounds them: the same taps, the same
+      // fractions.
+      const F sx = V::MulAdd(fi, vStepX, vRowX);
+      const F sy = V::MulAdd(fi, vStepY, vRowY);
       const F x0f = V::Floor(sx);
       const F y0f = V::Floor(sy);
       pl.fy = V::Sub(sy, y0f);

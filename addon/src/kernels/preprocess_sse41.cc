@@ -30,6 +30,7 @@ struct Sse41 {
   static I Blend(I a, I b, I mask) { return _mm_blendv_epi8(a, b, mask); }
   // No FMA at this level: multiply, then add (the scalar reference's own rounding).
   static F Fma(F a, F b, F c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
+  static F MulAdd(F a, F b, F c) { return Fma(a, b, c); }
   static I RoundToInt(F a) { return _mm_cvtps_epi32(a); }
   static I SubI(I a, I b) { return _mm_sub_epi32(a, b); }
   static I Or(I a, I b) { return _mm_or_si128(a, b); }
