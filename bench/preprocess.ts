@@ -7,6 +7,7 @@
  *
  * Prints the "Preprocess (addon)" section of bench/RESULTS.md. Options: --runs N (default 2000).
  */
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeBlazeFace, preprocess, supportedSimdLevels, type SimdLevel } from '../src/native/kernels';
@@ -104,7 +105,10 @@ function toYuv(rgb: RgbImage, format: 'yuyv' | 'nv12'): Frame {
   return packedFrame(format, W, H, data);
 }
 
+const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+
 async function main(): Promise<void> {
+  const loadAtStart = loadAverage();
   const rgb = sceneRgb();
   const frames = { yuyv: toYuv(rgb, 'yuyv'), nv12: toYuv(rgb, 'nv12') };
   const out = new Float32Array(N * N * 3);
@@ -197,6 +201,7 @@ async function main(): Promise<void> {
     '',
     'Machine:',
     formatMachineInfo(),
+    `Load average (1 / 5 / 15 min) at start ${loadAtStart}, at end ${loadAverage()} (2 cores, shared).`,
     '',
     `Command: \`${commandLine('bench/preprocess.ts', process.argv.slice(2))}\``,
   ];

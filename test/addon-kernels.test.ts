@@ -22,7 +22,12 @@ import { FORMATS, maxAbsDiff, randomFrame, reorderRgb } from './addon-frames';
 import { seededRandom } from './helpers/random';
 import { dataFile, loadJpeg, modelsDir } from './vision-fixtures';
 
-/** Grey levels (outputs at scale 1): FMA contraction moves a sample position by a float ulp. */
+/**
+ * Grey levels (outputs at scale 1). The SIMD levels interpolate horizontally with fixed-point weights
+ * in units of 2^-14: a weight is off by at most 2^-15, times a tap difference of at most 255 levels
+ * = 0.008 levels for RGB, ~3.2x that through the YUV -> RGB coefficients = 0.025; the border pixels
+ * (scalar sampler, FMA-contracted in the AVX2 build) move a sample position by a float ulp on top.
+ */
 const SIMD_TOLERANCE = 0.05;
 /** Grey levels: float32 sample positions (C++) vs double (TypeScript), ulp of ~1000 px is 6e-5 px. */
 const TS_TOLERANCE = 0.05;
