@@ -137,6 +137,7 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
   static constexpr PairControl kYU(0, 2, 1, 5), kV(3, 7, 3, 7);
   static constexpr PairControl kLuma(0, 1, 0, 1), kUV(0, 2, 1, 3);
 
+  const F vL = V::Set1(static_cast<float>(V::L));
   constexpr int kChunk = 32;
   GroupPlan<V> plan[kChunk];
   // Group g starts at begin + g L; the last one at end - L, overlapping the one before it (the
@@ -145,9 +146,10 @@ inline void SimdRow(const FrameView& f, const PreprocessParams& p, float rowX, f
   auto start = [&](int g) { return std::min(begin + g * V::L, end - V::L); };
   for (int first = 0; first < groups; first += kChunk) {
     const int count = std::min(kChunk, groups - first);
-    for (int k = 0; k < count; k++) {
+    F fi = V::Add(V::Iota(), V::Set1(static_cast<float>(begin + first * V::L)));
+    for (int k = 0; k < count; k++, fi = V::Add(fi, vL)) {
       GroupPlan<V>& pl = plan[k];
-      const F fi = V::Add(V::Iota(), V::Set1(static_cast<float>(start(first + k))));
+      if (begin + (first + k) * V::L > end - V::L) fi = V::Add(V::Iota(), V::Set1(static_cast<float>(end - V::L)));
       // Positions rounded exactly as the scalar reference rounds them: the same taps, the same
       // fractions.
       const F sx = V::MulAdd(fi, vStepX, vRowX);
