@@ -2,11 +2,13 @@
 // Include from exactly one translation unit per level, after defining V. Internal linkage only
 // (see preprocess_common.h).
 //
-// Per group of V::L output pixels of a row's safe span:
-//  1. sample positions in float lanes exactly as SamplePixel computes them (same floor, so the same
-//     taps as the scalar reference);
-//  2. one 8-byte scalar load per source row and lane that holds both horizontal taps of every
-//     channel (AMD's hardware gathers cost ~2.5x more per element than scalar loads);
+// Per group of V::L output pixels of a row's safe span, in two passes over chunks of groups (see
+// SimdRow):
+//  1. planning: sample positions in float lanes rounded exactly as SamplePixel rounds them (same
+//     floor, so the same taps and fractions as the scalar reference), the fixed-point weights and
+//     the byte offsets of the words to load;
+//  2. one 8-byte scalar load per tap row and lane that holds both horizontal taps of every channel
+//     (a hardware gather costs ~2.5x more per element than a scalar load on AMD Zen);
 //  3. a byte shuffle turns each channel's two taps into an int16 pair per lane, and ONE multiply-add
 //     (madd_epi16) with fixed-point weights (1 - fx, fx) in units of 2^-14 does the horizontal lerp
 //     exactly in int32; the vertical lerp and the colour conversion run in float, with the
@@ -17,9 +19,9 @@
 // picks it whatever the second byte holds; for an odd x0 the taps are two neighbouring chroma
 // samples with the luma weights. NV12's chroma rows are (y0 >> 1) and ((y0 + 1) >> 1): the same row
 // for an even y0, so the vertical weight may stay fy.
-// Error vs the float reference: weight rounding (2^-15) times a tap difference of at most 255
-// grey levels, x at most 2 for the YUV -> RGB coefficients: < 0.02 grey levels, plus float
-// rounding; the harness states and checks the bound.
+// Error vs the scalar reference: a weight is off by at most 2^-15, times a tap difference of at most
+// 255 grey levels = 0.008 levels for RGB, ~3.2x that through the YUV -> RGB coefficients = 0.025;
+// addon/test/kernel_check.cc and test/addon-kernels.test.ts assert 0.05.
 #pragma once
 
 #include "kernels/preprocess_common.h"
