@@ -32,6 +32,7 @@
         "addon/src/kernels/preprocess_scalar.cc",
         "addon/src/kernels/preprocess_neon.cc",
         "addon/src/kernels/decode.cc",
+        "addon/src/kernels/decode_retinaface.cc",
         "addon/src/kernels/decode_neon.cc",
         "addon/src/kernels/kernels_napi.cc",
         # System calls Node lacks.
@@ -44,6 +45,8 @@
         "addon/src/capture/gstreamer.cc",
         "addon/src/capture/v4l2.cc",
         "addon/src/capture/mjpeg.cc",
+        # Camera preview JPEG (libjpeg-turbo compress, AsyncWorker).
+        "addon/src/image/preview_jpeg.cc",
       ],
       "cflags": ["<@(capture_cflags)"],
       "libraries": ["<@(capture_libs)"],

@@ -4,6 +4,7 @@
 #include "kernels/kernels_napi.h"
 #include "system/notify.h"
 #include "capture/capture_napi.h"
+#include "image/preview_jpeg.h"
 
 namespace {
 
@@ -11,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   vtlink::InitKernels(env, exports);
   vtlink::InitNotify(env, exports);
   vtlink::InitCapture(env, exports);
+  vtlink::InitPreviewJpeg(env, exports);
   return exports;
 }
 

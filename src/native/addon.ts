@@ -51,7 +51,32 @@ export interface NativeAddon {
     out: Float32Array,
     level: number,
   ): number;
+  decodeRetinaFace(
+    priors: Float32Array,
+    boxes: Float32Array,
+    scores: Float32Array,
+    landmarks: Float32Array | null,
+    scoresAreLogits: boolean,
+    variance0: number,
+    variance1: number,
+    scoreThreshold: number,
+    iouThreshold: number,
+    maxDetections: number,
+    out: Float32Array,
+  ): number;
   notify(state: string, socket?: string): boolean;
+  encodePreviewJpeg(
+    data: Uint8Array,
+    format: number,
+    width: number,
+    height: number,
+    offset0: number,
+    stride0: number,
+    offset1: number,
+    stride1: number,
+    maxWidth: number,
+    quality: number,
+  ): Promise<Buffer>;
 }
 
 export class NativeAddonMissingError extends Error {

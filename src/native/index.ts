@@ -11,3 +11,4 @@ export {
   type DecodeOptions,
 } from './kernels';
 export { sdNotify } from './notify';
+export { encodePreviewJpeg } from './jpeg';

@@ -8,13 +8,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CapturedFrame } from '../capture/source';
+import { frameOf, type CapturedFrame } from '../capture/source';
 import { touches, validateSettingsPatch, type Settings, type SettingsStore } from '../config';
 import { packageRoot, defaultModelsDir } from '../system/paths';
-import { silentLogger, type Logger } from '../system/log';
+import { silentLogger, type LogRing, type Logger } from '../system/log';
 import type { FaceTracker } from '../tracking/tracker';
 import type { TrackingFrame } from '../tracking/types';
-import type { ApplyResult, DeviceInfo, ServiceControl, ServiceStatus } from './control';
+import type { ApiServerStatus, ApplyResult, DeviceInfo, ServiceControl, ServiceStatus } from './control';
+import { networkInfo } from './network';
 import { MANAGED_OUTPUTS, OutputsManager } from './outputs-manager';
 import { Pipeline } from './pipeline';
 import { previewJpegOf } from './preview';
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   /** End when the input ends once (the demo: one pass of its script). */
   once?: boolean;
   log?: Logger;
+  /** Where `log`'s lines are also kept (createLogger's ring), for recentLogs(). */
+  logRing?: LogRing;
   /** Frames averaged by calibrateNeutral(). Default 30 (1 s at 30 fps). */
   calibrationFrames?: number;
   /** How long calibrateNeutral() waits for those frames. Default 15 s. */
@@ -57,6 +60,8 @@ export class VtlinkService implements ServiceControl {
   private pipeline!: Pipeline;
   private readonly outputs: OutputsManager;
   private loop: Promise<void> = Promise.resolve();
+  private apiServer: ApiServerStatus | undefined;
+  private readonly settingsListeners = new Set<(settings: Settings, changed: string[]) => void>();
 
   /** Resolves once the models are loaded and the first frame is tracked. */
   readonly firstFrame: Promise<void>;
@@ -150,7 +155,23 @@ export class VtlinkService implements ServiceControl {
       camera: { ...camera, droppedFrames: this.pipeline.droppedFrames },
       outputs: this.outputs.states(),
       settingsHealth: { ...this.store.health },
+      network: { ...networkInfo(now), ...(this.apiServer ? { server: { ...this.apiServer } } : {}) },
     };
+  }
+
+  recentLogs(lines: number): string[] {
+    return this.options.logRing?.lines(lines) ?? [];
+  }
+
+  /** What the HTTP/WebSocket API's host (src/commands/run.ts) says about it, shown in status().network.server. */
+  reportApiServer(state: ApiServerStatus): void {
+    this.apiServer = state;
+  }
+
+  /** Called after each saved change with the new settings and the changed paths (e.g. to move the API to a new port). */
+  onSettingsChanged(listener: (settings: Settings, changed: string[]) => void): () => void {
+    this.settingsListeners.add(listener);
+    return () => void this.settingsListeners.delete(listener);
   }
 
   devices(): Promise<DeviceInfo[]> {
@@ -235,7 +256,8 @@ export class VtlinkService implements ServiceControl {
     this.previewWaiters = [];
     for (const w of waiters) {
       try {
-        w.resolve(previewJpegOf(captured.image, w.maxWidth));
+        // frameOf: camera frames are read in their own layout (no RGB conversion of the full frame).
+        previewJpegOf(frameOf(captured), w.maxWidth).then(w.resolve, () => w.resolve(null));
       } catch {
         w.resolve(null);
       }
@@ -285,6 +307,15 @@ export class VtlinkService implements ServiceControl {
     if (trackingChanged) work.push(this.rebuildTracker(settings));
     else if (touches(changed, 'calibration') && !this.calibration) restoreNeutral(this.pipeline.currentTracker, settings.calibration, this.log);
     await Promise.all(work);
+    if (changed.length > 0) {
+      for (const listener of this.settingsListeners) {
+        try {
+          listener(settings, changed);
+        } catch (err) {
+          this.log.warn(`settings listener failed: ${(err as Error).message}`);
+        }
+      }
+    }
     return { ok: true, settings, changed };
   }
 
