@@ -216,6 +216,31 @@ describe('HTTP API from the kiosk (loopback)', () => {
     expect(f.control.restarts).toBe(1);
   });
 
+  it('GET /api/logs: the newest lines, oldest first; lines=N is checked', async () => {
+    f.control.logLines = ['one', 'two', 'three'];
+    const all = await http(`${base}/api/logs`);
+    expect(all.status).toBe(200);
+    expect(all.json).toEqual({ lines: ['one', 'two', 'three'] });
+    expect((await http(`${base}/api/logs?lines=2`)).json).toEqual({ lines: ['two', 'three'] });
+    for (const bad of ['0', '-1', '1.5', 'x', '100000']) {
+      const r = await http(`${base}/api/logs?lines=${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(errorOf(r).code).toBe('bad-lines');
+    }
+  });
+
+  it('POST /api/calibrate-neutral that the service refuses is a 409 with its reason', async () => {
+    f.control.calibrationError = new Error('no face was seen for 30 frames within 15 s; nothing was saved');
+    try {
+      const r = await http(`${base}/api/calibrate-neutral`, { method: 'POST' });
+      expect(r.status).toBe(409);
+      expect(errorOf(r).code).toBe('calibration-failed');
+      expect(errorOf(r).message).toBe('no face was seen for 30 frames within 15 s; nothing was saved');
+    } finally {
+      f.control.calibrationError = null;
+    }
+  });
+
   it('a change from another site’s page (Origin not this host) is refused, even on loopback', async () => {
     const r = await http(`${base}/api/restart-tracking`, { method: 'POST', headers: { origin: 'http://evil.example' } });
     expect(r.status).toBe(403);

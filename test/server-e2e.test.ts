@@ -2,6 +2,7 @@
  * End to end: the real service (VtlinkService: models, tracker, the built-in demo input) behind the
  * real server, reached over loopback and from another host (network namespace).
  */
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { SettingsStore, type Settings } from '../src/config';
 import { startServer, type RunningServer } from '../src/server';
 import { VtlinkService } from '../src/service/service';
 import type { ServiceStatus } from '../src/service/control';
+import { createLogger, LogRing } from '../src/system/log';
 import type { TrackingFrame } from '../src/tracking/types';
 import { errorOf, http, jsonBody, RemoteHost, tempDir } from './server-helpers';
 
@@ -19,11 +21,13 @@ describe('server + real service on the demo input', () => {
   let server: RunningServer;
   let remote: RemoteHost;
   let base: string;
+  const ring = new LogRing(50);
 
   beforeAll(async () => {
     tmp = await tempDir('vtlink-e2e-');
     const store = await SettingsStore.open({ stateDir: path.join(tmp.dir, 'state') });
-    service = await VtlinkService.start({ store, calibrationFrames: 10 });
+    const log = createLogger({ journal: false, write: () => undefined, ring });
+    service = await VtlinkService.start({ store, calibrationFrames: 10, log, logRing: ring });
     server = await startServer(service, { port: 0, bind: '0.0.0.0', stateDir: store.dir, log: (l) => process.stderr.write(`${l}\n`) });
     base = `http://127.0.0.1:${server.port}`;
     remote = await RemoteHost.create();
@@ -92,5 +96,33 @@ describe('server + real service on the demo input', () => {
     const cal = await http(`${base}/api/calibrate-neutral`, { method: 'POST' });
     expect([200, 409]).toContain(cal.status);
     if (cal.status === 200) expect((cal.json as { calibration: Settings['calibration'] }).calibration.neutral).not.toBeNull();
+  });
+
+  it('status.network lists the box’s own non-loopback addresses; /api/logs is the service’s log, kiosk and paired hosts only', { timeout: 60_000 }, async () => {
+    const status = (await http(`${base}/api/status`)).json as ServiceStatus;
+    const expected = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a && !a.internal && !a.address.toLowerCase().startsWith('fe80:'))
+      .map((a) => a!.address);
+    expect([...status.network.addresses].sort()).toEqual([...expected].sort());
+    // The namespace's veth end on this side is one of them: the address another host reaches us at.
+    expect(status.network.addresses).toContain(remote.hostAddress);
+    expect(status.network.addresses).not.toContain('127.0.0.1');
+    expect(typeof status.network.hostname).toBe('string');
+
+    const patch = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { port: 39602 } } }) });
+    expect(patch.status).toBe(200);
+    const logs = await http(`${base}/api/logs?lines=5`);
+    expect(logs.status).toBe(200);
+    const lines = (logs.json as { lines: string[] }).lines;
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThanOrEqual(5);
+    expect(lines.some((l) => l.includes('settings changed: outputs.vmc.port'))).toBe(true);
+    expect(lines).toEqual(ring.lines(lines.length));
+
+    const lan = `http://${remote.hostAddress}:${server.port}`;
+    const fromLan = await remote.http(`${lan}/api/logs`);
+    expect(fromLan.status).toBe(401);
+    expect(fromLan.text).not.toContain('settings changed');
   });
 });

@@ -24,6 +24,10 @@ export class TestControl implements ServiceControl {
   calibrations = 0;
   previewCalls = 0;
   hasPreview = true;
+  /** What recentLogs() answers from (newest last). */
+  logLines: string[] = [];
+  /** What calibrateNeutral() rejects with (as the service does with no face or a calibration running). */
+  calibrationError: Error | null = null;
   private readonly jpegs = new Map<number, Uint8Array>();
 
   constructor(readonly store: SettingsStore) {}
@@ -55,7 +59,12 @@ export class TestControl implements ServiceControl {
       camera: { source: this.store.settings.camera.source, state: 'running', droppedFrames: 0, width: 640, height: 480 },
       outputs: {},
       settingsHealth: this.store.health,
+      network: { hostname: 'test', addresses: ['192.0.2.1'] },
     };
+  }
+
+  recentLogs(lines: number): string[] {
+    return this.logLines.slice(-lines);
   }
 
   async devices(): Promise<DeviceInfo[]> {
@@ -63,6 +72,7 @@ export class TestControl implements ServiceControl {
   }
 
   async calibrateNeutral(): Promise<void> {
+    if (this.calibrationError) throw this.calibrationError;
     this.calibrations++;
     const neutral = { values: [0.1, 0.2, 0.3], capturedAt: new Date().toISOString() };
     const result = validateSettingsPatch(this.store.settings, { calibration: { neutral } });

@@ -115,6 +115,18 @@ describe('API from another host (network namespace)', () => {
     expect(control.settings().camera.fps).toBe(25);
   });
 
+  it('the log (GET /api/logs) needs the kiosk or a paired host’s token', async () => {
+    control.logLines = ['vtlink: settings: /var/lib/vtlink (ok)'];
+    const anonymous = await remote.http(`${lan}/api/logs`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).not.toContain('/var/lib/vtlink');
+    expect((await remote.http(`${lan}/api/logs`, { headers: { authorization: 'Bearer not-a-real-token' } })).status).toBe(401);
+    const paired = await remote.http(`${lan}/api/logs`, { headers: { authorization: `Bearer ${token}` } });
+    expect(paired.status).toBe(200);
+    expect(paired.json).toEqual({ lines: control.logLines });
+    expect((await http(`${kiosk}/api/logs`)).status).toBe(200);
+  });
+
   it('the token survives a restart of the server', async () => {
     await server.close();
     await start();

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { createLogger, formatLogLine, underJournal } from '../src/system/log';
+import { createLogger, formatLogLine, LogRing, underJournal } from '../src/system/log';
 import { SystemdNotifier, watchdogInterval } from '../src/system/notify';
 import { Watchdog } from '../src/system/watchdog';
 
@@ -21,6 +21,24 @@ describe('log lines', () => {
     const lines: string[] = [];
     createLogger({ journal: true, write: (l) => lines.push(l) }).error('boom');
     expect(lines).toEqual(['<3>boom\n']);
+  });
+});
+
+describe('LogRing', () => {
+  it('keeps the newest lines in order once it wraps, one per line of a message, with the level word', () => {
+    const ring = new LogRing(4);
+    const written: string[] = [];
+    const log = createLogger({ journal: true, write: (l) => written.push(l), ring });
+    log.info('a');
+    log.warn('b\nc');
+    expect(ring.lines().map((l) => l.replace(/^\S+ /, ''))).toEqual(['a', 'warning: b', 'warning: c']);
+    expect(written).toEqual(['<6>a\n', '<4>b\n<4>c\n']);
+    for (const m of ['d', 'e', 'f']) log.error(m);
+    expect(ring.lines().map((l) => l.replace(/^\S+ /, ''))).toEqual(['warning: c', 'error: d', 'error: e', 'error: f']);
+    expect(ring.lines(2).map((l) => l.replace(/^\S+ /, ''))).toEqual(['error: e', 'error: f']);
+    expect(ring.lines(0)).toEqual([]);
+    expect(ring.lines(99)).toHaveLength(4);
+    expect(ring.lines(1)[0]).toMatch(/^\d{4}-\d\d-\d\dT[0-9:.]+Z error: f$/);
   });
 });
 

@@ -9,7 +9,7 @@ import { SettingsStore, validateSettingsPatch } from '../config';
 import { startServer, type RunningServer } from '../server';
 import { SystemdLink, statusLine } from '../service/systemd';
 import { VtlinkService } from '../service/service';
-import { createLogger, formatLogLine, underJournal, type Logger } from '../system/log';
+import { createLogger, formatLogLine, LogRing, underJournal, type Logger } from '../system/log';
 import { packageRoot } from '../system/paths';
 import { handleShutdownSignals } from '../system/signals';
 import { UsageError } from './args';
@@ -25,7 +25,9 @@ export interface RunCommandOptions {
 }
 
 export async function runService(options: RunCommandOptions): Promise<number> {
-  const log = createLogger({ tag: 'vtlink: ' });
+  // The last lines stay in memory for the UI's System page (GET /api/logs).
+  const logRing = new LogRing(500);
+  const log = createLogger({ tag: 'vtlink: ', ring: logRing });
   const store = await SettingsStore.open({ stateDir: options.stateDir });
   if (options.source !== undefined) {
     const check = validateSettingsPatch(store.settings, { camera: { source: options.source } });
@@ -33,7 +35,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   }
   log.info(`settings: ${store.dir} (${store.health.status})`);
   const started = performance.now();
-  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log });
+  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing });
   const systemd = new SystemdLink(service, { log });
   systemd.start();
   void service.firstFrame.then(() => log.info(`tracking: first frame after ${((performance.now() - started) / 1000).toFixed(1)} s (${statusLine(service.status())})`));

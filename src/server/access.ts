@@ -11,7 +11,8 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors';
 import type { PairedClient, PairingStore } from './pairing';
 
-export type AccessLevel = 'read' | 'change' | 'local' | 'pair';
+/** `private`: reading what may hold local details (the log): the kiosk, or a paired host with its token. */
+export type AccessLevel = 'read' | 'change' | 'local' | 'pair' | 'private';
 
 export interface Caller {
   peer: string;
@@ -48,6 +49,15 @@ export function checkAccess(
   allowRemoteChanges: boolean,
 ): PairedClient | null {
   if (level === 'read' || level === 'pair') return null;
+  if (level === 'private') {
+    // A read: no Origin check (a cross-site page cannot read the answer without CORS headers anyway).
+    if (caller.local) return null;
+    const token = bearerToken(req);
+    if (token === null) throw unauthorised('the log is for the device’s own screen and paired hosts: pair with the PIN (POST /api/pair), then send Authorization: Bearer <token>');
+    const client = pairing.verify(token);
+    if (!client) throw unauthorised('unknown or revoked token: pair again with the PIN shown on the device');
+    return client;
+  }
   if (!sameOrigin(req)) throw new ApiError(403, 'cross-origin', 'changes are not accepted from another site’s page');
   if (level === 'local') {
     if (!caller.local) throw new ApiError(403, 'kiosk-only', 'only the device’s own screen may do this');

@@ -41,6 +41,9 @@ const PairRequest = z.strictObject({
   name: z.string().min(1).max(64).optional(),
 });
 
+const LOG_LINES_DEFAULT = 200;
+const LOG_LINES_MAX = 1000;
+
 function retryAfter(seconds: number): Record<string, string> {
   return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };
 }
@@ -135,6 +138,18 @@ export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Rou
         const paired = await pairing.pair(parsed.data.pin, parsed.data.name ?? caller.peer);
         if (!paired) throw new ApiError(403, 'wrong-pin', 'wrong PIN: use the one shown on the device’s screen');
         sendJson(res, 200, { token: paired.token, client: paired.client });
+      },
+    },
+  });
+
+  routes.set('/api/logs', {
+    GET: {
+      access: 'private',
+      handle: async ({ res, url }) => {
+        const raw = url.searchParams.get('lines');
+        const n = raw === null ? LOG_LINES_DEFAULT : Number(raw);
+        if (!Number.isInteger(n) || n < 1 || n > LOG_LINES_MAX) throw new ApiError(400, 'bad-lines', `lines must be a whole number, 1 to ${LOG_LINES_MAX}`);
+        sendJson(res, 200, { lines: control.recentLogs(n) });
       },
     },
   });

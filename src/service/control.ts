@@ -25,6 +25,24 @@ export interface CameraStatus {
   droppedFrames: number;
 }
 
+/** Where the HTTP/WebSocket API listens (src/commands/run.ts reports it), or why it does not. */
+export interface ApiServerStatus {
+  /** The URL it answers on; null while it is not listening. */
+  url: string | null;
+  port: number | null;
+  bind: string;
+  /** The last failure to (re)start it on the configured port/bind, if any; the previous server keeps running. */
+  problem?: string;
+}
+
+export interface NetworkStatus {
+  hostname: string;
+  /** The box's non-loopback IP addresses (IPv4 first), to reach it from another host. */
+  addresses: string[];
+  /** Absent when the service runs without the API (tests, benches). */
+  server?: ApiServerStatus;
+}
+
 export interface ServiceStatus {
   version: string;
   uptimeS: number;
@@ -37,6 +55,7 @@ export interface ServiceStatus {
   camera: CameraStatus;
   outputs: Record<string, OutputState>;
   settingsHealth: SettingsHealth;
+  network: NetworkStatus;
 }
 
 /** A camera the service can open, for the settings UI. */
@@ -70,6 +89,8 @@ export interface ServiceControl {
   restartTracking(): void;
   /** Every TrackingFrame as it is produced; returns the unsubscribe function. */
   onFrame(listener: (frame: TrackingFrame) => void): () => void;
+  /** The newest `lines` lines of the service's log, oldest first (may hold paths: kiosk and paired hosts only). */
+  recentLogs(lines: number): string[];
   /** The latest camera frame downscaled for the UI preview (JPEG bytes), or null if none yet. */
   previewJpeg(maxWidth: number): Promise<Uint8Array | null>;
 }

@@ -23,6 +23,36 @@ export interface LoggerOptions {
   write?: (line: string) => void;
   /** Put before every message (plain mode only), e.g. "vtlink: ". */
   tag?: string;
+  /** Also keep every line here (plain, with its level word), for GET /api/logs. */
+  ring?: LogRing;
+}
+
+/**
+ * The last `capacity` log lines in memory, so the UI can show the log without journal access.
+ * A fixed array used as a ring: logging allocates only the line itself.
+ */
+export class LogRing {
+  private readonly entries: string[];
+  private next = 0;
+  private count = 0;
+
+  constructor(readonly capacity = 500) {
+    this.entries = new Array<string>(capacity).fill('');
+  }
+
+  push(line: string): void {
+    this.entries[this.next] = line;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  /** The newest `n` lines (all kept ones by default), oldest first. */
+  lines(n = this.capacity): string[] {
+    const take = Math.max(0, Math.min(Math.floor(n), this.count));
+    const out: string[] = [];
+    for (let k = this.count - take; k < this.count; k++) out.push(this.entries[(this.next - this.count + k + this.capacity) % this.capacity]);
+    return out;
+  }
 }
 
 /** Whether stderr goes to the journal (systemd sets JOURNAL_STREAM for services whose output it logs). */
@@ -43,7 +73,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const journal = options.journal ?? underJournal();
   const write = options.write ?? ((line: string): void => void process.stderr.write(line));
   const tag = options.tag ?? '';
-  const emit = (level: LogLevel, message: string): void => write(formatLogLine(level, message, journal, tag));
+  const ring = options.ring;
+  const emit = (level: LogLevel, message: string): void => {
+    write(formatLogLine(level, message, journal, tag));
+    if (ring) {
+      const stamp = new Date().toISOString();
+      for (const line of message.split('\n')) ring.push(`${stamp} ${PLAIN_PREFIX[level]}${line}`);
+    }
+  };
   return {
     error: (m) => emit('error', m),
     warn: (m) => emit('warn', m),
