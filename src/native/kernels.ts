@@ -1,6 +1,6 @@
 /**
  * Typed face of the native kernels: the fused preprocess (frame -> rotated ROI -> RGB -> float32 NHWC)
- * and BlazeFace decode + weighted NMS. Semantics: src/vision/warp.ts and src/vision/blazeface.ts,
+ * and BlazeFace / RetinaFace decode + (one shared) weighted NMS. Semantics: src/vision/warp.ts and src/vision/blazeface.ts,
  * anchors.ts, nms.ts, which stay as the references the tests compare against.
  */
 import type { AnchorConfig } from '../vision/anchors';
@@ -136,5 +136,43 @@ export function decodeBlazeFace(
     opts.maxDetections,
     out,
     opts.level === undefined ? -1 : LEVEL_CODES[opts.level],
+  );
+}
+
+export interface RetinaFaceDecodeOptions {
+  /** [centre, size] variances of the box encoding (biubug6 cfg_mnet: [0.1, 0.2]). */
+  readonly variances: readonly [number, number];
+  /** true: scores are the two class logits (face = softmax column 1); false: already probabilities. */
+  readonly scoresAreLogits: boolean;
+  readonly scoreThreshold: number;
+  readonly iouThreshold: number;
+  readonly maxDetections: number;
+}
+
+/**
+ * RetinaFace decode (priors count x [cx, cy, w, h], boxes count x 4, scores count x 2, landmarks
+ * count x 10 or null) + the same weighted NMS as decodeBlazeFace. Writes rows of [score, xMin, yMin,
+ * xMax, yMax, (10 landmark values)] in normalised input coordinates, best first; returns the count.
+ */
+export function decodeRetinaFace(
+  priors: Float32Array,
+  boxes: Float32Array,
+  scores: Float32Array,
+  landmarks: Float32Array | null,
+  out: Float32Array,
+  opts: RetinaFaceDecodeOptions,
+): number {
+  return nativeAddon().decodeRetinaFace(
+    priors,
+    boxes,
+    scores,
+    landmarks,
+    opts.scoresAreLogits,
+    opts.variances[0],
+    opts.variances[1],
+    opts.scoreThreshold,
+    opts.iouThreshold,
+    opts.maxDetections,
+    out,
   );
 }

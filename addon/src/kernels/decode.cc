@@ -70,12 +70,7 @@ int ScanScores(SimdLevel level, const float* logits, int n, float threshold, int
 
 namespace {
 
-struct Candidate {
-  double score, xMin, yMin, xMax, yMax;
-  int index;  // position in the candidate list: keeps the sort stable and identifies the row
-};
-
-double Iou(const Candidate& a, const Candidate& b) {
+double Iou(const NmsCandidate& a, const NmsCandidate& b) {
   const double ix = std::min(a.xMax, b.xMax) - std::max(a.xMin, b.xMin);
   const double iy = std::min(a.yMax, b.yMax) - std::max(a.yMin, b.yMin);
   if (ix <= 0 || iy <= 0) return 0;
@@ -110,7 +105,7 @@ int DecodeAndNms(SimdLevel level, const std::vector<float>& anchors, const RawOu
 
   // Scratch reused across calls; thread_local so concurrent callers never share it.
   thread_local std::vector<int> indices;
-  thread_local std::vector<Candidate> cands;
+  thread_local std::vector<NmsCandidate> cands;
   thread_local std::vector<float> keypoints;  // kpValues per candidate, float32 like the TS Float32Array
   cands.clear();
   keypoints.clear();
@@ -139,24 +134,29 @@ int DecodeAndNms(SimdLevel level, const std::vector<float>& anchors, const RawOu
     anchorBase += o.count;
   }
 
-  // Weighted NMS (nms.ts): best remaining candidate, merge all with IoU > threshold (itself included)
-  // by score-weighted average, keep the best one's score.
-  std::stable_sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
-  thread_local std::vector<Candidate> remaining;
-  thread_local std::vector<Candidate> keep;
+  return WeightedNms(cands, keypoints.data(), kpValues, params.iouThreshold, params.maxDetections, out);
+}
+
+// Weighted NMS (nms.ts): best remaining candidate, merge all with IoU > threshold (itself included)
+// by score-weighted average, keep the best one's score. Sorts `cands` (stable, by score).
+int WeightedNms(std::vector<NmsCandidate>& cands, const float* keypoints, int kpValues, double iouThreshold,
+                int maxDetections, float* out) {
+  std::stable_sort(cands.begin(), cands.end(), [](const NmsCandidate& a, const NmsCandidate& b) { return a.score > b.score; });
+  thread_local std::vector<NmsCandidate> remaining;
+  thread_local std::vector<NmsCandidate> keep;
   thread_local std::vector<float> sumKp;
   remaining.assign(cands.begin(), cands.end());
   sumKp.resize(kpValues);
   const int rowSize = 5 + kpValues;
   int written = 0;
-  while (!remaining.empty() && written < params.maxDetections) {
-    const Candidate best = remaining[0];
+  while (!remaining.empty() && written < maxDetections) {
+    const NmsCandidate best = remaining[0];
     keep.clear();
     std::fill(sumKp.begin(), sumKp.end(), 0.f);
     double sumW = 0, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
     for (size_t m = 0; m < remaining.size(); m++) {
-      const Candidate& c = remaining[m];
-      if (m != 0 && Iou(best, c) <= params.iouThreshold) {
+      const NmsCandidate& c = remaining[m];
+      if (m != 0 && Iou(best, c) <= iouThreshold) {
         keep.push_back(c);
         continue;
       }
@@ -166,7 +166,7 @@ int DecodeAndNms(SimdLevel level, const std::vector<float>& anchors, const RawOu
       y0 += c.yMin * wgt;
       x1 += c.xMax * wgt;
       y1 += c.yMax * wgt;
-      const float* kp = keypoints.data() + static_cast<size_t>(c.index) * kpValues;
+      const float* kp = keypoints + static_cast<size_t>(c.index) * kpValues;
       for (int k = 0; k < kpValues; k++) sumKp[k] = static_cast<float>(sumKp[k] + kp[k] * wgt);
     }
     float* row = out + static_cast<size_t>(written) * rowSize;
@@ -182,7 +182,7 @@ int DecodeAndNms(SimdLevel level, const std::vector<float>& anchors, const RawOu
       row[2] = static_cast<float>(best.yMin);
       row[3] = static_cast<float>(best.xMax);
       row[4] = static_cast<float>(best.yMax);
-      const float* kp = keypoints.data() + static_cast<size_t>(best.index) * kpValues;
+      const float* kp = keypoints + static_cast<size_t>(best.index) * kpValues;
       for (int k = 0; k < kpValues; k++) row[5 + k] = kp[k];
     }
     written++;

@@ -37,6 +37,35 @@ struct DecodeParams {
   int valuesPerAnchor;
 };
 
+// A decoded box before NMS: score and corners in double (as the TypeScript computes them); `index` is
+// its position in the candidate list (keeps the sort stable and finds its keypoints).
+struct NmsCandidate {
+  double score, xMin, yMin, xMax, yMax;
+  int index;
+};
+
+// The one weighted NMS of the addon (BlazeFace and RetinaFace share it): sorts `cands` by score
+// (stable), merges clusters with IoU > iouThreshold by score-weighted average, and writes up to
+// maxDetections rows of 5 + kpValues floats (score, xMin, yMin, xMax, yMax, keypoints). `keypoints`
+// holds kpValues float32 values per candidate, in candidate-index order. Returns the number of rows.
+int WeightedNms(std::vector<NmsCandidate>& cands, const float* keypoints, int kpValues, double iouThreshold,
+                int maxDetections, float* out);
+
+// RetinaFace (biubug6/Pytorch_Retinaface box_utils.decode / decode_landm) + WeightedNms.
+// priors: count x (cx, cy, w, h) normalised; boxes: count x 4 raw offsets; scores: count x 2, either
+// the two class logits (scoresAreLogits: face probability = softmax = sigmoid(l1 - l0)) or already
+// probabilities (column 1 = face); landmarks: count x 10 or null. Rows as WeightedNms writes them, with
+// 10 keypoint values when landmarks are given, none otherwise; normalised input coordinates.
+struct RetinaFaceParams {
+  int count;
+  bool scoresAreLogits;
+  double variance0, variance1;
+  double scoreThreshold, iouThreshold;
+  int maxDetections;
+};
+int DecodeRetinaFaceAndNms(const float* priors, const float* boxes, const float* scores, const float* landmarks,
+                           const RetinaFaceParams& params, float* out);
+
 // Writes up to maxDetections rows of (1 + 4 + valuesPerAnchor - 4) floats: score, xMin, yMin, xMax,
 // yMax, keypoints x, y... in normalised input coordinates, best first. Returns the number of rows.
 int DecodeAndNms(SimdLevel level, const std::vector<float>& anchors, const RawOutputs* pairs, int pairCount,

@@ -208,6 +208,48 @@ Napi::Value DecodeBlazeFaceJs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, n);
 }
 
+// decodeRetinaFace(priors, boxes, scores, landmarks | null, scoresAreLogits, variance0, variance1,
+//                  scoreThreshold, iouThreshold, maxDetections, out)
+Napi::Value DecodeRetinaFaceJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 11 || !info[4].IsBoolean()) {
+    throw Napi::TypeError::New(env, "decodeRetinaFace(priors, boxes, scores, landmarks|null, scoresAreLogits, variance0, "
+                                    "variance1, scoreThreshold, iouThreshold, maxDetections, out)");
+  }
+  auto priors = TypedArrayArg<Napi::Float32Array>(info, 0, "priors", napi_float32_array);
+  auto boxes = TypedArrayArg<Napi::Float32Array>(info, 1, "boxes", napi_float32_array);
+  auto scores = TypedArrayArg<Napi::Float32Array>(info, 2, "scores", napi_float32_array);
+  const float* landmarks = nullptr;
+  size_t landmarkCount = 0;
+  if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    auto l = TypedArrayArg<Napi::Float32Array>(info, 3, "landmarks", napi_float32_array);
+    landmarks = l.Data();
+    landmarkCount = l.ElementLength();
+  }
+  RetinaFaceParams params{};
+  const size_t n = priors.ElementLength() / 4;
+  if (priors.ElementLength() % 4 != 0 || n == 0) throw Napi::RangeError::New(env, "priors must hold 4 floats per prior");
+  if (boxes.ElementLength() != n * 4 || scores.ElementLength() != n * 2 || (landmarks != nullptr && landmarkCount != n * 10)) {
+    throw Napi::RangeError::New(env, std::to_string(n) + " priors need boxes " + std::to_string(n * 4) + ", scores " +
+                                         std::to_string(n * 2) + ", landmarks " + std::to_string(n * 10) + " floats; got " +
+                                         std::to_string(boxes.ElementLength()) + ", " + std::to_string(scores.ElementLength()) +
+                                         ", " + std::to_string(landmarkCount));
+  }
+  params.count = static_cast<int>(n);
+  params.scoresAreLogits = info[4].As<Napi::Boolean>().Value();
+  params.variance0 = Number(info, 5, "variance0");
+  params.variance1 = Number(info, 6, "variance1");
+  params.scoreThreshold = Number(info, 7, "scoreThreshold");
+  params.iouThreshold = Number(info, 8, "iouThreshold");
+  params.maxDetections = Integer(info, 9, "maxDetections", 0, 1 << 16);
+  auto out = TypedArrayArg<Napi::Float32Array>(info, 10, "out", napi_float32_array);
+  const size_t need = static_cast<size_t>(params.maxDetections) * (5 + (landmarks != nullptr ? 10 : 0));
+  if (out.ElementLength() < need) {
+    throw Napi::RangeError::New(env, "out holds " + std::to_string(out.ElementLength()) + " floats, needs " + std::to_string(need));
+  }
+  return Napi::Number::New(env, DecodeRetinaFaceAndNms(priors.Data(), boxes.Data(), scores.Data(), landmarks, params, out.Data()));
+}
+
 }  // namespace
 
 void InitKernels(Napi::Env env, Napi::Object exports) {
@@ -215,6 +257,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("supportedSimdLevels", Napi::Function::New(env, SupportedSimdLevels, "supportedSimdLevels"));
   exports.Set("preprocess", Napi::Function::New(env, PreprocessJs, "preprocess"));
   exports.Set("decodeBlazeFace", Napi::Function::New(env, DecodeBlazeFaceJs, "decodeBlazeFace"));
+  exports.Set("decodeRetinaFace", Napi::Function::New(env, DecodeRetinaFaceJs, "decodeRetinaFace"));
 }
 
 }  // namespace vtlink
