@@ -12,8 +12,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
-import { SettingsStore, validateSettingsPatch } from '../src/config';
-import type { ApplyResult, DeviceInfo, ServiceControl, ServiceStatus } from '../src/service/control';
+import { SettingsStore, validateSettingsPatch, type Settings } from '../src/config';
+import type { ApiServerStatus, ApplyResult, DeviceInfo, ServiceControl, ServiceStatus } from '../src/service/control';
 import type { TrackingFrame, Vec2, Vec3 } from '../src/tracking/types';
 import { randomFaceFrame } from './helpers/output-test-frame';
 import { seededRandom } from './helpers/random';
@@ -26,6 +26,9 @@ export class TestControl implements ServiceControl {
   hasPreview = true;
   /** What recentLogs() answers from (newest last). */
   logLines: string[] = [];
+  /** The last reportApiServer() state. */
+  apiServer: ApiServerStatus | null = null;
+  private readonly settingsListeners = new Set<(settings: Settings, changed: string[]) => void>();
   /** What calibrateNeutral() rejects with (as the service does with no face or a calibration running). */
   calibrationError: Error | null = null;
   private readonly jpegs = new Map<number, Uint8Array>();
@@ -44,7 +47,18 @@ export class TestControl implements ServiceControl {
     const result = validateSettingsPatch(this.store.settings, patch);
     if (!result.ok || result.changed.length === 0) return result;
     await this.store.save(result.settings);
+    for (const l of this.settingsListeners) l(result.settings, result.changed);
     return result;
+  }
+
+  /** As VtlinkService: called after each saved change. */
+  onSettingsChanged(listener: (settings: Settings, changed: string[]) => void): () => void {
+    this.settingsListeners.add(listener);
+    return () => this.settingsListeners.delete(listener);
+  }
+
+  reportApiServer(state: ApiServerStatus): void {
+    this.apiServer = state;
   }
 
   status(): ServiceStatus {

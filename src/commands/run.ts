@@ -6,12 +6,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SettingsStore, validateSettingsPatch } from '../config';
-import { startServer, type RunningServer } from '../server';
 import { SystemdLink, statusLine } from '../service/systemd';
 import { VtlinkService } from '../service/service';
-import { createLogger, formatLogLine, LogRing, underJournal, type Logger } from '../system/log';
+import { createLogger, formatLogLine, LogRing, underJournal } from '../system/log';
 import { packageRoot } from '../system/paths';
 import { handleShutdownSignals } from '../system/signals';
+import { ApiHost } from './api-host';
 import { UsageError } from './args';
 
 export interface RunCommandOptions {
@@ -42,7 +42,11 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const periodic = setInterval(() => log.info(statusLine(service.status())), 60_000);
   periodic.unref();
 
-  const server = await startHttp(service, store, options, log);
+  // The HTTP/WebSocket API and the UI's files. One that cannot start (the port is taken) is logged,
+  // and tracking and the outputs go on without it; a change of network.port/bind moves it.
+  const uiDir = path.join(packageRoot(), 'dist', 'ui'); // tools/build.mjs writes the browser UI next to the bundle
+  const api = new ApiHost(service, { stateDir: store.dir, uiDir: existsSync(uiDir) ? uiDir : undefined, portOverride: options.port, log });
+  await api.listen(store.settings.network);
 
   let shutdown: Promise<number> | null = null;
   const stop = (why: string): Promise<number> => {
@@ -50,7 +54,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
       log.info(`stopping (${why})`);
       clearInterval(periodic);
       systemd.stopping();
-      await Promise.all([server?.close(), service.stop()]);
+      await Promise.all([api.close(), service.stop()]);
       return 0;
     })();
     return shutdown;
@@ -64,29 +68,4 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const code = await stop('the input ended');
   removeHandlers();
   return code;
-}
-
-/**
- * The HTTP/WebSocket API and the UI's files (src/server). A server that cannot start (the port is
- * taken) is logged, and tracking and the outputs go on without it: the VTuber apps still get their
- * data, and the journal says what to fix.
- */
-async function startHttp(service: VtlinkService, store: SettingsStore, options: RunCommandOptions, log: Logger): Promise<RunningServer | null> {
-  const network = store.settings.network;
-  // tools/build.mjs writes the browser UI next to the bundle.
-  const uiDir = path.join(packageRoot(), 'dist', 'ui');
-  try {
-    const server = await startServer(service, {
-      port: options.port ?? network.port,
-      bind: network.bind,
-      stateDir: store.dir,
-      uiDir: existsSync(uiDir) ? uiDir : undefined,
-      log: (line) => log.warn(`api: ${line}`),
-    });
-    log.info(`UI and API at ${server.url}${existsSync(uiDir) ? '' : ' (the UI is not built: only the API answers)'}`);
-    return server;
-  } catch (err) {
-    log.error(`the HTTP/WebSocket API cannot start on ${network.bind}:${options.port ?? network.port} (${(err as Error).message}); tracking and outputs go on without it`);
-    return null;
-  }
 }
