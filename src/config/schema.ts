@@ -95,9 +95,17 @@ const Camera = z.strictObject({
 
 const Tracking = z.strictObject({
   detector: z
-    .enum(['front', 'back'])
+    .enum(['front', 'back', 'retinaface'])
     .default('front')
-    .meta({ title: 'Detector range', description: 'front: face within about 2 m (webcam); back: smaller, farther faces' }),
+    .meta({
+      title: 'Detector',
+      description: 'front: face within about 2 m (webcam); back: smaller, farther faces; retinaface: your RetinaFace-MobileNet ONNX (below)',
+    }),
+  retinafaceModel: z
+    .string()
+    .max(4096)
+    .default('')
+    .meta({ title: 'RetinaFace model', description: 'Path of a RetinaFace-MobileNet ONNX file (NCHW input; boxes, scores, optional landmarks), used when the detector is retinaface' }),
   threads: z.int().min(1).max(4).default(1).meta({ title: 'Threads', description: 'Inference threads per model' }),
   // Defaults match DEFAULT_LANDMARK_SMOOTHING in src/tracking/tracker.ts (a test checks they agree).
   smoothing: section(

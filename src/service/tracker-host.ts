@@ -12,6 +12,7 @@ export function trackerOptions(tracking: Settings['tracking'], modelsDir: string
   return {
     modelsDir,
     detector: tracking.detector,
+    retinafaceModel: tracking.retinafaceModel,
     threads: tracking.threads,
     meshThreshold: tracking.meshThreshold,
     focalScale: tracking.focalScale,

@@ -8,13 +8,17 @@ import type { FrameInput } from './image';
 import { IrisModel, refineMeshWithIris, type IrisResult } from './iris';
 import { FaceMeshModel, type MeshResult } from './mesh';
 import { modelFiles, type DetectorKind } from './model-specs';
+import { RetinaFaceDetector } from './retinaface';
 import type { RotatedRoi } from './roi-types';
+import { ModelLoadError } from './session';
 
 export interface FaceVisionOptions {
   /** Folder holding blazeface-front.onnx / blazeface-back.onnx, facemesh.onnx, iris.onnx. */
   readonly modelsDir: string;
   /** 'front' = short range 128 (default, a face 0.3-2 m from a webcam), 'back' = full range 256. */
-  readonly detector?: DetectorKind;
+  readonly detector?: DetectorKind | 'retinaface';
+  /** With detector 'retinaface': the RetinaFace-MobileNet ONNX file (required; see retinaface-model.ts). */
+  readonly retinafaceModel?: string;
   /** ORT intra-op threads per session (default 1). */
   readonly threads?: number;
   /** Minimum detection score (default 0.5). */
@@ -38,12 +42,28 @@ export interface StageTimings {
   irisPreprocessMs: number;
 }
 
+/** What FaceVision needs of a detector (BlazeFaceDetector and RetinaFaceDetector). */
+interface FaceDetector {
+  detect(image: FrameInput, mirrorFrame?: boolean): Promise<Detection[]>;
+  readonly preprocessMs: number;
+  release(): Promise<void>;
+}
+
+async function createDetector(options: FaceVisionOptions, file: string, session: { threads: number }): Promise<FaceDetector> {
+  const scoreThreshold = options.scoreThreshold ?? 0.5;
+  if (options.detector !== 'retinaface') return BlazeFaceDetector.create(file, options.detector ?? 'front', { scoreThreshold }, session);
+  if (!options.retinafaceModel) {
+    throw new ModelLoadError('tracking.detector is retinaface but tracking.retinafaceModel names no ONNX file', '');
+  }
+  return RetinaFaceDetector.create(options.retinafaceModel, { scoreThreshold, threads: session.threads });
+}
+
 export class FaceVision {
   readonly timings: StageTimings = { detectMs: 0, meshMs: 0, irisMs: 0, detectPreprocessMs: 0, meshPreprocessMs: 0, irisPreprocessMs: 0 };
   readonly meshThreshold: number;
 
   private constructor(
-    private readonly detector: BlazeFaceDetector,
+    private readonly detector: FaceDetector,
     private readonly meshModel: FaceMeshModel,
     private readonly irisModel: IrisModel,
     meshThreshold: number,
@@ -53,11 +73,11 @@ export class FaceVision {
 
   /** Loads all three models; rejects with a ModelLoadError naming the file if one is missing or wrong. */
   static async create(options: FaceVisionOptions): Promise<FaceVision> {
-    const kind = options.detector ?? 'front';
+    const kind = options.detector === 'back' ? 'back' : 'front';
     const files = { ...modelFiles(options.modelsDir, kind), ...options.files };
     const session = { threads: options.threads ?? 1 };
     const [detector, mesh, iris] = await Promise.all([
-      BlazeFaceDetector.create(files.detector, kind, { scoreThreshold: options.scoreThreshold ?? 0.5 }, session),
+      createDetector(options, files.detector, session),
       FaceMeshModel.create(files.mesh, session),
       IrisModel.create(files.iris, session),
     ]);

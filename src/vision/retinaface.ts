@@ -98,12 +98,17 @@ export class RetinaFaceDetector {
     return [align(frameWidth), align(frameHeight)];
   }
 
-  /** Faces in the frame, best first, in image pixels. */
-  async detect(image: FrameInput): Promise<Detection[]> {
+  /** Milliseconds of the last input preparation (crop + NCHW transpose), as FaceVision reports it. */
+  get preprocessMs(): number {
+    return this.timings.preprocessMs + this.timings.transposeMs;
+  }
+
+  /** Faces in the frame (mirrored left-right with mirrorFrame), best first, in image pixels. */
+  async detect(image: FrameInput, mirrorFrame = false): Promise<Detection[]> {
     if (image.width !== this.frameWidth || image.height !== this.frameHeight) this.resize(image.width, image.height);
     const t0 = performance.now();
     const side = Math.max(this.width, this.height);
-    warpInput(image, this.roi, this.nhwc, 0, { outSize: side, scale: 1, offset: 0, border: 'zero' });
+    warpInput(image, this.roi, this.nhwc, 0, { outSize: side, scale: 1, offset: 0, border: 'zero', mirror: mirrorFrame });
     const t1 = performance.now();
     this.transpose(side, Math.min(this.width, Math.round(image.width * this.scale)), Math.min(this.height, Math.round(image.height * this.scale)));
     const t2 = performance.now();
