@@ -10,7 +10,7 @@
 
 import type { BrowState, EyeState, MouthState } from '../tracking/types';
 import type { Intrinsics } from './intrinsics';
-import { BLENDSHAPE_COUNT, clamp01, computeBlendshapes, eyeOpenness, mouthShape } from './features/blendshapes';
+import { BLENDSHAPE_COUNT, BLENDSHAPE_NAMES, clamp01, computeBlendshapes, eyeOpenness, mouthShape } from './features/blendshapes';
 import type { MouthShape } from './features/blendshapes';
 import { NeutralCalibration } from './features/calibration';
 import { FaceFrame, MESH_POINTS } from './features/face-frame';
@@ -36,7 +36,32 @@ export interface FaceFeaturesOptions {
   ranges?: Partial<FeatureRanges>;
   /** Camera intrinsics, to undo perspective (strongly advised: see features/face-frame.ts). */
   camera?: Intrinsics;
+  /** Movement multipliers (default 1 each); see Sensitivity. */
+  sensitivity?: Partial<Sensitivity>;
 }
+
+/**
+ * Multipliers on how far each signal moves from its neutral value: v = neutral + (v - neutral) * k,
+ * clamped to 0..1. Neutral: eye openness 1, mouth open 0, mouth wide 0.5, vowels 0, brows 0, blend
+ * shapes 0. `eyes` scales openness and eyeBlink / eyeWide / eyeSquint (not the eyeLook gaze shapes),
+ * `mouth` mouth open / wide / vowels and jaw* / mouth*, `brows` brows and brow*.
+ */
+export interface Sensitivity {
+  eyes: number;
+  mouth: number;
+  brows: number;
+}
+
+/** Sensitivity groups of the blend shapes. */
+const Group = { None: 0, Eyes: 1, Mouth: 2, Brows: 3 } as const;
+
+/** Which sensitivity scales each blend shape, in BLENDSHAPE_NAMES order. */
+const BLENDSHAPE_GROUP: Uint8Array = Uint8Array.from(BLENDSHAPE_NAMES, (name) =>
+  /^eye(Blink|Wide|Squint)/.test(name) ? Group.Eyes : /^(jaw|mouth)/.test(name) ? Group.Mouth : name.startsWith('brow') ? Group.Brows : Group.None,
+);
+
+/** neutral + (value - neutral) * k, clamped to 0..1. */
+const amplify = (value: number, neutral: number, k: number): number => clamp01(neutral + (value - neutral) * k);
 
 export interface FeatureResult {
   /** False when the landmarks were degenerate this frame: the values are the previous frame's. */
@@ -53,6 +78,8 @@ export interface FeatureResult {
 export class FaceFeatures {
   readonly ranges: FeatureRanges;
   readonly neutral = new NeutralCalibration();
+  /** Movement multipliers, applied by every compute(); change them at any time. */
+  readonly sensitivity: Sensitivity = { eyes: 1, mouth: 1, brows: 1 };
   private readonly frame = new FaceFrame();
   private readonly raw = new Float64Array(RAW_METRIC_COUNT);
   private readonly shape: MouthShape = { open: 0, wide: 0.5, spread: 0, round: 0 };
@@ -62,6 +89,7 @@ export class FaceFeatures {
   constructor(options: FaceFeaturesOptions = {}) {
     this.ranges = { ...DEFAULT_RANGES, ...options.ranges };
     this.camera = options.camera ? { ...options.camera } : undefined;
+    this.setSensitivity(options.sensitivity ?? {});
     this.result = {
       valid: false,
       eyes: { left: 1, right: 1 },
@@ -100,7 +128,40 @@ export class FaceFeatures {
     res.brows.left = clamp01((this.raw[RAW.browLeft] - n[RAW.browLeft]) / r.browRaise);
     res.brows.right = clamp01((this.raw[RAW.browRight] - n[RAW.browRight]) / r.browRaise);
     computeBlendshapes(this.raw, n, r, shape, gaze !== undefined, res.blendshapes);
+    this.applySensitivity(res);
     return res;
+  }
+
+  /** Sets the given multipliers (the others keep their values); each must be a finite number >= 0. */
+  setSensitivity(s: Partial<Sensitivity>): void {
+    for (const key of ['eyes', 'mouth', 'brows'] as const) {
+      const k = s[key];
+      if (k === undefined) continue;
+      if (!Number.isFinite(k) || k < 0) throw new RangeError(`sensitivity.${key} must be a finite number >= 0, got ${k}`);
+      this.sensitivity[key] = k;
+    }
+  }
+
+  private applySensitivity(res: FeatureResult): void {
+    const { eyes, mouth, brows } = this.sensitivity;
+    if (eyes === 1 && mouth === 1 && brows === 1) return;
+    res.eyes.left = amplify(res.eyes.left, 1, eyes);
+    res.eyes.right = amplify(res.eyes.right, 1, eyes);
+    res.mouth.open = amplify(res.mouth.open, 0, mouth);
+    res.mouth.wide = amplify(res.mouth.wide, 0.5, mouth);
+    const v = res.mouth.vowels;
+    v.a = amplify(v.a, 0, mouth);
+    v.i = amplify(v.i, 0, mouth);
+    v.u = amplify(v.u, 0, mouth);
+    v.e = amplify(v.e, 0, mouth);
+    v.o = amplify(v.o, 0, mouth);
+    res.brows.left = amplify(res.brows.left, 0, brows);
+    res.brows.right = amplify(res.brows.right, 0, brows);
+    const bs = res.blendshapes;
+    for (let i = 0; i < bs.length; i++) {
+      const group = BLENDSHAPE_GROUP[i];
+      if (group !== Group.None) bs[i] = amplify(bs[i], 0, group === Group.Eyes ? eyes : group === Group.Mouth ? mouth : brows);
+    }
   }
 
   /**

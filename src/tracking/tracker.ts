@@ -17,7 +17,7 @@
  */
 import type { CapturedFrame } from '../capture/source';
 import { OneEuroBank, type OneEuroParams } from '../filters';
-import { FaceFeatures, BLENDSHAPE_NAMES } from '../geometry/features';
+import { FaceFeatures, BLENDSHAPE_NAMES, type Sensitivity } from '../geometry/features';
 import { GazeEstimator } from '../geometry/gaze';
 import { defaultIntrinsics, type Intrinsics } from '../geometry/intrinsics';
 import { HeadPoseEstimator, type HeadPoseResult } from '../geometry/pose';
@@ -35,6 +35,9 @@ export interface TrackerOptions extends FaceVisionOptions {
   readonly smoothing?: Partial<OneEuroParams> | false;
   /** Focal length as a multiple of the image width (default 1: about 53 degrees horizontal FOV). */
   readonly focalScale?: number;
+  /** Expression movement multipliers (FaceFeatures' Sensitivity; default 1 each). */
+  readonly sensitivity?: Partial<Sensitivity>;
+  // `mirror` (FaceVisionOptions): track the frame flipped left-right; see there for what "left" means.
 }
 
 /**
@@ -82,12 +85,13 @@ export class FaceTracker {
   private readonly filter: OneEuroBank | null;
   private readonly pose = new HeadPoseEstimator();
   private readonly gaze = new GazeEstimator();
-  readonly features = new FaceFeatures();
+  readonly features: FaceFeatures;
 
   private constructor(
     readonly vision: FaceVision,
     private readonly options: TrackerOptions,
   ) {
+    this.features = new FaceFeatures({ sensitivity: options.sensitivity });
     this.filter = options.smoothing === false ? null : new OneEuroBank(this.signals.length, { ...DEFAULT_LANDMARK_SMOOTHING, ...options.smoothing });
   }
 
@@ -107,6 +111,25 @@ export class FaceTracker {
   /** True while a requested neutral calibration is still collecting frames. */
   get calibrating(): boolean {
     return this.calibrationLeft > 0;
+  }
+
+  /**
+   * Whether frames are tracked flipped left-right (TrackerOptions.mirror). Changing it forgets the
+   * tracked face (its ROI and filters are in the other image's coordinates); takes effect next frame.
+   */
+  get mirror(): boolean {
+    return this.vision.mirror;
+  }
+
+  set mirror(on: boolean) {
+    if (on === this.vision.mirror) return;
+    this.vision.mirror = on;
+    this.reset();
+  }
+
+  /** Sets expression movement multipliers (the others keep their values); takes effect next frame. */
+  setSensitivity(sensitivity: Partial<Sensitivity>): void {
+    this.features.setSensitivity(sensitivity);
   }
 
   /** Forget the tracked face: the next frame starts with a detection. */

@@ -122,8 +122,8 @@ export class BlazeFaceDetector {
     return new BlazeFaceDetector(kind, session, options);
   }
 
-  /** Faces in the frame, best first. */
-  async detect(image: FrameInput): Promise<Detection[]> {
+  /** Faces in the frame, best first; with `mirrorFrame`, in the left-right flipped frame (native-warp.ts). */
+  async detect(image: FrameInput, mirrorFrame = false): Promise<Detection[]> {
     const roi = this.letterbox;
     roi.centerX = image.width / 2;
     roi.centerY = image.height / 2;
@@ -134,7 +134,7 @@ export class BlazeFaceDetector {
       scale: MINUS_ONE_TO_ONE.scale,
       offset: MINUS_ONE_TO_ONE.offset,
       border: 'zero',
-    });
+    }, mirrorFrame);
     this.preprocessMs = performance.now() - t0;
     const [scoresFine, scoresCoarse, boxesFine, boxesCoarse] = await this.session.run();
     const count = decodeBlazeFace([scoresFine, scoresCoarse], [boxesFine, boxesCoarse], this.decoded, this.decode);

@@ -25,6 +25,16 @@ export interface FaceVisionOptions {
   readonly scoreThreshold?: number;
   /** Mesh face-presence score below which the tracker should re-detect (default 0.5); see meshThreshold. */
   readonly meshThreshold?: number;
+  /**
+   * Track the frame as if flipped left-right (default false), without copying it: every ROI and
+   * every result (detections, mesh, irises) is in the mirrored image's pixels (x' = width - x).
+   * The models see a mirrored face, which to them is a plausible unmirrored face of someone else:
+   * the mesh's "left" points (263, 362, ...) and so TrackingFrame's left eye/brow and *Left blend
+   * shapes are the subject's left as it appears in the mirrored picture, i.e. the user's own RIGHT
+   * eye/brow (the avatar moves like the user's mirror image: the user closes their right eye, the
+   * avatar closes its left). Head yaw and roll change sign against the unmirrored frame.
+   */
+  readonly mirror?: boolean;
   /** Override single model paths (e.g. the packaged BlazeFace ONNX). */
   readonly files?: Partial<Record<'detector' | 'mesh' | 'iris', string>>;
 }
@@ -61,14 +71,18 @@ async function createDetector(options: FaceVisionOptions, file: string, session:
 export class FaceVision {
   readonly timings: StageTimings = { detectMs: 0, meshMs: 0, irisMs: 0, detectPreprocessMs: 0, meshPreprocessMs: 0, irisPreprocessMs: 0 };
   readonly meshThreshold: number;
+  /** See FaceVisionOptions.mirror; may be changed between frames (ROIs from before are then wrong). */
+  mirror: boolean;
 
   private constructor(
     private readonly detector: FaceDetector,
     private readonly meshModel: FaceMeshModel,
     private readonly irisModel: IrisModel,
     meshThreshold: number,
+    mirror: boolean,
   ) {
     this.meshThreshold = meshThreshold;
+    this.mirror = mirror;
   }
 
   /** Loads all three models; rejects with a ModelLoadError naming the file if one is missing or wrong. */
@@ -81,13 +95,13 @@ export class FaceVision {
       FaceMeshModel.create(files.mesh, session),
       IrisModel.create(files.iris, session),
     ]);
-    return new FaceVision(detector, mesh, iris, options.meshThreshold ?? 0.5);
+    return new FaceVision(detector, mesh, iris, options.meshThreshold ?? 0.5, options.mirror ?? false);
   }
 
-  /** All faces, best first, in image pixels. */
+  /** All faces, best first, in image pixels (of the mirrored image with `mirror`). */
   async detect(image: FrameInput): Promise<Detection[]> {
     const t0 = performance.now();
-    const result = await this.detector.detect(image);
+    const result = await this.detector.detect(image, this.mirror);
     this.timings.detectMs = performance.now() - t0;
     this.timings.detectPreprocessMs = this.detector.preprocessMs;
     return result;
@@ -96,7 +110,7 @@ export class FaceVision {
   /** The 468-point mesh in `roi`. Points are overwritten by the next call unless `out` is given. */
   async mesh(image: FrameInput, roi: RotatedRoi, out?: Float32Array): Promise<MeshResult> {
     const t0 = performance.now();
-    const result = await this.meshModel.run(image, roi, out);
+    const result = await this.meshModel.run(image, roi, out, this.mirror);
     this.timings.meshMs = performance.now() - t0;
     this.timings.meshPreprocessMs = this.meshModel.preprocessMs;
     return result;
@@ -109,7 +123,7 @@ export class FaceVision {
    */
   async iris(image: FrameInput, mesh: Float32Array, refine = true): Promise<IrisResult> {
     const t0 = performance.now();
-    const result = await this.irisModel.run(image, mesh);
+    const result = await this.irisModel.run(image, mesh, this.mirror);
     if (refine) refineMeshWithIris(mesh, result);
     this.timings.irisMs = performance.now() - t0;
     this.timings.irisPreprocessMs = this.irisModel.preprocessMs;

@@ -81,17 +81,18 @@ export class IrisModel {
 
   /**
    * Runs both eyes of a mesh (468 points, x y z interleaved, image pixels). The result object is
-   * owned by this model and overwritten by the next run().
+   * owned by this model and overwritten by the next run(). With `mirrorFrame` the image is read
+   * flipped left-right (native-warp.ts): the mesh and the results are in the flipped image.
    */
-  async run(image: FrameInput, mesh: ArrayLike<number>): Promise<IrisResult> {
+  async run(image: FrameInput, mesh: ArrayLike<number>, mirrorFrame = false): Promise<IrisResult> {
     const { right, left } = this.result;
     eyeRoi(mesh, RIGHT_EYE_CORNERS[0], RIGHT_EYE_CORNERS[1], right.roi);
     eyeRoi(mesh, LEFT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1], left.roi);
     const crop = IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3;
     const base = this.base;
     const t0 = performance.now();
-    warpInput(image, right.roi, this.input, 0, base);
-    warpInput(image, left.roi, this.input, crop, this.mirrored);
+    warpInput(image, right.roi, this.input, 0, base, mirrorFrame);
+    warpInput(image, left.roi, this.input, crop, this.mirrored, mirrorFrame);
     this.preprocessMs = performance.now() - t0;
     const [raw] = await this.session.run();
     decodeEye(raw, 0, right, false);

@@ -39,9 +39,10 @@ export class FaceMeshModel {
 
   /**
    * Runs the mesh on `roi`. Points go to `out` when given, else to a buffer owned by this model that
-   * the next run() overwrites (copy it, or pass your own, to keep it).
+   * the next run() overwrites (copy it, or pass your own, to keep it). With `mirrorFrame` the image
+   * is read flipped left-right (native-warp.ts): `roi` and the points are in the flipped image.
    */
-  async run(image: FrameInput, roi: RotatedRoi, out: Float32Array = this.ownPoints): Promise<MeshResult> {
+  async run(image: FrameInput, roi: RotatedRoi, out: Float32Array = this.ownPoints, mirrorFrame = false): Promise<MeshResult> {
     if (out.length < MESH_POINTS * 3) throw new RangeError(`mesh output needs ${MESH_POINTS * 3} floats`);
     const t0 = performance.now();
     warpInput(image, roi, this.input, 0, {
@@ -49,7 +50,7 @@ export class FaceMeshModel {
       scale: ZERO_TO_ONE.scale,
       offset: ZERO_TO_ONE.offset,
       border: 'clamp',
-    });
+    }, mirrorFrame);
     this.preprocessMs = performance.now() - t0;
     const [raw, flag] = await this.session.run();
     const c = Math.cos(roi.angle);

@@ -108,7 +108,7 @@ export class RetinaFaceDetector {
     if (image.width !== this.frameWidth || image.height !== this.frameHeight) this.resize(image.width, image.height);
     const t0 = performance.now();
     const side = Math.max(this.width, this.height);
-    warpInput(image, this.roi, this.nhwc, 0, { outSize: side, scale: 1, offset: 0, border: 'zero', mirror: mirrorFrame });
+    warpInput(image, this.roi, this.nhwc, 0, { outSize: side, scale: 1, offset: 0, border: 'zero' }, mirrorFrame);
     const t1 = performance.now();
     this.transpose(side, Math.min(this.width, Math.round(image.width * this.scale)), Math.min(this.height, Math.round(image.height * this.scale)));
     const t2 = performance.now();
