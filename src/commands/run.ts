@@ -12,6 +12,7 @@ import { createLogger, formatLogLine, LogRing, underJournal } from '../system/lo
 import { packageRoot } from '../system/paths';
 import { handleShutdownSignals } from '../system/signals';
 import { ApiHost } from './api-host';
+import { RunProgress, summaryLine } from './run-progress';
 import { UsageError } from './args';
 
 export interface RunCommandOptions {
@@ -27,7 +28,10 @@ export interface RunCommandOptions {
 export async function runService(options: RunCommandOptions): Promise<number> {
   // The last lines stay in memory for the UI's System page (GET /api/logs).
   const logRing = new LogRing(500);
-  const log = createLogger({ tag: 'vtlink: ', ring: logRing });
+  // Log lines go above the live progress line (a terminal), never into it.
+  let progress: RunProgress | null = null;
+  const write = (line: string): void => (progress ? progress.writeLog(line) : void process.stderr.write(line));
+  const log = createLogger({ tag: 'vtlink: ', ring: logRing, write });
   const store = await SettingsStore.open({ stateDir: options.stateDir });
   if (options.source !== undefined) {
     const check = validateSettingsPatch(store.settings, { camera: { source: options.source } });
@@ -39,6 +43,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const systemd = new SystemdLink(service, { log });
   systemd.start();
   void service.firstFrame.then(() => log.info(`tracking: first frame after ${((performance.now() - started) / 1000).toFixed(1)} s (${statusLine(service.status())})`));
+  progress = new RunProgress(service);
   const periodic = setInterval(() => log.info(statusLine(service.status())), 60_000);
   periodic.unref();
 
@@ -53,8 +58,11 @@ export async function runService(options: RunCommandOptions): Promise<number> {
     shutdown ??= (async () => {
       log.info(`stopping (${why})`);
       clearInterval(periodic);
+      progress?.stop();
+      progress = null;
       systemd.stopping();
       await Promise.all([api.close(), service.stop()]);
+      if (options.once) log.info(`summary: ${summaryLine(service.summary())}`);
       return 0;
     })();
     return shutdown;

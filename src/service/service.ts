@@ -19,7 +19,7 @@ import { networkInfo } from './network';
 import { MANAGED_OUTPUTS, OutputsManager } from './outputs-manager';
 import { Pipeline } from './pipeline';
 import { previewJpegOf } from './preview';
-import { FrameStats } from './stats';
+import { FrameStats, RunTotals, type RunSummary } from './stats';
 import { createTracker, neutralForSettings, restoreNeutral } from './tracker-host';
 import { listDevices } from './devices';
 
@@ -46,6 +46,7 @@ const TRACKER_FREE = ['tracking.sensitivity'];
 export class VtlinkService implements ServiceControl {
   private readonly log: Logger;
   private readonly stats = new FrameStats();
+  private readonly totals = new RunTotals();
   private readonly listeners = new Set<(frame: TrackingFrame) => void>();
   private readonly startedAt = performance.now();
   private readonly version = packageVersion();
@@ -110,6 +111,11 @@ export class VtlinkService implements ServiceControl {
   /** Frames tracked since start, and whether a camera-retry loop runs: the watchdog's evidence of life. */
   progress(): { framesProcessed: number; retrying: boolean } {
     return { framesProcessed: this.pipeline.framesProcessed, retrying: this.pipeline.retrying };
+  }
+
+  /** Frames, face found %, detector runs and median ms since start (the summary of `vtlink run --once`). */
+  summary(): RunSummary {
+    return this.totals.summary();
   }
 
   /** Stops tracking and releases the camera, the outputs and the models. Idempotent. */
@@ -233,6 +239,7 @@ export class VtlinkService implements ServiceControl {
 
   private onTracked(frame: TrackingFrame, captured: CapturedFrame, tracker: FaceTracker): void {
     this.stats.record(performance.now(), tracker.timings);
+    this.totals.record(frame.face !== null, tracker.timings);
     this.faceFound = frame.face !== null;
     this.outputs.send(frame);
     for (const listener of this.listeners) {

@@ -76,3 +76,52 @@ export class FrameStats {
     return this.count % 2 ? view[mid] : (view[mid - 1] + view[mid]) / 2;
   }
 }
+
+export interface RunSummary {
+  frames: number;
+  /** Frames with a face, in percent of all frames. */
+  faceFoundPct: number;
+  /** Frames on which the detector ran (the face was lost or not yet found). */
+  detectorRuns: number;
+  /** Median tracking time a frame since start, ms (to 0.1 ms: a histogram, so recording allocates nothing). */
+  medianMs: number;
+}
+
+const BIN_MS = 0.1;
+const BINS = 10_000; // up to 1 s; slower frames land in the last bin
+
+/** Totals since start, for `vtlink run --once`'s summary. */
+export class RunTotals {
+  private frames = 0;
+  private withFace = 0;
+  private detections = 0;
+  private readonly histogram = new Uint32Array(BINS);
+
+  record(faceFound: boolean, timings: TrackerTimings): void {
+    this.frames++;
+    if (faceFound) this.withFace++;
+    if (timings.detected) this.detections++;
+    this.histogram[Math.min(BINS - 1, Math.max(0, Math.floor(timings.totalMs / BIN_MS)))]++;
+  }
+
+  summary(): RunSummary {
+    let medianMs = 0;
+    if (this.frames > 0) {
+      const half = this.frames / 2;
+      let seen = 0;
+      for (let b = 0; b < BINS; b++) {
+        seen += this.histogram[b];
+        if (seen >= half) {
+          medianMs = (b + 0.5) * BIN_MS;
+          break;
+        }
+      }
+    }
+    return {
+      frames: this.frames,
+      faceFoundPct: this.frames > 0 ? (100 * this.withFace) / this.frames : 0,
+      detectorRuns: this.detections,
+      medianMs,
+    };
+  }
+}
