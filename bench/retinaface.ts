@@ -6,9 +6,9 @@
  *
  * The RetinaFace model is the MobileNet-0.25 ARCHITECTURE with random weights
  * (tools/retinaface/mnet-model.ts): same compute as a trained model, so the times are valid; its
- * detections are meaningless, so recall is not measured. With a trained model (e.g. OpenSeeFace's
- * retinaface_640x640_opt.onnx) pass --model PATH; --recall is reserved for that case and refuses to
- * run without one.
+ * detections are meaningless, so recall is not measured here. With a trained model (e.g. OpenSeeFace's
+ * retinaface_640x640_opt.onnx) pass --model PATH for its times; recall is bench/detector-recall.ts
+ * (--retinaface-model PATH); --recall only points there.
  *   bash bench/run.sh bench/retinaface.ts [--frames N] [--runs N] [--model PATH]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,8 +26,7 @@ const frameCount = args.number('frames', 10);
 const runs = args.number('runs', 3);
 const userModel = args.get('model');
 if (args.flag('recall')) {
-  throw new Error('--recall needs a trained model (--model PATH) and the recall harness, which is not written yet: ' +
-    'retinaface_640x640_opt.onnx is absent from ../shared/data/peer-models on the machine this was built on');
+  throw new Error(`recall is measured by bench/detector-recall.ts: bash bench/run.sh bench/detector-recall.ts --retinaface-model ${userModel ?? 'PATH'}`);
 }
 
 const video = await decodeVideoFrames(path.join(sharedDataDir(), 'video', 'cap13_edit2.mp4'), frameCount);
