@@ -6,8 +6,8 @@
  * 10 s, until it opens (a settings change retries at once). A file input at its end is opened
  * again (the appliance plays it like a camera), or ends the loop with `once`.
  *
- * Changes from outside (a new camera, a new tracker, forgetting the face, calibrating) take effect
- * between two frames, never inside `tracker.process()`.
+ * Changes from outside (a new camera, a new tracker, the live tracker settings, forgetting the face,
+ * calibrating) take effect between two frames, never inside `tracker.process()`.
  */
 import type { CapturedFrame, FrameResult, FrameSource } from '../capture/source';
 import type { Settings } from '../config';
@@ -17,10 +17,13 @@ import type { FaceTracker } from '../tracking/tracker';
 import type { TrackingFrame } from '../tracking/types';
 import { CAMERA_RETRY, openCamera, paced, sourceKind } from './camera';
 import type { CameraStatus } from './control';
+import { applyLiveTrackerSettings, type LiveTrackerSettings } from './tracker-host';
 
 export interface PipelineOptions {
   tracker: FaceTracker;
   camera: Settings['camera'];
+  /** Mirror and sensitivity, applied to whichever tracker runs (a rebuilt one included). */
+  live: LiveTrackerSettings;
   once: boolean;
   log: Logger;
   /** Called after each tracked frame; `captured` is valid only during the call (buffer reuse). */
@@ -37,6 +40,7 @@ export class Pipeline {
   private resetRequested = false;
   private calibrateRequested = 0;
   private camera: Settings['camera'];
+  private live: LiveTrackerSettings;
   private source: FrameSource | null = null;
   private stopping = false;
   private wake: Wake | null = null;
@@ -50,6 +54,7 @@ export class Pipeline {
   constructor(private readonly options: PipelineOptions) {
     this.tracker = options.tracker;
     this.camera = options.camera;
+    this.live = options.live;
     this.cameraStatus = { source: options.camera.source, state: 'starting', droppedFrames: 0 };
   }
 
@@ -119,6 +124,11 @@ export class Pipeline {
     if (replaced) void replaced.release();
   }
 
+  /** Track with this mirror and sensitivity from the next frame on (no new tracker, no camera reopen). */
+  setLiveSettings(live: LiveTrackerSettings): void {
+    this.live = live;
+  }
+
   /** Forget the tracked face before the next frame. */
   restartTracking(): void {
     this.resetRequested = true;
@@ -179,6 +189,7 @@ export class Pipeline {
       void old.release();
     }
     const tracker = this.tracker;
+    applyLiveTrackerSettings(tracker, this.live);
     if (this.resetRequested) {
       this.resetRequested = false;
       tracker.reset();

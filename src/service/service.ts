@@ -4,7 +4,8 @@
  *
  * Settings changes apply live, by what changed: camera.* reopens the source, outputs.<name>.*
  * rebuilds that output only, tracking.* builds a new tracker (models loaded while the old one keeps
- * tracking) and swaps it in between two frames, calibration.* restores the neutral face. No restart.
+ * tracking) and swaps it in between two frames, calibration.* restores the neutral face; camera.mirror
+ * and tracking.sensitivity are set on the running tracker from the next frame. No restart.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { MANAGED_OUTPUTS, OutputsManager } from './outputs-manager';
 import { Pipeline } from './pipeline';
 import { previewJpegOf } from './preview';
 import { FrameStats, RunTotals, type RunSummary } from './stats';
-import { createTracker, neutralForSettings, restoreNeutral } from './tracker-host';
+import { createTracker, liveTrackerSettings, neutralForSettings, restoreNeutral } from './tracker-host';
 import { listDevices } from './devices';
 
 export interface ServiceOptions {
@@ -40,8 +41,10 @@ export interface ServiceOptions {
   calibrationTimeoutMs?: number;
 }
 
-/** Tracking settings that only need the neutral or nothing at all, not a new tracker. */
+/** Tracking settings the running tracker takes live (Pipeline.setLiveSettings), not a new tracker. */
 const TRACKER_FREE = ['tracking.sensitivity'];
+/** Camera settings that change only how frames are tracked, not the source: no reopen. */
+const REOPEN_FREE = ['camera.mirror'];
 
 export class VtlinkService implements ServiceControl {
   private readonly log: Logger;
@@ -93,6 +96,7 @@ export class VtlinkService implements ServiceControl {
     service.pipeline = new Pipeline({
       tracker,
       camera: service.effectiveCamera(settings),
+      live: liveTrackerSettings(settings),
       once: options.once ?? false,
       log: service.log,
       onFrame: (frame, captured, t) => service.onTracked(frame, captured, t),
@@ -306,7 +310,8 @@ export class VtlinkService implements ServiceControl {
     const { settings, changed } = result;
     if (changed.length > 0) this.log.info(`settings changed: ${changed.join(', ')}`);
     if (touches(changed, 'camera.source')) this.sourceOverride = undefined;
-    if (touches(changed, 'camera')) this.pipeline.reopen(this.effectiveCamera(settings));
+    if (changed.some((p) => touches([p], 'camera') && !REOPEN_FREE.some((free) => touches([p], free)))) this.pipeline.reopen(this.effectiveCamera(settings));
+    if (touches(changed, 'camera.mirror') || touches(changed, 'tracking.sensitivity')) this.pipeline.setLiveSettings(liveTrackerSettings(settings));
     const outputs = MANAGED_OUTPUTS.filter((key) => touches(changed, `outputs.${key}`));
     const work: Promise<void>[] = [];
     if (outputs.length > 0) work.push(this.outputs.rebuild(outputs, settings.outputs));

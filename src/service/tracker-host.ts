@@ -1,15 +1,33 @@
 /**
- * The FaceTracker as the settings describe it: built from settings.tracking, with the saved neutral
- * face (settings.calibration) restored into its features.
+ * The FaceTracker as the settings describe it: built from settings.tracking (and camera.mirror), with
+ * the saved neutral face (settings.calibration) restored into its features.
  */
 import type { Settings } from '../config';
 import { RAW_METRIC_COUNT } from '../geometry/features';
 import type { Logger } from '../system/log';
 import { FaceTracker, type TrackerOptions } from '../tracking/tracker';
 
-export function trackerOptions(tracking: Settings['tracking'], modelsDir: string): TrackerOptions {
+/** The settings a running tracker takes without being rebuilt (FaceTracker.mirror / setSensitivity). */
+export interface LiveTrackerSettings {
+  readonly mirror: boolean;
+  readonly sensitivity: Settings['tracking']['sensitivity'];
+}
+
+export function liveTrackerSettings(settings: Settings): LiveTrackerSettings {
+  return { mirror: settings.camera.mirror, sensitivity: { ...settings.tracking.sensitivity } };
+}
+
+/** Applies the live settings (cheap and idempotent: the mirror setter does nothing when unchanged). */
+export function applyLiveTrackerSettings(tracker: FaceTracker, live: LiveTrackerSettings): void {
+  tracker.mirror = live.mirror;
+  tracker.setSensitivity(live.sensitivity);
+}
+
+export function trackerOptions(tracking: Settings['tracking'], modelsDir: string, mirror = false): TrackerOptions {
   const s = tracking.smoothing;
   return {
+    mirror,
+    sensitivity: { ...tracking.sensitivity },
     modelsDir,
     detector: tracking.detector,
     retinafaceModel: tracking.retinafaceModel,
@@ -21,7 +39,7 @@ export function trackerOptions(tracking: Settings['tracking'], modelsDir: string
 }
 
 export async function createTracker(settings: Settings, modelsDir: string, log: Logger): Promise<FaceTracker> {
-  const tracker = await FaceTracker.create(trackerOptions(settings.tracking, modelsDir));
+  const tracker = await FaceTracker.create(trackerOptions(settings.tracking, modelsDir, settings.camera.mirror));
   restoreNeutral(tracker, settings.calibration, log);
   return tracker;
 }
