@@ -95,10 +95,10 @@ describe('systemd-analyze verify', () => {
     );
     expect(typo.output).toMatch(/Unknown key 'WatchdogSecs'/);
     const root = fakeRoot();
-    rmSync(path.join(root, 'usr/bin/cage'));
+    rmSync(path.join(root, 'usr/lib/vtlink/kiosk-session.sh'));
     const missing = verify(root, ['vtlink-kiosk.service']);
     expect(missing.status).not.toBe(0);
-    expect(missing.output).toMatch(/\/usr\/bin\/cage is not executable/);
+    expect(missing.output).toMatch(/kiosk-session.sh is not executable/);
   });
 });
 

@@ -1,0 +1,14 @@
+#!/bin/sh
+# vtlink-kiosk.service's ExecStart: wait until logind has made our tty1 session active, then run cage.
+# logind keeps a new session inactive while it starts the user's service manager (user@.service); on a
+# slow first boot that takes longer than the 10 s cage (libseat) waits, and cage then gives up.
+set -eu
+if [ -n "${XDG_SESSION_ID:-}" ]; then
+  i=0
+  while [ "$(loginctl show-session "$XDG_SESSION_ID" -p Active --value 2>/dev/null)" != yes ] && [ $i -lt 240 ]; do
+    sleep 0.5
+    i=$((i + 1))
+  done
+  echo "vtlink-kiosk: session $XDG_SESSION_ID active after $((i / 2)) s"
+fi
+exec /usr/bin/cage "$@"
