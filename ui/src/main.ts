@@ -70,6 +70,7 @@ async function start(): Promise<void> {
     width: 320,
     maxFps: Math.min(PREVIEW_MAX_FPS, settings.display.previewFps),
     openFeed: openPreviewFeed,
+    mirrored: () => state.current?.camera.mirror === true,
   });
   const avatarHost = el('div', { attrs: { 'data-testid': 'avatar' } });
   const shell = new Shell({ ctx, avatarHost, preview, settings: () => new SettingsView(ctx, avatarChoices()) });

@@ -22,6 +22,12 @@ export interface CameraPreviewOptions {
   /** Pixel width asked of the service. */
   width?: number;
   maxFps?: number;
+  /**
+   * Whether the service tracks a mirrored picture (settings.camera.mirror). The preview JPEG is the
+   * camera's own picture, while the landmarks are in mirrored coordinates, so the picture is flipped
+   * to match them.
+   */
+  mirrored?: () => boolean;
 }
 
 export class CameraPreview {
@@ -121,7 +127,15 @@ export class CameraPreview {
       this.canvas.width = img.width;
       this.canvas.height = img.height;
     }
-    this.g.drawImage(img, 0, 0);
+    if (this.options.mirrored?.()) {
+      this.g.save();
+      this.g.translate(img.width, 0);
+      this.g.scale(-1, 1);
+      this.g.drawImage(img, 0, 0);
+      this.g.restore();
+    } else {
+      this.g.drawImage(img, 0, 0);
+    }
     const face = this.frame?.face;
     if (face && this.frame) {
       drawFaceOverlay(this.g, face, img.width / this.frame.width);
