@@ -9,6 +9,7 @@ import { parseSourceUri, SourceUriError, type SourceSpec } from './capture/sourc
 import { runTrack } from './commands/track';
 import { UsageError, positiveInt } from './commands/args';
 import { defaultModelsDir } from './system/paths';
+import { ModelLoadError } from './vision/session';
 import type { TrackerOptions } from './tracking/tracker';
 
 const USAGE = `vtlink: face tracking for VTubers
@@ -23,7 +24,10 @@ Usage:
 
 Options:
   --json                 one JSON object per frame (TrackingFrame) on stdout
-  --detector front|back  BlazeFace short range (front, default) or full range (back)
+  --detector front|back|retinaface
+                         BlazeFace short range (front, default) or full range (back), or RetinaFace
+  --retinaface-model PATH  with --detector retinaface: your RetinaFace-MobileNet ONNX file
+                         (run: --detector/--retinaface-model are saved to the settings, as the UI would)
   --threads N            onnxruntime intra-op threads per model (default 1)
   --no-smoothing         turn the One Euro landmark filter off
   --max-frames N         stop each input after N frames
@@ -40,6 +44,7 @@ Options:
 const OPTIONS = {
   json: { type: 'boolean' },
   detector: { type: 'string' },
+  'retinaface-model': { type: 'string' },
   threads: { type: 'string' },
   'no-smoothing': { type: 'boolean' },
   'max-frames': { type: 'string' },
@@ -52,12 +57,27 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function trackerOptions(values: { detector?: string; threads?: string; models?: string; 'no-smoothing'?: boolean }): TrackerOptions {
+interface DetectorChoice {
+  detector: 'front' | 'back' | 'retinaface';
+  retinafaceModel?: string;
+}
+
+/** `--detector` and `--retinaface-model`, checked together (the model file itself is checked when it loads). */
+function detectorOption(values: { detector?: string; 'retinaface-model'?: string }): DetectorChoice {
   const detector = values.detector ?? 'front';
-  if (detector !== 'front' && detector !== 'back') throw new UsageError(`--detector must be "front" or "back", got "${detector}"`);
+  const model = values['retinaface-model'];
+  if (detector !== 'front' && detector !== 'back' && detector !== 'retinaface') {
+    throw new UsageError(`--detector must be "front", "back" or "retinaface", got "${detector}"`);
+  }
+  if (detector === 'retinaface' && !model) throw new UsageError('--detector retinaface needs --retinaface-model PATH (a RetinaFace-MobileNet ONNX file)');
+  if (detector !== 'retinaface' && model !== undefined) throw new UsageError('--retinaface-model is used only with --detector retinaface');
+  return detector === 'retinaface' ? { detector, retinafaceModel: model } : { detector };
+}
+
+function trackerOptions(values: { detector?: string; 'retinaface-model'?: string; threads?: string; models?: string; 'no-smoothing'?: boolean }): TrackerOptions {
   return {
     modelsDir: values.models ?? defaultModelsDir(),
-    detector,
+    ...detectorOption(values),
     threads: positiveInt('threads', values.threads, 1),
     smoothing: values['no-smoothing'] ? false : undefined,
   };
@@ -115,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
         port: values.port === undefined ? undefined : tcpPort(values.port),
         once: values.once === true,
         modelsDir: values.models,
+        detector: values.detector === undefined && values['retinaface-model'] === undefined ? undefined : detectorOption(values),
       });
     default:
       throw new UsageError(`unknown command "${command}"`);
@@ -129,6 +150,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`vtlink: ${(err as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
+    } else if (err instanceof ModelLoadError) {
+      // A wrong model file is the user's to fix: the message names the file and what was expected.
+      console.error(`vtlink: ${err.message}`);
+      process.exitCode = 1;
     } else {
       console.error(`vtlink: ${(err as Error).stack ?? String(err)}`);
       process.exitCode = 1;

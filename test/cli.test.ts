@@ -103,10 +103,22 @@ describe('vtlink track', () => {
   it('refuses bad options with the usage text and status 2', async () => {
     const bad = await vtlink('track', 'x.jpg', '--detector', 'sideways');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--detector must be "front" or "back"');
+    expect(bad.stderr).toContain('--detector must be "front", "back" or "retinaface"');
     expect(bad.stderr).toContain('Usage:');
     const unknown = await vtlink('fly');
     expect(unknown.code).toBe(2);
+    const noModel = await vtlink('track', 'x.jpg', '--detector', 'retinaface');
+    expect(noModel.code).toBe(2);
+    expect(noModel.stderr).toContain('--detector retinaface needs --retinaface-model PATH');
+  });
+
+  it('names the file and what was expected when --retinaface-model is not a RetinaFace model', async () => {
+    const image = path.join(data, '300w-helen-test-crop/296814969_3.jpg');
+    const wrong = await vtlink('track', image, '--detector', 'retinaface', '--retinaface-model', path.join(root, 'models/facemesh.onnx'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('facemesh.onnx');
+    expect(wrong.stderr).toContain('expected a RetinaFace-MobileNet ONNX model');
+    expect(wrong.stderr).not.toContain('    at '); // a message, not a stack trace
   });
 });
 

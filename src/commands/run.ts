@@ -14,6 +14,7 @@ import { handleShutdownSignals } from '../system/signals';
 import { ApiHost } from './api-host';
 import { RunProgress, summaryLine } from './run-progress';
 import { UsageError } from './args';
+import { RetinaFaceDetector } from '../vision/retinaface';
 
 export interface RunCommandOptions {
   /** Camera source for this run (not saved); see settings.camera.source for the forms. */
@@ -23,6 +24,8 @@ export interface RunCommandOptions {
   port?: number;
   once: boolean;
   modelsDir?: string;
+  /** Detector from the command line: saved to settings.tracking before the service starts. */
+  detector?: { detector: 'front' | 'back' | 'retinaface'; retinafaceModel?: string };
 }
 
 export async function runService(options: RunCommandOptions): Promise<number> {
@@ -36,6 +39,13 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   if (options.source !== undefined) {
     const check = validateSettingsPatch(store.settings, { camera: { source: options.source } });
     if (!check.ok) throw new UsageError(`--source: ${check.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (options.detector !== undefined) {
+    const check = validateSettingsPatch(store.settings, { tracking: options.detector });
+    if (!check.ok) throw new UsageError(`--detector: ${check.issues.map((i) => i.message).join('; ')}`);
+    // Load the model once before saving, so a wrong file is never saved for every later start.
+    if (options.detector.retinafaceModel) await (await RetinaFaceDetector.create(options.detector.retinafaceModel)).release();
+    await store.save(check.settings);
   }
   log.info(`settings: ${store.dir} (${store.health.status})`);
   const started = performance.now();
