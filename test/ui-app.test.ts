@@ -211,6 +211,34 @@ describe('calibrate neutral', () => {
       await close();
     }
   });
+
+  it('a refusal (409: a calibration is already running) shows the service’s reason', async () => {
+    const calibrateUrl = new URL('api/calibrate-neutral', service.url).href;
+    const { page, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    try {
+      await page.waitForSelector('.topbar');
+      await page.tap('[data-action=toggle-settings]');
+      await page.tap('[data-tab=tracking]');
+      // Start one calibration from another client just before the page's own request goes out (at the
+      // end of its 3 s countdown): the service runs one at a time, so the page's is refused. Retried if
+      // the timing on a busy machine let the page's request win the race.
+      let shown = '';
+      for (let attempt = 0; attempt < 3 && !shown.startsWith('Calibration failed'); attempt++) {
+        await page.tap('[data-action=calibrate]');
+        await page.waitForFunction(`document.querySelector('[data-testid=countdown]').textContent === '1'`, undefined, { timeout: 10_000 });
+        await new Promise((r) => setTimeout(r, 600));
+        const other = fetch(calibrateUrl, { method: 'POST' });
+        await page.waitForFunction(`/saved|failed/.test(document.querySelector('[data-testid=calibration-status]').textContent)`, undefined, { timeout: 30_000 });
+        await other;
+        shown = await page.evaluate<string>(`document.querySelector('[data-testid=calibration-status]').textContent`);
+      }
+      expect(shown).toBe('Calibration failed: a calibration is already running');
+      expect(await page.evaluate<string>(`document.querySelector('[data-testid=calibration-status]').className`)).toContain('error');
+      expect(await page.evaluate<boolean>(`document.querySelector('[data-action=calibrate]').disabled`)).toBe(false);
+    } finally {
+      await close();
+    }
+  });
 });
 
 describe('system page', () => {
