@@ -382,7 +382,13 @@ results.afterPowerCut = { files: onDisk.files, settings: parsed };
 const cutValue = parsed?.settings?.tracking?.smoothing?.minCutoff;
 check(
   'power cut: settings.json on the state partition is complete JSON with the test source and a value the saver wrote',
-  parsed?.version === 1 && parsed.settings?.camera?.source === testSource && results.savesBeforeCut > 0 && typeof cutValue === 'number',
+  // The file keeps only what differs from the defaults: a "demo" source (the default) is absent. The value
+  // must be the last acknowledged save's or a later one (saves k = 0, 1, … write 0.01 + k / 100).
+  parsed?.version === 1 &&
+    (parsed.settings?.camera?.source ?? 'demo') === testSource &&
+    results.savesBeforeCut > 0 &&
+    typeof cutValue === 'number' &&
+    Math.round((cutValue - 0.01) * 100) >= (results.savesBeforeCut - 1) % 50,
   `${results.savesBeforeCut} saves acknowledged just before the cut; settings.json minCutoff ${cutValue}`,
 );
 
