@@ -90,7 +90,7 @@ packages=(
   systemd systemd-sysv udev dbus libpam-systemd systemd-timesyncd systemd-resolved
   "linux-image-$arch" initramfs-tools "grub-efi-$arch-bin"
   cloud-guest-utils fdisk e2fsprogs iproute2 ca-certificates kmod procps
-  cage chromium fonts-dejavu-core libgl1-mesa-dri libegl1 libgles2
+  seatd cage chromium fonts-dejavu-core libgl1-mesa-dri libegl1 libgles2
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   libjpeg62-turbo v4l-utils
 )
@@ -125,7 +125,7 @@ install -D -m 0644 "$repo/systemd/vtlink-kiosk.pam" "$rootfs/etc/pam.d/vtlink-ki
 cp -a --no-preserve=ownership "$here/rootfs/." "$rootfs/"
 systemd-sysusers --root="$rootfs" "$rootfs/usr/lib/sysusers.d/vtlink.conf"
 
-systemctl --root="$rootfs" enable vtlink.service vtlink-kiosk.service vtlink-firstboot.service \
+systemctl --root="$rootfs" enable vtlink.service vtlink-kiosk.service vtlink-firstboot.service seatd.service \
   systemd-networkd.service systemd-resolved.service systemd-timesyncd.service
 systemctl --root="$rootfs" set-default graphical.target
 ln -sf ../run/systemd/resolve/stub-resolv.conf "$rootfs/etc/resolv.conf"
