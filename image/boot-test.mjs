@@ -162,7 +162,8 @@ class Vm {
       // The guest's journal on the serial console too: the serial logs are the test's record.
       '-append', `${cmdline} systemd.show_status=1 systemd.journald.forward_to_console=1`,
       '-drive', `file=${disk},format=raw,if=virtio`,
-      '-vga', 'std', '-display', 'none',
+      // virtio-gpu: wlroots 0.15's DRM backend needs PRIME import, which bochs-drm (-vga std) lacks.
+      '-vga', 'none', '-device', 'virtio-vga', '-display', 'none',
       '-serial', `file:${this.serialPath}`,
       '-qmp', `unix:${this.qmpPath},server=on,wait=off`,
       '-device', 'virtio-serial-pci', '-chardev', `socket,id=agent,path=${this.agentPath},server=on,wait=off`, '-device', 'virtconsole,chardev=agent',
