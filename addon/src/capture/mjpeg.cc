@@ -1,41 +1,16 @@
 #include "mjpeg.h"
 
 #include <csetjmp>
-#include <cstdio>
 #include <vector>
 
-// jpeglib.h needs FILE and size_t declared first.
-#include <jpeglib.h>
+#include "image/jpeg_error.h"
 
 namespace vtlink {
 
-namespace {
-
-struct ErrorManager {
-  jpeg_error_mgr base;
-  std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-};
-
-void OnError(j_common_ptr cinfo) {
-  auto* manager = reinterpret_cast<ErrorManager*>(cinfo->err);
-  (*cinfo->err->format_message)(cinfo, manager->message);
-  std::longjmp(manager->jump, 1);
-}
-
-// Warnings (e.g. "premature end of data segment" on a cut frame) would go to stderr: keep quiet,
-// the frame is judged by whether it decodes.
-void OnMessage(j_common_ptr, int) {}
-
-}  // namespace
-
 bool MjpegDecoder::Decode(const uint8_t* jpeg, size_t size, uint8_t* rgb, int width, int height, int stride, std::string* error) {
   jpeg_decompress_struct cinfo;
-  ErrorManager manager;
-  cinfo.err = jpeg_std_error(&manager.base);
-  manager.base.error_exit = OnError;
-  manager.base.emit_message = OnMessage;
-  manager.message[0] = '\0';
+  JpegErrorManager manager;
+  cinfo.err = InitJpegErrorManager(&manager);
   // No C++ objects with destructors live between setjmp and a longjmp into it.
   if (setjmp(manager.jump)) {
     *error = std::string("corrupt MJPEG frame: ") + manager.message;

@@ -7,8 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-// jpeglib.h needs FILE and size_t declared first.
-#include <jpeglib.h>
+#include "image/jpeg_error.h"
 
 namespace vtlink {
 
@@ -47,20 +46,6 @@ void CellSums(const FrameView& f, int x0, int x1, int y0, int y1, double sums[3]
   sums[0] = a / n; sums[1] = b / n; sums[2] = c / n;
 }
 
-struct ErrorManager {
-  jpeg_error_mgr base;
-  std::jmp_buf jump;
-  char message[JMSG_LENGTH_MAX];
-};
-
-void OnError(j_common_ptr cinfo) {
-  auto* manager = reinterpret_cast<ErrorManager*>(cinfo->err);
-  (*cinfo->err->format_message)(cinfo, manager->message);
-  std::longjmp(manager->jump, 1);
-}
-
-void OnMessage(j_common_ptr, int) {}
-
 }  // namespace
 
 void PreviewSize(int width, int height, int maxWidth, int* outWidth, int* outHeight) {
@@ -97,13 +82,11 @@ void DownscaleToRgb(const FrameView& f, int outW, int outH, uint8_t* rgb) {
 
 bool EncodeRgbJpeg(const uint8_t* rgb, int width, int height, int quality, std::vector<uint8_t>* out, std::string* error) {
   jpeg_compress_struct cinfo;
-  ErrorManager manager;
+  JpegErrorManager manager;
   // volatile: read after a longjmp back into this frame.
   unsigned char* volatile mem = nullptr;
   unsigned long memSize = 0;
-  cinfo.err = jpeg_std_error(&manager.base);
-  manager.base.error_exit = OnError;
-  manager.base.emit_message = OnMessage;
+  cinfo.err = InitJpegErrorManager(&manager);
   // No C++ objects with destructors are created between setjmp and a longjmp into it.
   if (setjmp(manager.jump)) {
     *error = std::string("JPEG encode failed: ") + manager.message;
