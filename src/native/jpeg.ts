@@ -4,11 +4,9 @@
  * capture buffer that is recycled right after), then libjpeg-turbo encodes it on the libuv pool so the
  * tracking thread never waits for the encoder.
  */
-import type { Frame, PixelFormat } from '../vision/image';
+import type { Frame } from '../vision/image';
 import { nativeAddon } from './addon';
-
-/** Must match vtlink::PixelFormat in addon/src/kernels/preprocess.h. */
-const FORMAT_CODES: Record<PixelFormat, number> = { rgb: 0, bgr: 1, rgba: 2, yuyv: 3, nv12: 4 };
+import { FORMAT_CODES, firstPlane } from './frame-args';
 
 /**
  * JPEG bytes of `frame` reduced to at most `maxWidth` pixels wide (never enlarged; aspect kept).
@@ -16,10 +14,8 @@ const FORMAT_CODES: Record<PixelFormat, number> = { rgb: 0, bgr: 1, rgba: 2, yuy
  * promise rejects only if the encoder itself fails.
  */
 export function encodePreviewJpeg(frame: Frame, maxWidth: number, quality = 75): Promise<Buffer> {
-  const p0 = frame.planes[0];
+  const p0 = firstPlane(frame);
   const p1 = frame.planes[1];
-  if (p0 === undefined) throw new RangeError('frame has no planes');
-  if (frame.format === 'nv12' && p1 === undefined) throw new RangeError('nv12 frame needs two planes (Y, UV)');
   const code = FORMAT_CODES[frame.format];
   if (code === undefined) throw new TypeError(`unknown pixel format '${String(frame.format)}'`);
   return nativeAddon().encodePreviewJpeg(

@@ -4,16 +4,16 @@
  * anchors.ts, nms.ts, which stay as the references the tests compare against.
  */
 import type { AnchorConfig } from '../vision/anchors';
-import type { Frame, PixelFormat, RgbImage } from '../vision/image';
+import type { Frame, RgbImage } from '../vision/image';
 import type { RotatedRoi } from '../vision/roi-types';
 import type { BorderMode } from '../vision/warp';
 import { nativeAddon } from './addon';
+import { FORMAT_CODES, firstPlane } from './frame-args';
 
 export type SimdLevel = 'scalar' | 'sse4.1' | 'avx2' | 'neon';
 
-/** Must match vtlink::SimdLevel, PixelFormat and Border in addon/src/kernels. */
+/** Must match vtlink::SimdLevel and Border in addon/src/kernels (pixel formats: frame-args.ts). */
 const LEVEL_CODES: Record<SimdLevel, number> = { scalar: 0, 'sse4.1': 1, avx2: 2, neon: 3 };
-const FORMAT_CODES: Record<PixelFormat, number> = { rgb: 0, bgr: 1, rgba: 2, yuyv: 3, nv12: 4 };
 const BORDER_CODES: Record<BorderMode, number> = { zero: 0, clamp: 1 };
 
 /** The fastest SIMD level of this CPU, which the kernels use unless told otherwise. */
@@ -43,11 +43,9 @@ export interface PreprocessOptions {
  * frame. Allocates nothing; throws a RangeError/TypeError on sizes that do not fit.
  */
 export function preprocess(frame: Frame, roi: RotatedRoi, out: Float32Array, outOffset: number, opts: PreprocessOptions): void {
-  const p0 = frame.planes[0];
+  const p0 = firstPlane(frame);
   const p1 = frame.planes[1];
-  if (p0 === undefined) throw new RangeError('frame has no planes');
-  if (frame.format === 'nv12' && p1 === undefined) throw new RangeError('nv12 frame needs two planes (Y, UV)');
-  nativeAddon().preprocess(
+  callPreprocess(
     frame.data,
     FORMAT_CODES[frame.format],
     frame.width,
@@ -56,18 +54,10 @@ export function preprocess(frame: Frame, roi: RotatedRoi, out: Float32Array, out
     p0.stride,
     p1?.offset ?? 0,
     p1?.stride ?? 0,
-    roi.centerX,
-    roi.centerY,
-    roi.size,
-    roi.angle,
+    roi,
     out,
     outOffset,
-    opts.outSize,
-    opts.scale,
-    opts.offset,
-    opts.mirror ?? false,
-    BORDER_CODES[opts.border],
-    opts.level === undefined ? -1 : LEVEL_CODES[opts.level],
+    opts,
   );
 }
 
@@ -79,15 +69,33 @@ export function preprocessRgbImage(
   outOffset: number,
   opts: PreprocessOptions,
 ): void {
+  callPreprocess(image.data, FORMAT_CODES.rgb, image.width, image.height, 0, image.width * 3, 0, 0, roi, out, outOffset, opts);
+}
+
+/** The addon call both entry points share, taking the frame as flat numbers (no object per call). */
+function callPreprocess(
+  data: Uint8Array,
+  format: number,
+  width: number,
+  height: number,
+  offset0: number,
+  stride0: number,
+  offset1: number,
+  stride1: number,
+  roi: RotatedRoi,
+  out: Float32Array,
+  outOffset: number,
+  opts: PreprocessOptions,
+): void {
   nativeAddon().preprocess(
-    image.data,
-    FORMAT_CODES.rgb,
-    image.width,
-    image.height,
-    0,
-    image.width * 3,
-    0,
-    0,
+    data,
+    format,
+    width,
+    height,
+    offset0,
+    stride0,
+    offset1,
+    stride1,
     roi.centerX,
     roi.centerY,
     roi.size,
