@@ -7,9 +7,8 @@
  * sensitivity: k multiplies every scaled signal's deviation from its neutral value, clamped to 0..1,
  * against the same frame tracked with k = 1.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadAflw } from '../bench/accuracy/datasets';
 import { readImageFile } from '../src/capture/image-decode';
 import { BLENDSHAPE_NAMES } from '../src/geometry/features';
@@ -17,20 +16,10 @@ import { defaultModelsDir } from '../src/system/paths';
 import { FaceTracker } from '../src/tracking/tracker';
 import type { TrackedFace } from '../src/tracking/types';
 import { createRgbImage, type RgbImage } from '../src/vision/image';
+import { sharedDataDir, useFrontTracker } from './helpers/tracker-fixture';
 
-const repoRoot = path.resolve(__dirname, '..');
-const data = path.resolve(repoRoot, '../shared/data');
-if (!existsSync(data)) throw new Error(`shared test data missing at ${data}: these tests need it (see /work/shared/data/README.md)`);
-
-let tracker: FaceTracker;
-
-beforeAll(async () => {
-  tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1, smoothing: false });
-});
-
-afterAll(async () => {
-  await tracker?.release();
-});
+const data = sharedDataDir();
+const fixture = useFrontTracker();
 
 function flipLeftRight(src: RgbImage): RgbImage {
   const out = createRgbImage(src.width, src.height);
@@ -47,9 +36,9 @@ function flipLeftRight(src: RgbImage): RgbImage {
 }
 
 async function track(image: RgbImage, mirror: boolean, source: string): Promise<TrackedFace> {
-  tracker.mirror = mirror;
-  tracker.reset();
-  const frame = await tracker.process({ kind: 'frame', image, index: 0, timeMs: 0, source });
+  fixture.tracker.mirror = mirror;
+  fixture.tracker.reset();
+  const frame = await fixture.tracker.process({ kind: 'frame', image, index: 0, timeMs: 0, source });
   expect(frame.face, `no face in ${source} (mirror ${mirror})`).not.toBeNull();
   return frame.face!;
 }
@@ -97,7 +86,7 @@ describe('FaceTracker mirror', () => {
         expect(Math.abs(centre(mirrored) - (original.width - centre(plain)))).toBeLessThan(3);
       }
     } finally {
-      tracker.mirror = false;
+      fixture.tracker.mirror = false;
     }
   });
 });
@@ -132,7 +121,7 @@ describe('FaceTracker sensitivity', () => {
         const image = await readImageFile(file);
         const base = await track(image, false, file);
         for (const k of [{ eyes: 2, mouth: 2, brows: 2 }, { eyes: 0.5, mouth: 1.5, brows: 2 }]) {
-          tracker.setSensitivity(k);
+          fixture.tracker.setSensitivity(k);
           const scaled = signals(await track(image, false, file));
           let moved = 0;
           for (const [i, s] of signals(base).entries()) {
@@ -143,18 +132,18 @@ describe('FaceTracker sensitivity', () => {
           // The check is not vacuous: many signals actually moved.
           expect(moved).toBeGreaterThan(4);
         }
-        tracker.setSensitivity({ eyes: 1, mouth: 1, brows: 1 });
+        fixture.tracker.setSensitivity({ eyes: 1, mouth: 1, brows: 1 });
         const again = signals(await track(image, false, file));
         for (const [i, s] of signals(base).entries()) expect(again[i].value, s.name).toBe(s.value);
       }
     } finally {
-      tracker.setSensitivity({ eyes: 1, mouth: 1, brows: 1 });
+      fixture.tracker.setSensitivity({ eyes: 1, mouth: 1, brows: 1 });
     }
   });
 
   it('is a constructor option too, and refuses nonsense', async () => {
-    expect(() => tracker.setSensitivity({ eyes: -1 })).toThrow(RangeError);
-    expect(() => tracker.setSensitivity({ mouth: Number.NaN })).toThrow(RangeError);
+    expect(() => fixture.tracker.setSensitivity({ eyes: -1 })).toThrow(RangeError);
+    expect(() => fixture.tracker.setSensitivity({ mouth: Number.NaN })).toThrow(RangeError);
     const other = await FaceTracker.create({ modelsDir: defaultModelsDir(), smoothing: false, sensitivity: { mouth: 2 } });
     try {
       expect(other.features.sensitivity).toEqual({ eyes: 1, mouth: 2, brows: 1 });

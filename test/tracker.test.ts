@@ -2,9 +2,8 @@
  * End to end: the whole tracker on real labelled data (../shared/data), against the labels.
  * Thresholds come from bench/accuracy.ts measurements with a margin (see each test).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { halfOf, loadAflw, loadHelen } from '../bench/accuracy/datasets';
 import { nme68 } from '../bench/accuracy/metrics';
 import { poseErrors, summarizePose } from '../bench/accuracy/pose';
@@ -15,20 +14,10 @@ import { defaultModelsDir } from '../src/system/paths';
 import { FaceTracker } from '../src/tracking/tracker';
 import type { TrackingFrame } from '../src/tracking/types';
 import { createRgbImage, type RgbImage } from '../src/vision/image';
+import { sharedDataDir, useFrontTracker } from './helpers/tracker-fixture';
 
-const repoRoot = path.resolve(__dirname, '..');
-const data = path.resolve(repoRoot, '../shared/data');
-if (!existsSync(data)) throw new Error(`shared test data missing at ${data}: these tests need it (see /work/shared/data/README.md)`);
-
-let tracker: FaceTracker;
-
-beforeAll(async () => {
-  tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1, smoothing: false });
-});
-
-afterAll(async () => {
-  await tracker?.release();
-});
+const data = sharedDataDir();
+const fixture = useFrontTracker();
 
 function noiseImage(width: number, height: number, seed: number): RgbImage {
   const image = createRgbImage(width, height);
@@ -52,7 +41,7 @@ describe('FaceTracker on 300-W HELEN crops (report half)', () => {
     expect(labels).toHaveLength(20);
     const errors: number[] = [];
     for (const label of labels) {
-      const face = await trackStill(tracker, label.file);
+      const face = await trackStill(fixture.tracker, label.file);
       expect(face, `no face in ${label.file}`).not.toBeNull();
       errors.push(nme68(face!.landmarks68, label.pts68));
     }
@@ -65,7 +54,7 @@ describe('FaceTracker on 300-W HELEN crops (report half)', () => {
 
 describe('FaceTracker head pose on AFLW2000-3D (16 images)', () => {
   it('keeps the yaw/pitch/roll mean absolute error within the 6 degree target', async () => {
-    const pose = summarizePose(await poseErrors(tracker, loadAflw(path.join(data, 'aflw2000-3d'))));
+    const pose = summarizePose(await poseErrors(fixture.tracker, loadAflw(path.join(data, 'aflw2000-3d'))));
     console.log(`AFLW2000-3D pose MAE: yaw ${pose.yawMae.toFixed(2)} pitch ${pose.pitchMae.toFixed(2)} roll ${pose.rollMae.toFixed(2)} mean ${pose.meanMae.toFixed(2)}`);
     expect(pose.missed).toBe(0);
     // Measured: yaw 4.33, pitch 7.17, roll 2.23, mean 4.58 degrees.
@@ -96,8 +85,8 @@ describe('FaceTracker without a face', () => {
   it('reports face: null on flat grey and on noise', async () => {
     const grey = createRgbImage(320, 240);
     grey.data.fill(128);
-    expect((await processStill(tracker, grey, 'grey')).face).toBeNull();
-    for (const seed of [1, 2, 3]) expect((await processStill(tracker, noiseImage(320, 240, seed), `noise ${seed}`)).face).toBeNull();
+    expect((await processStill(fixture.tracker, grey, 'grey')).face).toBeNull();
+    for (const seed of [1, 2, 3]) expect((await processStill(fixture.tracker, noiseImage(320, 240, seed), `noise ${seed}`)).face).toBeNull();
   });
 });
 
@@ -105,7 +94,7 @@ describe('TrackingFrame shape', () => {
   it('carries the full face description with finite values', async () => {
     const file = path.join(data, 'aflw2000-3d/image00050.jpg');
     const image = await readImageFile(file);
-    const frame = await processStill(tracker, image, file);
+    const frame = await processStill(fixture.tracker, image, file);
     expect(frame).toMatchObject({ source: file, frame: 0, timeMs: 0, width: image.width, height: image.height });
     const face = frame.face;
     expect(face).not.toBeNull();
