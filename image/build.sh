@@ -90,7 +90,7 @@ packages=(
   systemd systemd-sysv udev dbus libpam-systemd systemd-timesyncd systemd-resolved
   "linux-image-$arch" initramfs-tools "grub-efi-$arch-bin"
   cloud-guest-utils fdisk e2fsprogs iproute2 ca-certificates kmod procps
-  seatd cage chromium fonts-dejavu-core libgl1-mesa-dri libegl1 libgles2
+  seatd cage xwayland chromium fonts-dejavu-core libgl1-mesa-dri libegl1 libgles2
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   libjpeg62-turbo v4l-utils
 )
