@@ -21,7 +21,11 @@ export function dataFile(relative: string): string {
 
 /** dist/vtlink.mjs as `npm run build` makes it, written to build/test-service/<name>.mjs. */
 export async function bundleCli(name: string): Promise<string> {
-  const outfile = path.join(repoRoot, 'build/test-service', `${name}.mjs`);
+  return bundleCliTo(path.join(repoRoot, 'build/test-service', `${name}.mjs`));
+}
+
+/** dist/vtlink.mjs as `npm run build` makes it, written to `outfile`. */
+export async function bundleCliTo(outfile: string): Promise<string> {
   await build({
     entryPoints: [path.join(repoRoot, 'src/cli.ts')],
     outfile,

@@ -21,6 +21,7 @@ import type { AvatarHandle } from '../ui/src/avatar/handle';
 import { rendererPreference } from '../ui/src/avatar/renderer-choice';
 import { avatarSampleFromFrame, neutralSample, type AvatarSample } from '../ui/src/avatar/sample';
 import { seededRandom } from './helpers/random';
+import { bundleCliTo } from './service-harness';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -496,17 +497,7 @@ async function packageService(uiDir: string): Promise<string> {
   await mkdir(path.join(root, 'dist/ui'), { recursive: true });
   // packageRoot() looks for vtlink's package.json; node_modules and the addon resolve from the repository above.
   await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'vtlink', version: '0.0.0-test', type: 'module' }));
-  await build({
-    entryPoints: [path.join(repoRoot, 'src/cli.ts')],
-    outfile: path.join(root, 'dist/vtlink.mjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['onnxruntime-node', '@serialport/bindings-cpp'],
-    banner: { js: "import { createRequire as __vtlinkRequire } from 'node:module'; const require = __vtlinkRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  await bundleCliTo(path.join(root, 'dist/vtlink.mjs'));
   for (const name of ['avatar.html', 'avatar-page.js']) await copyFile(path.join(uiDir, name), path.join(root, 'dist/ui', name));
   return path.join(root, 'dist/vtlink.mjs');
 }
