@@ -332,3 +332,55 @@ describe('GStreamer source: damaged files', () => {
     expect((error as Error).message).toBe(`${truncated}: video damaged: ended after ${n} of 1337 frames (the file is shorter than its header says: truncated?)`);
   });
 });
+
+describe('GStreamer source: looping a file in its pipeline (no re-open)', () => {
+  it('loop: passes restart by a seek (info().loops), frames repeat, sequence and time keep increasing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtlink-gst-loop-'));
+    try {
+      // 12 frames of a moving ball: frame k and k + 12 are equal, frame 0 and 1 differ.
+      const file = join(dir, 'ball.avi');
+      execFileSync('gst-launch-1.0', ['-q', 'videotestsrc', 'num-buffers=12', 'pattern=ball', '!', 'video/x-raw,width=64,height=48,framerate=12/1', '!', 'jpegenc', 'quality=100', '!', 'avimux', '!', 'filesink', `location=${file}`]);
+      const source = await openGstreamer(`filesrc location=${quoteGstValue(file)} ! decodebin ! videoconvert ! video/x-raw,format=NV12`, { everyFrame: true, loop: true });
+      const sums: number[] = [];
+      const times: number[] = [];
+      const indices: number[] = [];
+      for await (const r of source.frames()) {
+        if (r.kind !== 'frame') throw new Error(`frame ${r.index} skipped`);
+        const f: CapturedFrame = r;
+        const y = frameOf(f).data;
+        let sum = 0;
+        for (let i = 0; i < 64 * 48; i++) sum = (sum * 31 + y[i]) >>> 0;
+        sums.push(sum);
+        times.push(f.timeMs);
+        indices.push(f.index);
+        if (sums.length === 40) break;
+      }
+      const info = source.info() as { loop: boolean; loops: number };
+      await source.close();
+      expect(info.loop).toBe(true);
+      expect(info.loops).toBe(3); // 40 frames = 3 whole passes of 12 and 4 of the fourth
+      expect(indices).toEqual([...Array(40).keys()]);
+      for (let k = 0; k + 12 < 40; k++) expect(sums[k + 12]).toBe(sums[k]);
+      expect(sums[1]).not.toBe(sums[0]);
+      // Times go on one frame (1/12 s) apart across the seam, never back to 0.
+      for (let k = 1; k < 40; k++) expect(times[k] - times[k - 1]).toBeCloseTo(1000 / 12, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without loop the same file ends after one pass', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtlink-gst-loop-'));
+    try {
+      const file = join(dir, 'ball.avi');
+      execFileSync('gst-launch-1.0', ['-q', 'videotestsrc', 'num-buffers=12', 'pattern=ball', '!', 'video/x-raw,width=64,height=48,framerate=12/1', '!', 'jpegenc', '!', 'avimux', '!', 'filesink', `location=${file}`]);
+      const source = await openGstreamer(`filesrc location=${quoteGstValue(file)} ! decodebin ! videoconvert ! video/x-raw,format=NV12`, { everyFrame: true });
+      let n = 0;
+      for await (const r of source.frames()) if (r.kind === 'frame') n++;
+      expect(n).toBe(12);
+      expect((source.info() as { loops: number }).loops).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -37,6 +37,12 @@ export interface GstreamerSourceOptions {
   readonly maxFrames?: number;
   /** A file: ending well short of the frames its duration promises is an error (truncated). */
   readonly expectComplete?: boolean;
+  /**
+   * A file (non-live pipeline): at its end, seek back to the start in the same pipeline instead of
+   * ending (no new decoder or streaming threads: re-opening costs memory, see bench/RESULTS.md
+   * "Soak"). Times go on increasing across passes; `info().loops` counts the restarts.
+   */
+  readonly loop?: boolean;
 }
 
 interface GstInfo {
@@ -55,7 +61,7 @@ export async function openGstreamer(pipeline: string, options: GstreamerSourceOp
   const name = options.name ?? `gst:${pipeline}`;
   let stream: CaptureStreamHandle;
   try {
-    stream = new (captureAddon().CaptureStream)('gst', pipeline, { everyFrame: options.everyFrame, sync: options.sync, maxLent: options.maxLent });
+    stream = new (captureAddon().CaptureStream)('gst', pipeline, { everyFrame: options.everyFrame, sync: options.sync, maxLent: options.maxLent, loop: options.loop });
   } catch (cause) {
     throw new CameraError(name, `${name}: ${(cause as Error).message}`, captureErrorCode(cause) ?? 'ECAPTURE', { cause });
   }
@@ -86,7 +92,7 @@ export function videoFilePipeline(path: string): string {
  * with its message; one that ends well short of its stated duration (truncated: GStreamer just
  * ends) makes the iterator throw "video damaged" after the frames it had.
  */
-export async function openGstVideoFile(path: string, options: Pick<GstreamerSourceOptions, 'startFrame' | 'maxFrames'> = {}): Promise<NativeFrameSource> {
+export async function openGstVideoFile(path: string, options: Pick<GstreamerSourceOptions, 'startFrame' | 'maxFrames' | 'loop'> = {}): Promise<NativeFrameSource> {
   const info = await stat(path).catch((cause: Error) => {
     throw new FrameSourceError(path, `${path}: cannot open video (${cause.message})`, { cause });
   });

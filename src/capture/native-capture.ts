@@ -48,6 +48,8 @@ export interface CaptureStreamOptions {
   readonly maxLent?: number;
   /** GStreamer: appsink sync (pace by the pipeline clock). Default false. */
   readonly sync?: boolean;
+  /** GStreamer, non-live pipelines (files): seek back to the start at the end instead of ending. */
+  readonly loop?: boolean;
   /** V4L2: the exact format to set (from `negotiateV4l2Format`). */
   readonly fourcc?: string;
   readonly width?: number;

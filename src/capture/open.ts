@@ -14,6 +14,8 @@ export interface OpenSourceOptions extends StillImageOptions {
   startFrame?: number;
   /** Video files: deliver at most this many frames. Default: all. */
   maxFrames?: number;
+  /** Video files: play again from the start at the end, in the same pipeline (never ends). */
+  loopVideo?: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function openSource(path: string, options: OpenSourceOptions = {}):
   if (info.isDirectory()) return openImageFolder(path, options);
   if (!info.isFile()) throw new FrameSourceError(path, `${path}: not a file or folder`);
   if (IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) return openStillImage(path, options);
-  return openGstVideoFile(path, options);
+  return openGstVideoFile(path, { startFrame: options.startFrame, maxFrames: options.maxFrames, loop: options.loopVideo });
 }
 
 export interface OpenSpecOptions extends OpenSourceOptions {

@@ -4,8 +4,9 @@
  * - "demo": the embedded demo, paced at camera.fps (realTime), looping unless `once`.
  * - "v4l2:…", "gst:…": live sources; they deliver at the camera's own rate.
  * - anything else: a file path (video, still, image folder), delivered no faster than its frame
- *   rate (or camera.fps for stills), so a video stands in for a camera; at its end the pipeline
- *   opens it again (unless `once`).
+ *   rate (or camera.fps for stills), so a video stands in for a camera. Unless `once`, a video
+ *   loops inside its GStreamer pipeline (a seek to its start: no re-open, whose new decoder and
+ *   threads each cost RSS); stills and image folders end and the pipeline opens them again.
  */
 import { openDemoSource } from '../capture/demo';
 import { openSourceSpec } from '../capture/open';
@@ -33,7 +34,7 @@ export async function openCamera(camera: Settings['camera'], options: OpenCamera
       return openDemoSource({ width: camera.width, height: camera.height, fps: camera.fps, realTime: true, loop: !options.once });
     case 'live':
     case 'file':
-      return openSourceSpec(withCameraMode(parseSourceUri(camera.source), camera));
+      return openSourceSpec(withCameraMode(parseSourceUri(camera.source), camera), { loopVideo: !options.once });
   }
 }
 

@@ -3,8 +3,9 @@
  *
  * The camera is opened from the settings; when it is missing at start, fails mid-run or a live
  * stream ends, the loop reports 'retrying' with the reason and tries again after 0.5 s, doubling to
- * 10 s, until it opens (a settings change retries at once). A file input at its end is opened
- * again (the appliance plays it like a camera), or ends the loop with `once`.
+ * 10 s, until it opens (a settings change retries at once). A video file loops inside its
+ * GStreamer pipeline (camera.ts: no re-open); a still or image folder at its end is opened again
+ * (the appliance plays it like a camera); with `once` the input's end ends the loop.
  *
  * Changes from outside (a new camera, a new tracker, the live tracker settings, forgetting the face,
  * calibrating) take effect between two frames, never inside `tracker.process()`.

@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <mutex>
@@ -99,8 +100,8 @@ struct Mapped {
 
 class GstBackend : public CaptureBackend {
  public:
-  GstBackend(GstElement* pipeline, GstElement* sink, std::string description, bool appended, bool autoDelivery, int poolSize)
-      : pipeline_(pipeline), sink_(sink), description_(std::move(description)), appended_(appended), autoDelivery_(autoDelivery), pool_(poolSize) {
+  GstBackend(GstElement* pipeline, GstElement* sink, std::string description, bool appended, bool autoDelivery, bool loop, int poolSize)
+      : pipeline_(pipeline), sink_(sink), description_(std::move(description)), appended_(appended), autoDelivery_(autoDelivery), loop_(loop), pool_(poolSize) {
     for (int i = poolSize - 1; i >= 0; i--) free_.push_back(i);
   }
 
@@ -152,6 +153,8 @@ class GstBackend : public CaptureBackend {
     o.Set("appendedSink", appended_);
     o.Set("everyFrame", mailbox_ && mailbox_->delivery() == Delivery::kEvery);
     o.Set("live", live_);
+    o.Set("loop", loop_ && !live_);
+    o.Set("loops", static_cast<double>(loops_.load()));
     double fps = fps_.load();
     o.Set("fps", fps > 0 ? Napi::Number::New(env, fps) : env.Null());
     gint64 duration = -1;
@@ -171,7 +174,9 @@ class GstBackend : public CaptureBackend {
       GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink_), 50 * GST_MSECOND);
       if (!sample) {
         if (gst_app_sink_is_eos(GST_APP_SINK(sink_))) {
-          if (!CheckBus(bus)) mailbox_->Finish("");
+          if (CheckBus(bus)) break;
+          if (loop_ && !live_ && Rewind()) continue;
+          mailbox_->Finish("");
           break;
         }
         continue;
@@ -179,6 +184,18 @@ class GstBackend : public CaptureBackend {
       if (!Deliver(sample)) break;
     }
     gst_object_unref(bus);
+  }
+
+  // Looping a file: back to its start in the same pipeline (no new decoder, threads or buffer
+  // pools, which re-opening the file costs). The flush clears the appsink's EOS. False when the
+  // pipeline cannot seek (the stream then ends as without `loop`).
+  bool Rewind() {
+    if (!gst_element_seek_simple(pipeline_, GST_FORMAT_TIME, static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT), 0)) {
+      return false;
+    }
+    loops_++;
+    rebase_ = true;
+    return true;
   }
 
   // True when the bus says the pipeline failed (the mailbox is finished with its message).
@@ -201,6 +218,21 @@ class GstBackend : public CaptureBackend {
     gst_message_unref(msg);
     mailbox_->Finish(why);
     return true;
+  }
+
+  // A looped file's times go on from where the previous pass ended (one frame after its last), so
+  // time never runs backwards for the consumer's filters.
+  double Continued(double ptsMs, GstBuffer* buffer) {
+    if (rebase_) {
+      rebase_ = false;
+      offsetMs_ = endMs_ - ptsMs;
+    }
+    double t = ptsMs + offsetMs_;
+    GstClockTime duration = GST_BUFFER_DURATION(buffer);
+    double fps = fps_.load();
+    double frameMs = GST_CLOCK_TIME_IS_VALID(duration) ? static_cast<double>(duration) / 1e6 : fps > 0 ? 1000.0 / fps : 0;
+    endMs_ = std::max(endMs_, t + frameMs);
+    return t;
   }
 
   // False when the source must stop (unsupported format: the mailbox is finished).
@@ -260,7 +292,7 @@ class GstBackend : public CaptureBackend {
       f.offsets[p] = meta ? meta->offset[p] : GST_VIDEO_INFO_PLANE_OFFSET(&info_, p);
     }
     GstClockTime pts = GST_BUFFER_PTS(buffer);
-    f.timestampMs = GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<double>(pts) / 1e6 : NAN;
+    f.timestampMs = GST_CLOCK_TIME_IS_VALID(pts) ? Continued(static_cast<double>(pts) / 1e6, buffer) : NAN;
     f.sequence = sequence;
     f.handle = static_cast<uintptr_t>(index);
     mailbox_->Offer(std::move(f));  // recycles it itself when closed
@@ -272,7 +304,12 @@ class GstBackend : public CaptureBackend {
   const std::string description_;
   const bool appended_;
   const bool autoDelivery_;
+  const bool loop_;
   bool live_ = false;
+  std::atomic<uint64_t> loops_{0};
+  bool rebase_ = false;
+  double offsetMs_ = 0;
+  double endMs_ = 0;
   std::atomic<double> fps_{0};
   FrameMailbox* mailbox_ = nullptr;
   std::thread thread_;
@@ -333,7 +370,9 @@ std::unique_ptr<CaptureBackend> CreateGstBackend(const std::string& pipeline, co
   Napi::Value lentOption = options.Get("maxLent");
   int maxLent = lentOption.IsNumber() ? lentOption.As<Napi::Number>().Int32Value() : 2;
   bool autoDelivery = !options.Get("everyFrame").IsBoolean();
-  return std::make_unique<GstBackend>(bin, sink, description, appended, autoDelivery, maxLent + 3);
+  Napi::Value loopOption = options.Get("loop");
+  bool loop = loopOption.IsBoolean() && loopOption.As<Napi::Boolean>().Value();
+  return std::make_unique<GstBackend>(bin, sink, description, appended, autoDelivery, loop, maxLent + 3);
 }
 
 Napi::Value GstreamerInfo(const Napi::CallbackInfo& info) {
