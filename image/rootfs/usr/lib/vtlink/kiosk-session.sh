@@ -11,4 +11,7 @@ if [ -n "${XDG_SESSION_ID:-}" ]; then
   done
   echo "vtlink-kiosk: session $XDG_SESSION_ID active after $((i / 2)) s"
 fi
+# cage's Wayland socket goes to $XDG_RUNTIME_DIR; pam_systemd did not set it for this service session
+# in the boot test ("Unable to open Wayland socket"), so fall back to the unit's RuntimeDirectory.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-${RUNTIME_DIRECTORY:?}}"
 exec /usr/bin/cage "$@"
