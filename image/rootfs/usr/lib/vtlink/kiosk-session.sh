@@ -11,7 +11,8 @@ if [ -n "${XDG_SESSION_ID:-}" ]; then
   done
   echo "vtlink-kiosk: session $XDG_SESSION_ID active after $((i / 2)) s"
 fi
-# cage's Wayland socket goes to $XDG_RUNTIME_DIR; pam_systemd did not set it for this service session
-# in the boot test ("Unable to open Wayland socket"), so fall back to the unit's RuntimeDirectory.
-export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-${RUNTIME_DIRECTORY:?}}"
+# cage's Wayland socket goes to $XDG_RUNTIME_DIR. pam_systemd points it at /run/user/UID, which the
+# unit's ProtectHome=yes hides ("Unable to open Wayland socket" in the boot test): use the unit's own
+# RuntimeDirectory (/run/vtlink-kiosk, 0700, ours) instead.
+export XDG_RUNTIME_DIR="${RUNTIME_DIRECTORY:?}"
 exec /usr/bin/cage "$@"
