@@ -83,7 +83,7 @@ CaptureStream::CaptureStream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   }
 
   link_ = new Link{this};
-  tsfn_ = Tsfn::New(env, "vtlink-capture", 0, 1, link_, [](Napi::Env, void*, Link* link) { delete link; });
+  tsfn_ = Tsfn::New(env, "vtlink-capture", 0, 1, link_, &CaptureStream::OnNotifierFinalized);
   tsfn_.Unref(env);  // an idle stream does not keep Node alive; a waiting next() does
 
   core_ = std::make_shared<CaptureCore>();
@@ -101,6 +101,18 @@ CaptureStream::CaptureStream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
 
 CaptureStream::~CaptureStream() { Shutdown(); }
 
+void CaptureStream::OnNotifierFinalized(Napi::Env, void*, Link* link) {
+  // Still linked: the stream is alive and did not release the TSFN, i.e. the environment is being
+  // torn down. Node deletes the TSFN right after this returns, so the producer (which calls it)
+  // must be joined now, and the stream must forget the TSFN and the Link.
+  if (link->stream != nullptr) {
+    CaptureStream* self = link->stream;
+    self->link_ = nullptr;
+    self->Shutdown();
+  }
+  delete link;
+}
+
 void CaptureStream::Shutdown() {
   if (closed_) return;
   closed_ = true;
@@ -115,6 +127,8 @@ void CaptureStream::Shutdown() {
 }
 
 void CaptureStream::OnNotify(Napi::Env env, Napi::Function, Link* link, void*) {
+  // env is null for calls still queued when the TSFN is deleted, after its finaliser freed `link`:
+  // test it first.
   if (env == nullptr || link == nullptr || link->stream == nullptr) return;
   CaptureStream* self = link->stream;
   self->notifyQueued_ = false;
@@ -207,7 +221,7 @@ Napi::Value CaptureStream::Next(const Napi::CallbackInfo& info) {
   if (waiting_ && !refed_) {
     // Waiting for the producer: keep Node (and this object) alive until the frame or the end.
     refed_ = true;
-    tsfn_.Ref(env);
+    if (link_) tsfn_.Ref(env);
     Ref();
   }
   return promise;

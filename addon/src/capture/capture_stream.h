@@ -46,6 +46,9 @@ class CaptureStream : public Napi::ObjectWrap<CaptureStream> {
     CaptureStream* stream;
   };
   static void OnNotify(Napi::Env env, Napi::Function, Link* link, void*);
+  // The thread-safe function's finaliser. At environment teardown Node finalises (and then frees)
+  // the TSFN on its own, before the stream's destructor may run: the producer must be stopped here.
+  static void OnNotifierFinalized(Napi::Env env, void*, Link* link);
   using Tsfn = Napi::TypedThreadSafeFunction<Link, void, &CaptureStream::OnNotify>;
 
   Napi::Value Next(const Napi::CallbackInfo& info);
