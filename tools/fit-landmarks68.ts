@@ -1,5 +1,5 @@
 /**
- * Fits the mesh -> iBUG-68 table (src/geometry/landmarks68.ts) on the FIT half of the 300-W HELEN
+ * Fits the mesh -> iBUG-68 table (src/geometry/landmarks68-table.ts) on the FIT half of the 300-W HELEN
  * test crops, so the benchmark's REPORT half stays unseen.
  *
  *   npx esbuild tools/fit-landmarks68.ts --bundle --platform=node --format=esm --packages=external \
@@ -69,19 +69,6 @@ function renderModule(choices: readonly PointChoice[], info: { images: number; m
 export const LANDMARKS68_MESH: readonly (readonly number[])[] = [
 ${rows}
 ];
-
-/** The 68 points from a flat [x, y, z, ...] 468-point mesh, each the mean of its table vertices. */
-export function landmarks68FromMesh(mesh: ArrayLike<number>, table: readonly (readonly number[])[] = LANDMARKS68_MESH): [number, number][] {
-  return table.map((vertices): [number, number] => {
-    let x = 0;
-    let y = 0;
-    for (const v of vertices) {
-      x += mesh[v * 3];
-      y += mesh[v * 3 + 1];
-    }
-    return [x / vertices.length, y / vertices.length];
-  });
-}
 `;
 }
 
@@ -97,7 +84,7 @@ choices.forEach((c, k) => {
 const meanFitNme = choices.reduce((s, c) => s + c.error, 0) / choices.length;
 console.log(`mean NME on the fit half: ${meanFitNme.toFixed(4)}`);
 if (write) {
-  const out = path.join(packageRoot(), 'src/geometry/landmarks68.ts');
+  const out = path.join(packageRoot(), 'src/geometry/landmarks68-table.ts');
   const command =
     'npx esbuild tools/fit-landmarks68.ts --bundle --platform=node --format=esm --packages=external --outfile=build/tools/fit-landmarks68.mjs && node build/tools/fit-landmarks68.mjs --write';
   writeFileSync(out, renderModule(choices, { images: samples.length, missed, command, date: new Date().toISOString().slice(0, 10), meanFitNme }));
