@@ -16,6 +16,7 @@ const UNITS = {
   'vtlink.service': path.join(repo, 'systemd/vtlink.service'),
   'vtlink-kiosk.service': path.join(repo, 'systemd/vtlink-kiosk.service'),
   'vtlink-firstboot.service': path.join(repo, 'image/rootfs/usr/lib/systemd/system/vtlink-firstboot.service'),
+  'vtlink-kiosk-retry.service': path.join(repo, 'image/rootfs/usr/lib/systemd/system/vtlink-kiosk-retry.service'),
 } as const;
 type UnitName = keyof typeof UNITS;
 
@@ -78,7 +79,7 @@ function verify(root: string, names: readonly UnitName[]): { status: number | nu
 describe('systemd-analyze verify', () => {
   const names = Object.keys(UNITS) as UnitName[];
 
-  it('is clean on vtlink.service, vtlink-kiosk.service and vtlink-firstboot.service', () => {
+  it('is clean on vtlink.service, vtlink-kiosk.service, vtlink-firstboot.service and vtlink-kiosk-retry.service', () => {
     const r = verify(fakeRoot(), names);
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
@@ -155,5 +156,64 @@ describe('systemd-sysusers', () => {
     expect(group).toMatch(/^video:x:\d+:(.*,)?vtlink(,|$)/m);
     expect(group).toMatch(/^dialout:x:\d+:(.*,)?vtlink(,|$)/m);
     expect(group).toMatch(/^input:x:\d+:(.*,)?vtlink-kiosk(,|$)/m);
+  });
+});
+
+describe('vtlink-kiosk.service restarts', () => {
+  const text = readFileSync(UNITS['vtlink-kiosk.service'], 'utf8');
+  const values = (key: string) => [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]);
+
+  it('restarts always, with a start limit whose failure hands over to the cool-down unit', () => {
+    expect(values('Restart')).toEqual(['always']);
+    expect(Number(values('RestartSec')[0])).toBeGreaterThan(0);
+    expect(Number(values('StartLimitBurst')[0])).toBeGreaterThan(1);
+    expect(Number(values('StartLimitIntervalSec')[0])).toBeGreaterThan(0);
+    expect(values('OnFailure')).toEqual(['vtlink-kiosk-retry.service']);
+    const retry = readFileSync(UNITS['vtlink-kiosk-retry.service'], 'utf8');
+    expect(retry).toMatch(/^ExecStartPre=\/usr\/bin\/sleep [1-9]\d*$/m);
+    expect(retry).toMatch(/^ExecStart=\/usr\/bin\/systemctl reset-failed vtlink-kiosk\.service$/m);
+    expect(retry).toMatch(/^ExecStart=\/usr\/bin\/systemctl --no-block start vtlink-kiosk\.service$/m);
+  });
+
+  it('runs Chromium through kiosk-client.sh as cage\'s client', () => {
+    expect(values('ExecStart')[0]).toMatch(/^\/usr\/lib\/vtlink\/kiosk-session\.sh \/usr\/bin\/chromium/);
+    const session = readFileSync(path.join(repo, 'image/rootfs/usr/lib/vtlink/kiosk-session.sh'), 'utf8');
+    expect(session).toMatch(/^exec \/usr\/bin\/cage -d -- \/usr\/lib\/vtlink\/kiosk-client\.sh "\$@"$/m);
+  });
+
+  /**
+   * kiosk-client.sh under a stand-in for cage: a shell that starts it as its child and waits; the
+   * stand-in records the SIGTERM the client must send it when the browser (here a shell) exits.
+   */
+  function underFakeCage(browser: string): { cageGotTerm: boolean; clientStatus: string; stderr: string } {
+    const client = path.join(repo, 'image/rootfs/usr/lib/vtlink/kiosk-client.sh');
+    const dir = mkdtempSync(path.join(tmpdir(), 'vtlink-kiosk-client-'));
+    scratch.push(dir);
+    const cage = `trap 'echo term > ${dir}/cage; exit 0' TERM
+"${client}" sh -c '${browser}' < /dev/null > /dev/null 2> ${dir}/client.err &
+child=$!
+# a real cage keeps running (it waits on its event loop): wait for the client, then for a signal
+wait $child; echo $? > ${dir}/status
+i=0; while [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+echo timeout > ${dir}/cage`;
+    const r = spawnSync('sh', ['-c', cage], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    expect(r.error).toBeUndefined();
+    const read = (f: string) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), 'utf8').trim() : '');
+    const helper = read('helper');
+    if (helper) spawnSync('kill', ['-KILL', helper]);
+    return { cageGotTerm: read('cage') === 'term', clientStatus: read('status'), stderr: read('client.err') };
+  }
+
+  it('stops cage when the browser fails to start, and passes its exit status on', () => {
+    const r = underFakeCage('exit 3');
+    expect(r.cageGotTerm).toBe(true);
+    expect(r.stderr).toMatch(/exited with status 3; stopping cage/);
+  });
+
+  it('stops cage when the browser is killed, even while a helper it started still holds cage\'s pipe', () => {
+    // The helper (sleep) inherits the client's file descriptors, as a browser's crash handler would.
+    const r = underFakeCage('sleep 30 & echo $! > helper; kill -KILL $$');
+    expect(r.cageGotTerm).toBe(true);
+    expect(r.stderr).toMatch(/exited with status 137; stopping cage/);
   });
 });

@@ -1,5 +1,7 @@
 #!/bin/sh
-# vtlink-kiosk.service's ExecStart: wait until logind has made our tty1 session active, then run cage.
+# vtlink-kiosk.service's ExecStart: wait until logind has made our tty1 session active, then run cage
+# with the browser command line it was given ("$@": chromium and its flags) as cage's client, through
+# kiosk-client.sh, which stops cage when the browser exits. cage is this unit's main process (exec).
 # logind keeps a new session inactive while it starts the user's service manager (user@.service); on a
 # slow first boot that takes longer than the 10 s cage (libseat) waits, and cage then gives up.
 set -eu
@@ -15,4 +17,5 @@ fi
 # unit's ProtectHome=yes hides ("Unable to open Wayland socket" in the boot test): use the unit's own
 # RuntimeDirectory (/run/vtlink-kiosk, 0700, ours) instead.
 export XDG_RUNTIME_DIR="${RUNTIME_DIRECTORY:?}"
-exec /usr/bin/cage "$@"
+# cage -d: no client-side decorations.
+exec /usr/bin/cage -d -- /usr/lib/vtlink/kiosk-client.sh "$@"
