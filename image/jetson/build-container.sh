@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Builds vtlink's container image for the Jetson Nano (JetPack 4.6 host, Docker 20.10): a Debian 12
+# arm64 userland with only what the service needs at run time (glibc 2.36, Node 20, GStreamer, the
+# bundled service with its arm64 addon and models). The Jetson's own JetPack does the display, the
+# kiosk browser and the CSI camera (image/jetson/host/). See image/README.md, "Jetson Nano".
+#
+#   image/jetson/build-container.sh [--out DIR] [--mirror URL] [--addon PATH] [--tag NAME:TAG]
+#
+# Output (DIR, default build/jetson): vtlink-jetson-arm64.tar.gz (a docker-archive: `docker load -i`),
+# manifest.txt (every Debian package and version, and Node). Needs root (mmdebstrap root mode: arm64
+# maintainer scripts run under qemu-user-static + binfmt_misc) and `npm run build` done first.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+image_dir=$(cd "$here/.." && pwd)
+repo=$(cd "$image_dir/.." && pwd)
+out=
+mirror=
+addon=
+tag=vtlink:jetson
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=$2; shift 2 ;;
+    --mirror) mirror=$2; shift 2 ;;
+    --addon) addon=$2; shift 2 ;;
+    --tag) tag=$2; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "build-container.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+arch=arm64
+out=$(realpath -m "${out:-$repo/build/jetson}")
+if [ -z "$mirror" ]; then
+  mirror=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -m1 '/debian/\?$' || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+fi
+mirror=${mirror%/}
+security=${mirror%/debian}/debian-security
+
+[ "$(id -u)" = 0 ] || { echo "build-container.sh: run as root (mmdebstrap root mode)" >&2; exit 1; }
+for tool in mmdebstrap tar gzip sha256sum; do
+  command -v "$tool" >/dev/null || { echo "build-container.sh: $tool is missing (apt-get install mmdebstrap)" >&2; exit 1; }
+done
+if [ "$(dpkg --print-architecture)" != arm64 ] && ! arch-test arm64 >/dev/null 2>&1; then
+  mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  update-binfmts --enable qemu-aarch64 || true
+  arch-test arm64 || { echo "build-container.sh: cannot run arm64 binaries (apt-get install qemu-user-static binfmt-support arch-test)" >&2; exit 1; }
+fi
+
+t0=$(date +%s)
+step() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
+work=$out/work
+rootfs=$work/rootfs
+rm -rf "$work"
+mkdir -p "$work" "$out"
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
+# The service's fixed user: the same numeric ids on the Jetson host (install.sh), so the state folder,
+# the camera socket (host/vtlink-camera.service) and the container agree on the owner.
+vtlink_uid=961
+
+# ---- 1. /opt/vtlink with the arm64 addon, and Node 20 -------------------------------------------------
+step "arm64 addon"
+[ -f "$repo/dist/vtlink.mjs" ] || { echo "build-container.sh: dist/vtlink.mjs missing: run npm run build" >&2; exit 1; }
+if [ -z "$addon" ]; then
+  addon=$out/vtlink_native.node
+  # Rebuilt when any addon source is newer than the last build (a stale addon would ship old fixes).
+  if [ ! -f "$addon" ] || [ -n "$(find "$repo/addon" "$repo/binding.gyp" -newer "$addon" -print -quit)" ]; then
+    "$image_dir/build-addon-cross.sh" arm64 "$addon"
+  fi
+fi
+step "staging /opt/vtlink"
+node "$image_dir/stage-app.mjs" --arch "$arch" --out "$work/app" --addon "$addon"
+
+step "fetching Node.js (image/node.lock)"
+read -r node_spec node_integrity < <(awk -v a="$arch" '$1 == a { print $2, $3 }' "$image_dir/node.lock")
+mkdir -p "$work/node"
+(cd "$work/node" && npm pack "$node_spec" --silent --json > pack.json)
+got=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]))[0].integrity)' "$work/node/pack.json")
+[ "$got" = "$node_integrity" ] || { echo "build-container.sh: $node_spec integrity $got != $node_integrity" >&2; exit 1; }
+tar -xzf "$work/node"/*.tgz -C "$work/node" package/bin/node package/LICENSE
+
+# ---- 2. Debian 12 arm64, run-time only ---------------------------------------------------------------
+# No kernel, boot loader, systemd, browser or compositor: the Jetson's JetPack has those. The addon needs
+# libgstreamer/-app/-video, libjpeg, libstdc++ (in minbase); GStreamer's plugins-bad brings shmsrc, which
+# reads the CSI camera that host/vtlink-camera.service shares from the host (NVIDIA's plugins stay there).
+packages=(
+  ca-certificates
+  libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-libav libjpeg62-turbo v4l-utils
+)
+step "mmdebstrap bookworm $arch minbase from $mirror (${#packages[@]} packages + dependencies)"
+mmdebstrap --mode=root --arch="$arch" --variant=minbase \
+  --include="$(IFS=,; echo "${packages[*]}")" \
+  --aptopt='Acquire::Retries "3"' \
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+  --customize-hook="chroot \"\$1\" groupadd --system --gid $vtlink_uid vtlink" \
+  --customize-hook="chroot \"\$1\" useradd --system --uid $vtlink_uid --gid $vtlink_uid --home-dir /var/lib/vtlink --no-create-home --shell /usr/sbin/nologin --comment 'vtlink face tracking service' vtlink" \
+  --customize-hook='chroot "$1" apt-get clean' \
+  bookworm "$rootfs" \
+  "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb $security bookworm-security main"
+
+# ---- 3. vtlink into the tree -------------------------------------------------------------------------
+step "installing vtlink"
+install -D -m 0755 "$work/node/package/bin/node" "$rootfs/usr/bin/node"
+install -D -m 0644 "$work/node/package/LICENSE" "$rootfs/usr/share/doc/nodejs/copyright"
+cp -a "$work/app" "$rootfs/opt/vtlink"
+chown -R root:root "$rootfs/opt/vtlink"
+install -d -m 0700 -o "$vtlink_uid" -g "$vtlink_uid" "$rootfs/var/lib/vtlink"
+chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}\n' > "$out/manifest.txt"
+echo "node $(awk -v a="$arch" '$1 == a { print $2 }' "$image_dir/node.lock")" >> "$out/manifest.txt"
+# Docker supplies /dev, /proc, /sys, /etc/hostname, /etc/hosts and /etc/resolv.conf at run time.
+find "$rootfs/dev" "$rootfs/proc" "$rootfs/sys" "$rootfs/run" "$rootfs/tmp" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+rm -f "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf" "$rootfs/etc/machine-id" "$rootfs/var/lib/dbus/machine-id"
+
+# ---- 4. The docker-archive: one layer, an image config, manifest.json -------------------------------
+step "layer tar"
+archive=$work/archive
+mkdir -p "$archive"
+tar --create --file="$work/layer.tar" --directory="$rootfs" --sort=name --numeric-owner \
+  --mtime="@$SOURCE_DATE_EPOCH" --clamp-mtime --xattrs --xattrs-include='security.capability' \
+  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime .
+step "image config and manifest ($tag)"
+node "$here/docker-archive.mjs" --layer "$work/layer.tar" --dir "$archive" --tag "$tag" --uid "$vtlink_uid" \
+  --created "$SOURCE_DATE_EPOCH" --revision "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  --version "$(node -p 'require(process.argv[1]).version' "$repo/package.json")"
+tarball=$out/vtlink-jetson-arm64.tar.gz
+tar --create --directory="$archive" --sort=name --numeric-owner --owner=0 --group=0 --mtime="@$SOURCE_DATE_EPOCH" . \
+  | gzip -n -6 > "$tarball.part"
+mv "$tarball.part" "$tarball"
+[ -n "${VTLINK_KEEP_WORK:-}" ] || rm -rf "$work"
+step "done: $tarball ($(du -h "$tarball" | cut -f1) compressed, $tag)"
