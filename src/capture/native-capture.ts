@@ -59,7 +59,9 @@ export interface CaptureStreamOptions {
 }
 
 /**
- * One capture stream. `next()` resolves with the next frame, or null at the end (EOS) or after
+ * One capture stream. The constructor only parses and checks; the pipeline/device starts on the
+ * addon's producer thread, so a start failure (missing file, busy camera) rejects the first
+ * `next()`, and nothing waits for the camera on the JS thread. `next()` resolves with the next frame, or null at the end (EOS) or after
  * `close()`; it rejects with the backend's own message when the pipeline fails or the camera goes
  * away, and when all `maxLent` frames are still held. Only one `next()` may wait at a time.
  */
@@ -67,8 +69,13 @@ export interface CaptureStreamHandle {
   next(): Promise<NativeFrameDescriptor | null>;
   /** Give a frame back; its `data` (when passed) is detached first. False if it was released already. */
   release(slot: number, generation: number, data?: ArrayBuffer): boolean;
-  /** Stop the producer and the pipeline/device. Frames still held stay readable until released. */
-  close(): void;
+  /**
+   * Stop: never blocks the JS thread. A waiting `next()` resolves with null at once; the producer
+   * thread then stops the pipeline/device and the promise resolves (true) when it has. It never
+   * settles while a stalled source keeps that thread stuck (a GStreamer filesrc in read() on a FIFO
+   * whose writer hung): race it with a timer. Frames still held stay readable until released.
+   */
+  close(): Promise<boolean>;
   stats(): CaptureStats;
   info(): unknown;
   /** Test hook: a byte of a held frame read through the backend's own mapping (-1 if not held). */

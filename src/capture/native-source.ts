@@ -26,6 +26,28 @@ export interface NativeSourceDetails {
 }
 
 /**
+ * How long `close()` waits for the addon's producer thread to stop the pipeline/device (usually a
+ * few ms; a V4L2 poll round is 100 ms) so that the camera is free for the next open. A source
+ * stuck in a blocking read (a GStreamer filesrc on a FIFO whose writer hung) can take for ever:
+ * after this long close() resolves anyway and the addon finishes the teardown in the background,
+ * whenever the read returns. The JS thread never waits on the camera either way.
+ */
+export const STREAM_STOP_GRACE_MS = 500;
+
+/** Close `stream` and wait (at most STREAM_STOP_GRACE_MS) for its pipeline/device to stop. */
+export async function stopStream(stream: CaptureStreamHandle): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, STREAM_STOP_GRACE_MS);
+  });
+  try {
+    await Promise.race([stream.close(), grace]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * A `FrameSource` over an addon `CaptureStream` (GStreamer or V4L2): the contract in source.ts.
  * Each frame is lent to the consumer until it asks for the next result, then released (its
  * ArrayBuffer detached, the buffer back to GStreamer or re-queued to the driver).
@@ -67,25 +89,26 @@ export class NativeFrameSource implements FrameSource {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     if (details.firstFrameTimeoutMs !== undefined) {
-      // Closing the stream resolves the waiting next() with null.
+      // Closing the stream resolves the waiting next() with null (its teardown is awaited below).
       timer = setTimeout(() => {
         timedOut = true;
-        stream.close();
+        void stream.close();
       }, details.firstFrameTimeoutMs);
     }
     try {
       first = await stream.next();
     } catch (cause) {
-      stream.close();
+      await stopStream(stream);
       throw new CameraError(details.name, `${details.name}: ${(cause as Error).message}`, captureErrorCode(cause) ?? 'ECAPTURE', { cause });
     } finally {
       clearTimeout(timer);
     }
     if (timedOut) {
+      await stopStream(stream);
       throw new CameraError(details.name, `${details.name}: no frame within ${details.firstFrameTimeoutMs} ms of starting (is the camera streaming?)`, 'ETIMEDOUT');
     }
     if (!first) {
-      stream.close();
+      await stopStream(stream);
       throw new CameraError(details.name, `${details.name}: the source ended before its first frame`, 'ECAPTURE');
     }
     return new NativeFrameSource(stream, first, { ...details, ...describe(first) });
@@ -204,6 +227,6 @@ export class NativeFrameSource implements FrameSource {
     this.closed = true;
     for (const held of [this.first, this.lent]) if (held) this.release(held);
     this.first = this.lent = null;
-    this.stream.close();
+    await stopStream(this.stream);
   }
 }

@@ -1,7 +1,11 @@
 #include "capture_stream.h"
 
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "gstreamer.h"
 #include "v4l2.h"
@@ -35,6 +39,89 @@ int ParseInt(const Napi::Object& options, const char* name, int fallback) {
 }
 
 }  // namespace
+
+// The producer thread's line to JS. Shared (shared_ptr) by the stream, the mailbox's notify
+// callback, the producer's `finished` callback and the TSFN's own context, so whichever side goes
+// first, the other still finds it. The TSFN is called only under `mutex` while `open`; the JS side
+// closes it (releases the TSFN) once the producer has finished, or Node finalises it at
+// environment teardown: either way no thread touches the TSFN afterwards.
+struct CaptureNotifier {
+  using Ref = std::shared_ptr<CaptureNotifier>;
+  static void OnCall(Napi::Env env, Napi::Function, Ref* ref, void*);
+  static void OnFinalized(Napi::Env env, void*, Ref* ref);
+  using Tsfn = Napi::TypedThreadSafeFunction<Ref, void, &CaptureNotifier::OnCall>;
+
+  std::mutex mutex;
+  std::condition_variable finishedChanged;
+  bool open = true;       // guarded by mutex
+  bool finished = false;  // guarded by mutex: the producer thread has stopped the source and ends
+  std::atomic<bool> queued{false};
+  Tsfn tsfn;
+  CaptureStream* stream = nullptr;  // JS thread only; null once the stream is destroyed
+
+  // Producer: wake JS (frames, end, error). Coalesced: one queued call however many frames came.
+  void Wake() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (open && !queued.exchange(true)) tsfn.NonBlockingCall();
+  }
+  // Producer, its last call: the pipeline/device is stopped.
+  void ProducerFinished() {
+    std::lock_guard<std::mutex> lock(mutex);
+    finished = true;
+    finishedChanged.notify_all();
+    if (open) tsfn.NonBlockingCall();
+  }
+  bool Finished() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return finished;
+  }
+  bool WaitFinished(std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return finishedChanged.wait_for(lock, limit, [this] { return finished; });
+  }
+  // JS thread: keep Node alive (a next() waits) or not.
+  void SetRef(Napi::Env env, bool ref) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!open) return;
+    if (ref) {
+      tsfn.Ref(env);
+    } else {
+      tsfn.Unref(env);
+    }
+  }
+  // JS thread: no more calls; release the TSFN (Node finalises it later). Idempotent.
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!open) return;
+    open = false;
+    tsfn.Release();
+  }
+};
+
+void CaptureNotifier::OnCall(Napi::Env env, Napi::Function, Ref* ref, void*) {
+  // env is null for calls still queued when Node deletes the TSFN, after OnFinalized freed `ref`:
+  // test it first.
+  if (env == nullptr || ref == nullptr) return;
+  CaptureNotifier& self = **ref;
+  self.queued = false;
+  if (self.stream) self.stream->OnWake(env);
+}
+
+void CaptureNotifier::OnFinalized(Napi::Env, void*, Ref* ref) {
+  Ref self = std::move(*ref);
+  delete ref;
+  {
+    std::lock_guard<std::mutex> lock(self->mutex);
+    self->open = false;  // Node deletes the TSFN after this returns
+  }
+  if (CaptureStream* stream = self->stream) {
+    // The stream is still alive: the environment is being torn down (process exit, worker end).
+    // Stop the producer and give it a moment, so an ordinary exit ends with the pipeline stopped
+    // and freed; a producer stuck on a stalled source is left behind (it no longer touches JS).
+    stream->Shutdown();
+    self->WaitFinished(std::chrono::milliseconds(250));
+  }
+}
 
 Napi::Function CaptureStream::Define(Napi::Env env) {
   return DefineClass(env, "CaptureStream",
@@ -82,57 +169,41 @@ CaptureStream::CaptureStream(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     return;
   }
 
-  link_ = new Link{this};
-  tsfn_ = Tsfn::New(env, "vtlink-capture", 0, 1, link_, &CaptureStream::OnNotifierFinalized);
-  tsfn_.Unref(env);  // an idle stream does not keep Node alive; a waiting next() does
+  notifier_ = std::make_shared<CaptureNotifier>();
+  notifier_->stream = this;
+  notifier_->tsfn = CaptureNotifier::Tsfn::New(env, "vtlink-capture", 0, 1, new CaptureNotifier::Ref(notifier_),
+                                               &CaptureNotifier::OnFinalized);
+  notifier_->tsfn.Unref(env);  // an idle stream does not keep Node alive; a waiting next() does
 
   core_ = std::make_shared<CaptureCore>();
   core_->backend = std::move(backend);
   CaptureBackend* raw = core_->backend.get();
+  CaptureNotifier::Ref notifier = notifier_;
   core_->mailbox = std::make_unique<FrameMailbox>(
-      delivery, maxLent, [raw](const NativeFrame& f) { raw->Recycle(f); },
-      [this] {
-        // Coalesce: one queued call wakes JS however many frames arrived meanwhile.
-        if (!notifyQueued_.exchange(true)) tsfn_.NonBlockingCall();
-      });
-  core_->backend->Start(core_->mailbox.get());
-  started_ = true;
+      delivery, maxLent, [raw](const NativeFrame& f) { raw->Recycle(f); }, [notifier] { notifier->Wake(); });
+  // The producer thread holds the core until it has stopped the source, however long that takes.
+  core_->backend->Start(core_->mailbox.get(), core_, [notifier] { notifier->ProducerFinished(); });
 }
 
-CaptureStream::~CaptureStream() { Shutdown(); }
-
-void CaptureStream::OnNotifierFinalized(Napi::Env, void*, Link* link) {
-  // Still linked: the stream is alive and did not release the TSFN, i.e. the environment is being
-  // torn down. Node deletes the TSFN right after this returns, so the producer (which calls it)
-  // must be joined now, and the stream must forget the TSFN and the Link.
-  if (link->stream != nullptr) {
-    CaptureStream* self = link->stream;
-    self->link_ = nullptr;
-    self->Shutdown();
+CaptureStream::~CaptureStream() {
+  Shutdown();
+  if (notifier_) {
+    notifier_->stream = nullptr;
+    notifier_->Close();
   }
-  delete link;
 }
 
 void CaptureStream::Shutdown() {
   if (closed_) return;
   closed_ = true;
   if (!core_) return;
-  core_->mailbox->Close();
-  core_->backend->Stop();  // joins the producer: no notify after this
-  if (link_) {
-    link_->stream = nullptr;
-    tsfn_.Release();
-    link_ = nullptr;
-  }
+  core_->mailbox->Close();        // wakes a producer waiting for room (every-frame delivery)
+  core_->backend->RequestStop();  // the producer stops the source itself: this never blocks
 }
 
-void CaptureStream::OnNotify(Napi::Env env, Napi::Function, Link* link, void*) {
-  // env is null for calls still queued when the TSFN is deleted, after its finaliser freed `link`:
-  // test it first.
-  if (env == nullptr || link == nullptr || link->stream == nullptr) return;
-  CaptureStream* self = link->stream;
-  self->notifyQueued_ = false;
-  self->Deliver(env);
+void CaptureStream::OnWake(Napi::Env env) {
+  Deliver(env);
+  if (closed_ && notifier_->Finished()) SettleClose(env);
 }
 
 Napi::Object CaptureStream::MakeFrame(Napi::Env env, const NativeFrame& f, int slot, uint32_t generation) {
@@ -166,7 +237,7 @@ void CaptureStream::Settle(Napi::Env env, Napi::Value value, const char* error) 
   std::unique_ptr<Napi::Promise::Deferred> deferred = std::move(waiting_);
   if (refed_) {
     refed_ = false;
-    if (link_) tsfn_.Unref(env);
+    notifier_->SetRef(env, false);
     Unref();
   }
   if (!deferred) return;
@@ -221,7 +292,7 @@ Napi::Value CaptureStream::Next(const Napi::CallbackInfo& info) {
   if (waiting_ && !refed_) {
     // Waiting for the producer: keep Node (and this object) alive until the frame or the end.
     refed_ = true;
-    if (link_) tsfn_.Ref(env);
+    notifier_->SetRef(env, true);
     Ref();
   }
   return promise;
@@ -248,7 +319,28 @@ Napi::Value CaptureStream::Close(const Napi::CallbackInfo& info) {
   bool wasClosed = closed_;
   Shutdown();
   if (!wasClosed && waiting_) Settle(env, env.Null(), nullptr);
-  return env.Undefined();
+  closing_.emplace_back(env);
+  Napi::Promise promise = closing_.back().Promise();
+  if (!notifier_ || notifier_->Finished()) {
+    SettleClose(env);
+  } else if (!closingRef_) {
+    // Until the producer reports: keep this object (and the notifier's stream pointer) alive, but
+    // not Node (the TSFN stays unref'd): a source stuck for good must not hold the process.
+    closingRef_ = true;
+    Ref();
+  }
+  return promise;
+}
+
+void CaptureStream::SettleClose(Napi::Env env) {
+  std::vector<Napi::Promise::Deferred> closing = std::move(closing_);
+  closing_.clear();
+  if (closingRef_) {
+    closingRef_ = false;
+    Unref();
+  }
+  if (notifier_) notifier_->Close();  // the producer has finished: nothing will call JS again
+  for (Napi::Promise::Deferred& d : closing) d.Resolve(Napi::Boolean::New(env, true));
 }
 
 Napi::Value CaptureStream::Stats(const Napi::CallbackInfo& info) {

@@ -4,7 +4,14 @@
 //   next(): Promise<Frame | null>     resolves with the next frame (null at the end or after close);
 //                                     rejects with the backend's error (bus error, unplugged camera)
 //   release(slot, generation, data?)  gives a frame back (its ArrayBuffer is detached)
-//   close(), stats(), info(), readNativeByte(slot, generation, offset)
+//   close(): Promise<true>            never blocks: asks the producer thread to stop; resolves once it
+//                                     has stopped the pipeline/device and ended. Never settles while
+//                                     a stalled source keeps the producer stuck (race it with a timer)
+//   stats(), info(), readNativeByte(slot, generation, offset)
+//
+// The constructor only parses and checks (synchronous errors: a pipeline that does not parse, a
+// missing device); the device/pipeline starts on the producer thread, so a start failure (missing
+// file, busy camera) rejects the first next(). Nothing here waits for the camera on the JS thread.
 //
 // A Frame's `data` is an external ArrayBuffer over the backend's buffer (no copy). Each frame
 // holds a reference to the shared Core, so buffers a consumer still holds outlive close(); the
@@ -13,14 +20,16 @@
 
 #include <napi.h>
 
-#include <atomic>
 #include <memory>
+#include <vector>
 
 #include "backend.h"
 #include "mailbox.h"
 
 namespace vtlink {
 
+// What the stream, its frames and the producer thread share; the last of them to let go frees it
+// (the producer thread may be the last, long after close(), when a stalled camera kept it stuck).
 struct CaptureCore {
   std::unique_ptr<CaptureBackend> backend;  // destroyed after the mailbox
   std::unique_ptr<FrameMailbox> mailbox;
@@ -33,6 +42,9 @@ struct CaptureCore {
   }
 };
 
+// The producer thread's line to JS (the thread-safe function): capture_stream.cc.
+struct CaptureNotifier;
+
 class CaptureStream : public Napi::ObjectWrap<CaptureStream> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -40,16 +52,7 @@ class CaptureStream : public Napi::ObjectWrap<CaptureStream> {
   ~CaptureStream() override;
 
  private:
-  // The notifier's context outlives the stream (a queued call may run after the stream is gone):
-  // it is cleared on shutdown and deleted by the thread-safe function's finaliser.
-  struct Link {
-    CaptureStream* stream;
-  };
-  static void OnNotify(Napi::Env env, Napi::Function, Link* link, void*);
-  // The thread-safe function's finaliser. At environment teardown Node finalises (and then frees)
-  // the TSFN on its own, before the stream's destructor may run: the producer must be stopped here.
-  static void OnNotifierFinalized(Napi::Env env, void*, Link* link);
-  using Tsfn = Napi::TypedThreadSafeFunction<Link, void, &CaptureStream::OnNotify>;
+  friend struct CaptureNotifier;
 
   Napi::Value Next(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);
@@ -58,19 +61,23 @@ class CaptureStream : public Napi::ObjectWrap<CaptureStream> {
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value ReadNativeByte(const Napi::CallbackInfo& info);
 
+  // JS thread, from the notifier: frames arrived, the source ended, or the producer finished.
+  void OnWake(Napi::Env env);
   void Deliver(Napi::Env env);
   void Settle(Napi::Env env, Napi::Value frameOrNull, const char* error);
+  void SettleClose(Napi::Env env);
   Napi::Object MakeFrame(Napi::Env env, const NativeFrame& frame, int slot, uint32_t generation);
+  // Close the mailbox and ask the producer to stop. Never blocks. Idempotent.
   void Shutdown();
 
   std::shared_ptr<CaptureCore> core_;
+  std::shared_ptr<CaptureNotifier> notifier_;
   std::unique_ptr<Napi::Promise::Deferred> waiting_;
-  Tsfn tsfn_;
-  Link* link_ = nullptr;
-  std::atomic<bool> notifyQueued_{false};
-  bool started_ = false;
+  // close() promises waiting for the producer to finish; the object is Ref'd meanwhile.
+  std::vector<Napi::Promise::Deferred> closing_;
   bool closed_ = false;
   bool refed_ = false;
+  bool closingRef_ = false;
 };
 
 }  // namespace vtlink

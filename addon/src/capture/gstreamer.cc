@@ -9,7 +9,6 @@
 #include <cmath>
 #include <mutex>
 #include <regex>
-#include <thread>
 #include <vector>
 
 namespace vtlink {
@@ -106,25 +105,11 @@ class GstBackend : public CaptureBackend {
   }
 
   ~GstBackend() override {
-    Stop();
+    // Started: the producer set the pipeline to NULL before it let go of the core that owns us.
+    // Never started: it is still in NULL (parsing starts nothing), so this returns at once.
+    if (!launched_ && pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
     if (sink_) gst_object_unref(sink_);
     if (pipeline_) gst_object_unref(pipeline_);
-  }
-
-  void Start(FrameMailbox* mailbox) override {
-    mailbox_ = mailbox;
-    // PAUSED first: a live source (camera, videotestsrc is-live=true) answers NO_PREROLL. A failure
-    // here (missing file, device busy) is also posted on the bus: the thread reports it.
-    live_ = gst_element_set_state(pipeline_, GST_STATE_PAUSED) == GST_STATE_CHANGE_NO_PREROLL;
-    if (autoDelivery_) mailbox_->SetDelivery(live_ ? Delivery::kLatest : Delivery::kEvery);
-    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
-    thread_ = std::thread([this] { Run(); });
-  }
-
-  void Stop() override {
-    if (stopped_.exchange(true)) return;
-    if (thread_.joinable()) thread_.join();
-    if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
   }
 
   void Recycle(const NativeFrame& frame) override {
@@ -152,13 +137,15 @@ class GstBackend : public CaptureBackend {
     o.Set("pipeline", description_);
     o.Set("appendedSink", appended_);
     o.Set("everyFrame", mailbox_ && mailbox_->delivery() == Delivery::kEvery);
-    o.Set("live", live_);
+    o.Set("live", live_.load());
     o.Set("loop", loop_ && !live_);
     o.Set("loops", static_cast<double>(loops_.load()));
     double fps = fps_.load();
     o.Set("fps", fps > 0 ? Napi::Number::New(env, fps) : env.Null());
     gint64 duration = -1;
-    if (!stopped_ && gst_element_query_duration(pipeline_, GST_FORMAT_TIME, &duration) && duration >= 0) {
+    // Only once the producer has the pipeline running: a query on a pipeline still starting could
+    // wait on the state change the producer thread is blocked in.
+    if (running_ && !stopped_ && gst_element_query_duration(pipeline_, GST_FORMAT_TIME, &duration) && duration >= 0) {
       o.Set("durationMs", static_cast<double>(duration) / 1e6);
     } else {
       o.Set("durationMs", env.Null());
@@ -167,8 +154,27 @@ class GstBackend : public CaptureBackend {
   }
 
  private:
-  void Run() {
+  void Produce() override {
     GstBus* bus = gst_element_get_bus(pipeline_);
+    // PAUSED first: a live source (camera, videotestsrc is-live=true) answers NO_PREROLL. This may
+    // block (filesrc opens a FIFO here, which waits for a writer): that is why it runs here, on the
+    // producer thread. A failure (missing file, device busy) is posted on the bus, read below.
+    GstStateChangeReturn paused = gst_element_set_state(pipeline_, GST_STATE_PAUSED);
+    if (paused == GST_STATE_CHANGE_FAILURE) {
+      if (!CheckBus(bus)) mailbox_->Finish("GStreamer could not start the pipeline (no error message was posted)");
+    } else if (!stopped_) {
+      live_ = paused == GST_STATE_CHANGE_NO_PREROLL;
+      if (autoDelivery_) mailbox_->SetDelivery(live_ ? Delivery::kLatest : Delivery::kEvery);
+      gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+      running_ = true;
+      Run(bus);
+    }
+    gst_object_unref(bus);
+    // Waits for the streaming threads: as long as a stalled source stays stuck in read().
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+  }
+
+  void Run(GstBus* bus) {
     while (!stopped_) {
       if (CheckBus(bus)) break;
       GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink_), 50 * GST_MSECOND);
@@ -183,7 +189,6 @@ class GstBackend : public CaptureBackend {
       }
       if (!Deliver(sample)) break;
     }
-    gst_object_unref(bus);
   }
 
   // Looping a file: back to its start in the same pipeline (no new decoder, threads or buffer
@@ -305,15 +310,13 @@ class GstBackend : public CaptureBackend {
   const bool appended_;
   const bool autoDelivery_;
   const bool loop_;
-  bool live_ = false;
+  std::atomic<bool> live_{false};  // set by the producer before its first frame, read by Describe
+  std::atomic<bool> running_{false};
   std::atomic<uint64_t> loops_{0};
   bool rebase_ = false;
   double offsetMs_ = 0;
   double endMs_ = 0;
   std::atomic<double> fps_{0};
-  FrameMailbox* mailbox_ = nullptr;
-  std::thread thread_;
-  std::atomic<bool> stopped_{false};
   uint64_t sequence_ = 0;
   GstCaps* lastCaps_ = nullptr;
   GstVideoInfo info_{};

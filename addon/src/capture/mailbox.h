@@ -11,6 +11,7 @@
 // outside the lock. Thread-safe; all methods may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -62,8 +63,8 @@ class FrameMailbox {
   // Release every lent frame (the source is being torn down). Returns how many.
   int ReleaseAll();
 
-  // Choose the delivery mode before the producer starts (a GStreamer source knows whether it is
-  // live only once started).
+  // Choose the delivery mode before the first Offer (a GStreamer source knows whether it is live
+  // only once started, on its producer thread; JS may read it meanwhile, hence atomic).
   void SetDelivery(Delivery delivery) { delivery_ = delivery; }
   Delivery delivery() const { return delivery_; }
 
@@ -78,7 +79,7 @@ class FrameMailbox {
     bool lent = false;
   };
 
-  Delivery delivery_;
+  std::atomic<Delivery> delivery_;
   const Recycle recycle_;
   const Notify notify_;
   mutable std::mutex mutex_;

@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "mjpeg.h"
@@ -76,7 +75,8 @@ int OpenCaptureNode(const std::string& path, v4l2_capability* cap, OpenError* fa
 class V4l2Backend : public CaptureBackend {
  public:
   ~V4l2Backend() override {
-    Stop();
+    // Started: the producer closed the device before it let go of the core that owns us.
+    StopDevice();
     for (Mapping& m : maps_) {
       if (m.start != MAP_FAILED && m.start != nullptr) munmap(m.start, m.length);
     }
@@ -152,21 +152,22 @@ class V4l2Backend : public CaptureBackend {
     return true;
   }
 
-  void Start(FrameMailbox* mailbox) override {
-    mailbox_ = mailbox;
+  void Produce() override {
+    // STREAMON here, not on the JS thread: some UVC drivers take their time negotiating bandwidth.
     for (size_t i = 0; i < maps_.size(); i++) Queue(static_cast<uint32_t>(i));
     v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     if (Ioctl(fd_, VIDIOC_STREAMON, &type) < 0) {
       mailbox_->Finish(path_ + ": VIDIOC_STREAMON failed (" + std::strerror(errno) + ")");
-      return;
+    } else {
+      streaming_ = true;
+      Run();
     }
-    streaming_ = true;
-    thread_ = std::thread([this] { Run(); });
+    StopDevice();
   }
 
-  void Stop() override {
-    if (stopped_.exchange(true)) return;
-    if (thread_.joinable()) thread_.join();
+  // STREAMOFF and close. The mmap'd buffers stay mapped until this backend is destroyed: JS may
+  // still hold frames. Idempotent.
+  void StopDevice() {
     std::lock_guard<std::mutex> lock(fdMutex_);
     if (fd_ >= 0) {
       if (streaming_) {
@@ -176,7 +177,6 @@ class V4l2Backend : public CaptureBackend {
       close(fd_);
       fd_ = -1;
     }
-    // The mmap'd buffers stay mapped until this backend is destroyed: JS may still hold frames.
   }
 
   void Recycle(const NativeFrame& frame) override {
@@ -330,9 +330,6 @@ class V4l2Backend : public CaptureBackend {
   int bytesPerLine_ = 0;
   double fps_ = 0;
   std::vector<Mapping> maps_;
-  FrameMailbox* mailbox_ = nullptr;
-  std::thread thread_;
-  std::atomic<bool> stopped_{false};
   bool streaming_ = false;
   std::mutex fdMutex_;
   uint64_t sequence_ = 0;
