@@ -4,7 +4,7 @@
 # Exceptions: node-addon-api C++ exceptions (NAPI_CPP_EXCEPTIONS) everywhere: every error thrown in C++
 # becomes a JS exception with its message.
 # SIMD: the x86 SSE4.1 and AVX2 kernels live in their own static libraries so that only those files get
-# -msse4.1 / -mavx2 -mfma; the addon picks a level at run time (cpuid). Never compile the whole addon
+# -msse4.1 / -mavx2 -mfma / -mavx512*; the addon picks a level at run time (cpuid). Never compile the whole addon
 # with -mavx2. On arm64 NEON is part of the base ISA, so the NEON kernels are plain sources.
 {
   "variables": {
@@ -52,7 +52,7 @@
       "libraries": ["<@(capture_libs)"],
       "conditions": [
         ["target_arch=='x64'", {
-          "dependencies": ["vtlink_kernels_sse41", "vtlink_kernels_avx2"],
+          "dependencies": ["vtlink_kernels_sse41", "vtlink_kernels_avx2", "vtlink_kernels_avx512"],
         }],
       ],
     },
@@ -71,6 +71,14 @@
           "type": "static_library",
           "sources": ["addon/src/kernels/preprocess_avx2.cc", "addon/src/kernels/decode_avx2.cc"],
           "cflags": ["-mavx2", "-mfma"],
+        },
+        {
+          # Chosen only where cpuid reports F, BW, VL and VBMI (simd_level.cc); AVX2 stays the level
+          # for every other x86-64 CPU.
+          "target_name": "vtlink_kernels_avx512",
+          "type": "static_library",
+          "sources": ["addon/src/kernels/preprocess_avx512.cc"],
+          "cflags": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vbmi"],
         },
       ],
     }],

@@ -199,10 +199,12 @@ describe('SIMD level choice', () => {
     const levels = supportedSimdLevels();
     expect(levels[0]).toBe('scalar');
     expect(levels).toContain(simdLevel());
-    const expected = process.arch === 'arm64' ? 'neon' : process.arch === 'x64' ? 'avx2' : 'scalar';
-    // x64 CI machines without AVX2 exist; then SSE4.1 is the best.
-    if (process.arch === 'x64') expect(['avx2', 'sse4.1']).toContain(simdLevel());
+    const expected = process.arch === 'arm64' ? 'neon' : 'scalar';
+    // x64: AVX-512 (F+BW+VL+VBMI) where the CPU has it, else AVX2, else SSE4.1 (older CI machines).
+    if (process.arch === 'x64') expect(['avx512', 'avx2', 'sse4.1']).toContain(simdLevel());
     else expect(simdLevel()).toBe(expected);
+    if (simdLevel() === 'avx512') expect(levels).toContain('avx2');
+    console.log('SIMD levels on this CPU:', levels.join(', '), '- best:', simdLevel());
   });
 
   it('refuses a level this CPU does not have, with the reason', () => {

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   std::mt19937 rng(20240611);
   std::uniform_real_distribution<double> unit(0, 1);
   std::vector<SimdLevel> levels;
-  for (SimdLevel l : {SimdLevel::Sse41, SimdLevel::Avx2, SimdLevel::Neon}) {
+  for (SimdLevel l : {SimdLevel::Sse41, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
     if (SimdLevelSupported(l)) levels.push_back(l);
   }
   if (levels.empty()) {

@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   PreprocessParams p{610, 380, 420, 0.35, n, 1.f / 255, 0, false, Border::Clamp};
   const PixelFormat formats[] = {PixelFormat::Yuyv, PixelFormat::Nv12, PixelFormat::Rgb, PixelFormat::Rgba};
   const char* names[] = {"yuyv", "nv12", "rgb", "rgba"};
-  for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Sse41, SimdLevel::Avx2, SimdLevel::Neon}) {
+  for (SimdLevel level : kAllSimdLevels) {
     if (level != SimdLevel::Scalar && !SimdLevelSupported(level)) continue;
     for (int k = 0; k < 4; k++) {
       const PixelFormat fmt = formats[k];

@@ -10,10 +10,10 @@ import type { BorderMode } from '../vision/warp';
 import { nativeAddon } from './addon';
 import { FORMAT_CODES, firstPlane } from './frame-args';
 
-export type SimdLevel = 'scalar' | 'sse4.1' | 'avx2' | 'neon';
+export type SimdLevel = 'scalar' | 'sse4.1' | 'avx2' | 'avx512' | 'neon';
 
 /** Must match vtlink::SimdLevel and Border in addon/src/kernels (pixel formats: frame-args.ts). */
-const LEVEL_CODES: Record<SimdLevel, number> = { scalar: 0, 'sse4.1': 1, avx2: 2, neon: 3 };
+const LEVEL_CODES: Record<SimdLevel, number> = { scalar: 0, 'sse4.1': 1, avx2: 2, neon: 3, avx512: 4 };
 const BORDER_CODES: Record<BorderMode, number> = { zero: 0, clamp: 1 };
 
 /** The fastest SIMD level of this CPU, which the kernels use unless told otherwise. */

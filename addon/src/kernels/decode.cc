@@ -59,7 +59,9 @@ int ScanScores(SimdLevel level, const float* logits, int n, float threshold, int
   switch (level) {
 #if defined(__x86_64__)
     case SimdLevel::Sse41: return ScanScoresSse41(logits, n, threshold, indices);
-    case SimdLevel::Avx2: return ScanScoresAvx2(logits, n, threshold, indices);
+    case SimdLevel::Avx2:
+    case SimdLevel::Avx512:  // no AVX-512 scan: 896 scores, the AVX2 one is enough
+      return ScanScoresAvx2(logits, n, threshold, indices);
 #endif
 #if defined(__aarch64__)
     case SimdLevel::Neon: return ScanScoresNeon(logits, n, threshold, indices);

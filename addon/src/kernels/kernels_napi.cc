@@ -37,7 +37,7 @@ int Integer(const Napi::CallbackInfo& info, size_t i, const char* name, int min,
 
 // -1 = the best level this CPU has; otherwise the SimdLevel enum value, which must be supported here.
 SimdLevel Level(const Napi::CallbackInfo& info, size_t i) {
-  const int v = Integer(info, i, "level", -1, 3);
+  const int v = Integer(info, i, "level", -1, 4);
   if (v < 0) return BestSimdLevel();
   const auto level = static_cast<SimdLevel>(v);
   if (!SimdLevelSupported(level)) {
@@ -63,7 +63,7 @@ Napi::Value SimdLevelJs(const Napi::CallbackInfo& info) {
 Napi::Value SupportedSimdLevels(const Napi::CallbackInfo& info) {
   Napi::Array out = Napi::Array::New(info.Env());
   uint32_t n = 0;
-  for (SimdLevel l : {SimdLevel::Scalar, SimdLevel::Sse41, SimdLevel::Avx2, SimdLevel::Neon}) {
+  for (SimdLevel l : kAllSimdLevels) {
     if (SimdLevelSupported(l)) out.Set(n++, Napi::String::New(info.Env(), SimdLevelName(l)));
   }
   return out;

@@ -53,6 +53,7 @@ struct PreprocessParams {
 void PreprocessScalar(const FrameView& frame, const PreprocessParams& p, float* out);
 void PreprocessSse41(const FrameView& frame, const PreprocessParams& p, float* out);
 void PreprocessAvx2(const FrameView& frame, const PreprocessParams& p, float* out);
+void PreprocessAvx512(const FrameView& frame, const PreprocessParams& p, float* out);
 void PreprocessNeon(const FrameView& frame, const PreprocessParams& p, float* out);
 
 // Runs the given level (which must be supported: SimdLevelSupported).

@@ -154,11 +154,11 @@ inline void SamplePixel(const FrameView& f, bool yuv, bool zeroBorder, float sx,
 }
 
 // The samples [*begin, *end) of a row whose 2x2 neighbourhoods lie inside the frame with room for
-// the SIMD levels' loads (x0 + reach <= width - 1, y0 + 1 <= height - 1). Computed in double
+// the SIMD levels' loads (x0 + reach <= width - 1, y0 + yReach <= height - 1). Computed in double
 // with a margin far above float rounding of the sample positions, so every float position in the
 // span satisfies the bounds.
 inline void SafeSpan(const FrameView& f, float rowX, float rowY, float stepX, float stepY, int n, int reach,
-                     int* begin, int* end) {
+                     int* begin, int* end, int yReach = 1) {
   constexpr double kMargin = 1.0 / 64;
   double lo = 0, hi = n - 1;
   auto limit = [&](double a, double b, double minV, double maxV) {
@@ -174,7 +174,7 @@ inline void SafeSpan(const FrameView& f, float rowX, float rowY, float stepX, fl
     hi = std::min(hi, i1);
   };
   limit(rowX, stepX, kMargin, f.width - 1 - reach + 1 - kMargin);
-  limit(rowY, stepY, kMargin, f.height - 2 + 1 - kMargin);
+  limit(rowY, stepY, kMargin, f.height - 1 - yReach + 1 - kMargin);
   if (hi < lo) {
     *begin = *end = 0;
     return;

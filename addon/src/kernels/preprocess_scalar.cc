@@ -32,6 +32,7 @@ void Preprocess(SimdLevel level, const FrameView& frame, const PreprocessParams&
 #if defined(__x86_64__)
     case SimdLevel::Sse41: return PreprocessSse41(frame, p, out);
     case SimdLevel::Avx2: return PreprocessAvx2(frame, p, out);
+    case SimdLevel::Avx512: return PreprocessAvx512(frame, p, out);
 #endif
 #if defined(__aarch64__)
     case SimdLevel::Neon: return PreprocessNeon(frame, p, out);

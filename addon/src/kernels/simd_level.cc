@@ -15,6 +15,11 @@ bool SimdLevelSupported(SimdLevel level) {
     case SimdLevel::Avx2:
       // The AVX2 kernels are also compiled with -mfma.
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case SimdLevel::Avx512:
+      // F + BW + VL + VBMI (the byte permutes), and the AVX2 + FMA the level falls back on.
+      return SimdLevelSupported(SimdLevel::Avx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512vbmi");
 #endif
 #if defined(__aarch64__)
     case SimdLevel::Neon:
@@ -27,7 +32,7 @@ bool SimdLevelSupported(SimdLevel level) {
 
 SimdLevel BestSimdLevel() {
   static const SimdLevel best = [] {
-    for (SimdLevel l : {SimdLevel::Neon, SimdLevel::Avx2, SimdLevel::Sse41}) {
+    for (SimdLevel l : {SimdLevel::Neon, SimdLevel::Avx512, SimdLevel::Avx2, SimdLevel::Sse41}) {
       if (SimdLevelSupported(l)) return l;
     }
     return SimdLevel::Scalar;
@@ -39,13 +44,14 @@ const char* SimdLevelName(SimdLevel level) {
   switch (level) {
     case SimdLevel::Sse41: return "sse4.1";
     case SimdLevel::Avx2: return "avx2";
+    case SimdLevel::Avx512: return "avx512";
     case SimdLevel::Neon: return "neon";
     default: return "scalar";
   }
 }
 
 bool ParseSimdLevel(const char* name, SimdLevel* level) {
-  for (SimdLevel l : {SimdLevel::Scalar, SimdLevel::Sse41, SimdLevel::Avx2, SimdLevel::Neon}) {
+  for (SimdLevel l : kAllSimdLevels) {
     if (std::strcmp(name, SimdLevelName(l)) == 0) {
       *level = l;
       return true;
