@@ -3,12 +3,13 @@
 // rounding as the AVX2 level (preprocess_simd.h), 16 output pixels per group; what AVX-512 adds:
 //  - one VBMI two-source byte permute (vpermt2b, zero-masked) picks one channel's int16 tap pairs for
 //    all 16 lanes out of two registers of 8 words each, where AVX2 needs byte shuffles within
-//    128-bit halves plus dword shuffles to bring lanes back in order (6 instructions per 16 pixels
-//    and tap row instead of 28);
+//    128-bit halves plus dword shuffles to bring lanes back in order (YUYV: 3 permutes per tap row
+//    and 16 pixels instead of 14 shuffles);
 //  - per-lane parity (YUYV luma taps, chroma weights) by mask-register blends;
 //  - the interleaved RGB store: 3 permutes and 6 masked blends for 48 floats.
-// The loads stay one 8-byte scalar load per tap row and lane (a hardware gather of 8-byte elements
-// costs ~2x more per element than a load + insert on this Zen 5: addon/test/preprocess_timing.cc).
+// The loads stay one 8-byte scalar load per tap row and lane: hardware gathers (vpgatherqq) of all,
+// half or a quarter of the words were slower on this Zen 5 (YUYV 35.5 -> 48 / 38.5 / 37 us), see
+// bench/RESULTS.md "Preprocess (addon)".
 #include <immintrin.h>
 
 // GCC 12 warns about the deliberately undefined upper lanes inside its own AVX-512 intrinsics.
@@ -136,7 +137,7 @@ inline __m512 MulAdd(__m512 a, __m512 b, __m512 c) {
 
 // Everything the loads and the arithmetic of one row need, computed a row ahead (see Avx512Format).
 struct RowPlan {
-  static constexpr int kMaxGroups = 64;  // outSize <= 1024 on this path
+  static constexpr int kMaxGroups = 32;  // outSize <= 512 on this path (larger: the AVX2 level); 2 x 14 KiB of stack
   GroupPlan group[kMaxGroups];
   int groups = 0;
   int begin = 0, end = 0;  // the SIMD span [begin, end); groups overlap at its end
