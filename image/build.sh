@@ -132,21 +132,17 @@ ln -sf ../run/systemd/resolve/stub-resolv.conf "$rootfs/etc/resolv.conf"
 
 # First boot is detected by systemd from an uninitialized machine id (ConditionFirstBoot=).
 echo uninitialized > "$rootfs/etc/machine-id"
-rm -f "$rootfs/var/lib/dbus/machine-id"
+# D-Bus's id is the machine id (what systemd-tmpfiles would link at boot, which a read-only root refuses).
+ln -sfn /etc/machine-id "$rootfs/var/lib/dbus/machine-id"
 echo vtlink > "$rootfs/etc/hostname"
 printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$rootfs/etc/hosts"
-cat > "$rootfs/etc/fstab" <<'EOF'
-# vtlink image (image/build.sh). The root partition is grown to the card on first boot.
-PARTLABEL=vtlink-root   /                ext4  rw,noatime,errors=remount-ro           0 1
-PARTLABEL=vtlink-state  /var/lib/vtlink  ext4  rw,noatime,nosuid,nodev,noexec         0 2
-PARTLABEL=vtlink-efi    /boot/efi        vfat  noauto,nofail,umask=0077               0 0
-EOF
+# /etc/fstab comes from image/rootfs: read-only root, state partition, tmpfs for what programs write.
 mkdir -p "$rootfs/var/lib/vtlink" "$rootfs/boot/efi"
 
 kver=$(basename "$(ls -d "$rootfs"/lib/modules/* | sort -V | tail -n1)")
 cp "$rootfs/boot/vmlinuz-$kver" "$out/vmlinuz"
 cp "$rootfs/boot/initrd.img-$kver" "$out/initrd.img"
-cmdline="root=PARTLABEL=vtlink-root rw rootwait console=tty1 console=$console,115200 consoleblank=0 quiet"
+cmdline="root=PARTLABEL=vtlink-root ro rootwait console=tty1 console=$console,115200 consoleblank=0 quiet"
 echo "$cmdline" > "$out/cmdline.txt"
 chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}\n' > "$out/manifest.txt"
 echo "node $(awk -v a="$arch" '$1 == a { print $2 }' "$here/node.lock")" >> "$out/manifest.txt"
@@ -173,12 +169,13 @@ step "file systems"
 esp_mib=64
 state_mib=256
 root_used_mib=$(du -sm --apparent-size "$rootfs" | cut -f1)
-root_mib=$(( root_used_mib * 13 / 10 + 256 ))  # 30 % + 256 MiB slack; first boot grows it to the card
+root_mib=$(( root_used_mib * 13 / 10 + 256 ))  # 30 % + 256 MiB: ext4's overhead and small files' blocks
 rm -f "$work/esp.img" "$work/state.img" "$work/root.img"
 mkfs.vfat -n VTLINK-EFI -C "$work/esp.img" $(( esp_mib * 1024 )) >/dev/null
 mmd -i "$work/esp.img" ::/EFI ::/EFI/BOOT
 mcopy -i "$work/esp.img" "$work/boot.efi" "::/EFI/BOOT/BOOT${efi_arch^^}.EFI"
-# The state partition starts with an empty, vtlink-owned top folder.
+# The state partition (the last one: the first boot grows it to the card) starts with an empty,
+# vtlink-owned top folder.
 rm -rf "$work/state"; mkdir -p "$work/state"
 chown "$(chroot "$rootfs" id -u vtlink):$(chroot "$rootfs" id -g vtlink)" "$work/state"
 chmod 0700 "$work/state"
@@ -194,12 +191,12 @@ sfdisk --quiet "$img" <<EOF
 label: gpt
 first-lba: 2048
 start=1MiB, size=${esp_mib}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=vtlink-efi
-size=${state_mib}MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=vtlink-state
 size=${root_mib}MiB, type=$root_type, name=vtlink-root
+size=${state_mib}MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=vtlink-state
 EOF
 dd if="$work/esp.img" of="$img" bs=1M seek=1 conv=notrunc,sparse status=none
-dd if="$work/state.img" of="$img" bs=1M seek=$(( 1 + esp_mib )) conv=notrunc,sparse status=none
-dd if="$work/root.img" of="$img" bs=1M seek=$(( 1 + esp_mib + state_mib )) conv=notrunc,sparse status=none
+dd if="$work/root.img" of="$img" bs=1M seek=$(( 1 + esp_mib )) conv=notrunc,sparse status=none
+dd if="$work/state.img" of="$img" bs=1M seek=$(( 1 + esp_mib + root_mib )) conv=notrunc,sparse status=none
 sfdisk --dump "$img" > "$out/partitions.txt"
 
 [ -n "${VTLINK_KEEP_WORK:-}" ] || rm -rf "$work"
