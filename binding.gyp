@@ -27,6 +27,8 @@
       "target_name": "vtlink_native",
       "sources": [
         "addon/src/addon.cc",
+        # Argument readers shared by the bindings (numbers, typed arrays, camera frames).
+        "addon/src/napi_args.cc",
         # Kernels: scalar references, dispatch, bindings.
         "addon/src/kernels/simd_level.cc",
         "addon/src/kernels/preprocess_scalar.cc",

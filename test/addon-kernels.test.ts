@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodePreviewJpeg } from '../src/native/jpeg';
 import { decodeBlazeFace, preprocess, simdLevel, supportedSimdLevels, type SimdLevel } from '../src/native/kernels';
 import { BACK_ANCHORS, FRONT_ANCHORS, generateAnchors, type AnchorConfig } from '../src/vision/anchors';
 import { decodeCandidates } from '../src/vision/blazeface';
@@ -329,6 +330,35 @@ describe('SIMD level choice', () => {
     expect(() => preprocess({ ...frame, height: 49 }, roi, new Float32Array(768), 0, opts)).toThrow(/does not fit/);
     expect(() => preprocess({ ...frame, width: 63 }, roi, new Float32Array(768), 0, opts)).toThrow(/width must be even/);
     expect(() => preprocess(frame, { ...roi, size: Number.NaN }, new Float32Array(768), 0, opts)).toThrow(/roi.size must be finite/);
+  });
+
+  it('refuses a bad frame with the same words as the preview JPEG encoder (one frame-argument parser)', () => {
+    const frame = randomFrame('nv12', 64, 48, 2, seededRandom(3));
+    const [y, uv] = frame.planes;
+    const bad: Frame[] = [
+      { ...frame, height: 50 },
+      { ...frame, width: 63 },
+      { ...frame, height: 47 },
+      { ...frame, planes: [y, { offset: uv.offset + 64, stride: uv.stride }] },
+      { ...frame, planes: [{ offset: y.offset, stride: 63 }, uv] },
+      { ...frame, data: frame.data.subarray(0, 100) },
+      packedFrame('rgba', 10, 10, new Uint8Array(399)),
+    ];
+    const message = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (e) {
+        return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+      return 'no error';
+    };
+    const out = new Float32Array(16 * 16 * 3);
+    const roi = { centerX: 32, centerY: 24, size: 40, angle: 0 };
+    for (const f of bad) {
+      const fromPreprocess = message(() => preprocess(f, roi, out, 0, { outSize: 16, scale: 1, offset: 0, border: 'zero' }));
+      expect(fromPreprocess).toMatch(/^RangeError: .*(does not fit|must be even)/);
+      expect(message(() => encodePreviewJpeg(f, 32))).toBe(fromPreprocess);
+    }
   });
 });
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "image/jpeg_error.h"
+#include "napi_args.h"
 
 namespace vtlink {
 
@@ -149,61 +150,12 @@ class PreviewJpegWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 };
 
-int IntArg(const Napi::CallbackInfo& info, size_t i, const char* name, int min, int max) {
-  if (i >= info.Length() || !info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
-  const double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(v) || v != std::floor(v) || v < min || v > max) {
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in [" + std::to_string(min) + ", " +
-                                                std::to_string(max) + "], got " + std::to_string(v));
-  }
-  return static_cast<int>(v);
-}
-
-constexpr const char* kFormatNames[] = {"rgb", "bgr", "rgba", "yuyv", "nv12"};
-
 // encodePreviewJpeg(data, format, width, height, offset0, stride0, offset1, stride1, maxWidth, quality)
 Napi::Value EncodePreviewJpegJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(env, "frame data must be a Uint8Array");
-  }
-  auto data = info[0].As<Napi::Uint8Array>();
-  FrameView f{};
-  f.format = static_cast<PixelFormat>(IntArg(info, 1, "format", 0, 4));
-  f.width = IntArg(info, 2, "width", 1, 1 << 15);
-  f.height = IntArg(info, 3, "height", 1, 1 << 15);
-  const int offset0 = IntArg(info, 4, "plane 0 offset", 0, INT32_MAX);
-  f.stride0 = IntArg(info, 5, "plane 0 stride", 1, INT32_MAX);
-  const int offset1 = IntArg(info, 6, "plane 1 offset", 0, INT32_MAX);
-  f.stride1 = IntArg(info, 7, "plane 1 stride", 0, INT32_MAX);
-  const int maxWidth = IntArg(info, 8, "maxWidth", 1, 1 << 15);
-  const int quality = IntArg(info, 9, "quality", 1, 100);
-  const std::string fmt = kFormatNames[static_cast<int>(f.format)];
-  const size_t bytes = data.ByteLength();
-  const int bpp = f.format == PixelFormat::Rgba ? 4 : f.format == PixelFormat::Yuyv ? 2 : f.format == PixelFormat::Nv12 ? 1 : 3;
-  const auto fits = [&](int offset, int stride, int rows, int rowBytes) {
-    const double end = static_cast<double>(offset) + static_cast<double>(stride) * (rows - 1) + rowBytes;
-    return stride >= rowBytes && end <= static_cast<double>(bytes);
-  };
-  if ((f.format == PixelFormat::Yuyv || f.format == PixelFormat::Nv12) && f.width % 2 != 0) {
-    throw Napi::RangeError::New(env, fmt + " frame width must be even, got " + std::to_string(f.width));
-  }
-  if (f.format == PixelFormat::Nv12 && f.height % 2 != 0) {
-    throw Napi::RangeError::New(env, "nv12 frame height must be even, got " + std::to_string(f.height));
-  }
-  if (!fits(offset0, f.stride0, f.height, f.width * bpp)) {
-    throw Napi::RangeError::New(env, fmt + " frame " + std::to_string(f.width) + "x" + std::to_string(f.height) +
-                                         ": plane 0 (offset " + std::to_string(offset0) + ", stride " + std::to_string(f.stride0) +
-                                         ") does not fit " + std::to_string(bytes) + " bytes");
-  }
-  f.plane0 = data.Data() + offset0;
-  if (f.format == PixelFormat::Nv12) {
-    if (!fits(offset1, f.stride1, f.height / 2, f.width)) {
-      throw Napi::RangeError::New(env, "nv12 frame: UV plane (offset " + std::to_string(offset1) + ", stride " +
-                                           std::to_string(f.stride1) + ") does not fit " + std::to_string(bytes) + " bytes");
-    }
-    f.plane1 = data.Data() + offset1;
-  }
+  const FrameView f = FrameArgs(info, 0);
+  const int maxWidth = IntegerArg(info, 8, "maxWidth", 1, 1 << 15);
+  const int quality = IntegerArg(info, 9, "quality", 1, 100);
   // The frame may be a lent capture buffer that is recycled (and detached) as soon as the consumer asks
   // for the next frame, possibly before the worker runs; holding a reference to its ArrayBuffer would
   // not stop that. So the planes are copied here, synchronously, into memory the job owns (a memcpy per
@@ -215,7 +167,7 @@ Napi::Value EncodePreviewJpegJs(const Napi::CallbackInfo& info) {
   options.height = f.height;
   options.maxWidth = maxWidth;
   options.quality = quality;
-  options.stride0 = f.width * bpp;
+  options.stride0 = f.width * FrameBytesPerPixel(f.format);
   options.stride1 = f.format == PixelFormat::Nv12 ? f.width : 0;
   const size_t size0 = static_cast<size_t>(options.stride0) * f.height;
   options.pixels.resize(size0 + static_cast<size_t>(options.stride1) * (f.height / 2));

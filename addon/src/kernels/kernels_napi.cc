@@ -13,31 +13,14 @@
 #include "kernels/decode.h"
 #include "kernels/preprocess.h"
 #include "kernels/simd_level.h"
+#include "napi_args.h"
 
 namespace vtlink {
 namespace {
 
-double Number(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (i >= info.Length() || !info[i].IsNumber()) {
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
-  }
-  const double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(v)) throw Napi::RangeError::New(info.Env(), std::string(name) + " must be finite");
-  return v;
-}
-
-int Integer(const Napi::CallbackInfo& info, size_t i, const char* name, int min, int max) {
-  const double v = Number(info, i, name);
-  if (v != std::floor(v) || v < min || v > max) {
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in [" + std::to_string(min) +
-                                                ", " + std::to_string(max) + "], got " + std::to_string(v));
-  }
-  return static_cast<int>(v);
-}
-
 // -1 = the best level this CPU has; otherwise the SimdLevel enum value, which must be supported here.
 SimdLevel Level(const Napi::CallbackInfo& info, size_t i) {
-  const int v = Integer(info, i, "level", -1, 4);
+  const int v = IntegerArg(info, i, "level", -1, 4);
   if (v < 0) return BestSimdLevel();
   const auto level = static_cast<SimdLevel>(v);
   if (!SimdLevelSupported(level)) {
@@ -47,13 +30,10 @@ SimdLevel Level(const Napi::CallbackInfo& info, size_t i) {
   return level;
 }
 
-template <typename T>
-T TypedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* name, napi_typedarray_type type) {
-  if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type) {
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a " +
-                                               (type == napi_uint8_array ? "Uint8Array" : "Float32Array"));
-  }
-  return info[i].As<T>();
+// A Float32Array argument as node-addon-api's wrapper (the decoders use its Data and ElementLength).
+Napi::Float32Array Float32ArrayArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  TypedArrayArg(info, i, name, napi_float32_array);  // the type check and its message
+  return info[i].As<Napi::Float32Array>();
 }
 
 Napi::Value SimdLevelJs(const Napi::CallbackInfo& info) {
@@ -69,71 +49,30 @@ Napi::Value SupportedSimdLevels(const Napi::CallbackInfo& info) {
   return out;
 }
 
-constexpr const char* kFormatNames[] = {"rgb", "bgr", "rgba", "yuyv", "nv12"};
-
 // preprocess(data, format, width, height, offset0, stride0, offset1, stride1,
 //            centerX, centerY, size, angle, out, outOffset, outSize, scale, offset, mirror, border, level)
 Napi::Value PreprocessJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto data = TypedArrayArg<Napi::Uint8Array>(info, 0, "frame data", napi_uint8_array);
-  FrameView f{};
-  f.format = static_cast<PixelFormat>(Integer(info, 1, "format", 0, 4));
-  f.width = Integer(info, 2, "width", 1, 1 << 15);
-  f.height = Integer(info, 3, "height", 1, 1 << 15);
-  const int offset0 = Integer(info, 4, "plane 0 offset", 0, INT32_MAX);
-  f.stride0 = Integer(info, 5, "plane 0 stride", 1, INT32_MAX);
-  const int offset1 = Integer(info, 6, "plane 1 offset", 0, INT32_MAX);
-  f.stride1 = Integer(info, 7, "plane 1 stride", 0, INT32_MAX);
-  const std::string fmt = kFormatNames[static_cast<int>(f.format)];
-  const size_t bytes = data.ByteLength();
-  const int bpp = f.format == PixelFormat::Rgba ? 4 : f.format == PixelFormat::Yuyv ? 2 : f.format == PixelFormat::Nv12 ? 1 : 3;
-  const auto fits = [&](int offset, int stride, int rows, int rowBytes) {
-    const double end = static_cast<double>(offset) + static_cast<double>(stride) * (rows - 1) + rowBytes;
-    return stride >= rowBytes && end <= static_cast<double>(bytes) && end < 2147483647.0;
-  };
-  if ((f.format == PixelFormat::Yuyv || f.format == PixelFormat::Nv12) && f.width % 2 != 0) {
-    throw Napi::RangeError::New(env, fmt + " frame width must be even, got " + std::to_string(f.width));
-  }
-  if (f.format == PixelFormat::Nv12 && f.height % 2 != 0) {
-    throw Napi::RangeError::New(env, "nv12 frame height must be even, got " + std::to_string(f.height));
-  }
-  if (!fits(offset0, f.stride0, f.height, f.width * bpp)) {
-    throw Napi::RangeError::New(env, fmt + " frame " + std::to_string(f.width) + "x" + std::to_string(f.height) +
-                                         ": plane 0 (offset " + std::to_string(offset0) + ", stride " +
-                                         std::to_string(f.stride0) + ") does not fit " + std::to_string(bytes) +
-                                         " bytes with rows of " + std::to_string(f.width * bpp) + " bytes");
-  }
-  f.plane0 = data.Data() + offset0;
-  f.plane1 = nullptr;
-  if (f.format == PixelFormat::Nv12) {
-    if (!fits(offset1, f.stride1, f.height / 2, f.width)) {
-      throw Napi::RangeError::New(env, "nv12 frame: UV plane (offset " + std::to_string(offset1) + ", stride " +
-                                           std::to_string(f.stride1) + ") does not fit " + std::to_string(bytes) +
-                                           " bytes");
-    }
-    f.plane1 = data.Data() + offset1;
-  }
+  const FrameView f = FrameArgs(info, 0);
   PreprocessParams p{};
-  p.centerX = Number(info, 8, "roi.centerX");
-  p.centerY = Number(info, 9, "roi.centerY");
-  p.size = Number(info, 10, "roi.size");
-  p.angle = Number(info, 11, "roi.angle");
+  p.centerX = NumberArg(info, 8, "roi.centerX");
+  p.centerY = NumberArg(info, 9, "roi.centerY");
+  p.size = NumberArg(info, 10, "roi.size");
+  p.angle = NumberArg(info, 11, "roi.angle");
   if (!(p.size > 0)) throw Napi::RangeError::New(env, "roi.size must be positive");
-  auto out = TypedArrayArg<Napi::Float32Array>(info, 12, "out", napi_float32_array);
-  const int outOffset = Integer(info, 13, "outOffset", 0, INT32_MAX);
-  p.outSize = Integer(info, 14, "outSize", 1, 4096);
-  p.scale = static_cast<float>(Number(info, 15, "scale"));
-  p.offset = static_cast<float>(Number(info, 16, "offset"));
-  if (info.Length() <= 17 || !info[17].IsBoolean()) throw Napi::TypeError::New(env, "mirror must be a boolean");
-  p.mirror = info[17].As<Napi::Boolean>().Value();
-  p.border = static_cast<Border>(Integer(info, 18, "border", 0, 1));
+  const TypedArrayView out = TypedArrayArg(info, 12, "out", napi_float32_array);
+  const int outOffset = IntegerArg(info, 13, "outOffset", 0, INT32_MAX);
+  p.outSize = IntegerArg(info, 14, "outSize", 1, 4096);
+  p.scale = static_cast<float>(NumberArg(info, 15, "scale"));
+  p.offset = static_cast<float>(NumberArg(info, 16, "offset"));
+  p.mirror = BooleanArg(info, 17, "mirror");
+  p.border = static_cast<Border>(IntegerArg(info, 18, "border", 0, 1));
   const SimdLevel level = Level(info, 19);
   const size_t need = static_cast<size_t>(outOffset) + static_cast<size_t>(p.outSize) * p.outSize * 3;
-  if (out.ElementLength() < need) {
-    throw Napi::RangeError::New(env, "out holds " + std::to_string(out.ElementLength()) + " floats, needs " +
-                                         std::to_string(need));
+  if (out.length < need) {
+    throw Napi::RangeError::New(env, "out holds " + std::to_string(out.length) + " floats, needs " + std::to_string(need));
   }
-  Preprocess(level, f, p, out.Data() + outOffset);
+  Preprocess(level, f, p, static_cast<float*>(out.data) + outOffset);
   return env.Undefined();
 }
 
@@ -151,7 +90,7 @@ Napi::Value DecodeBlazeFaceJs(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "scores and boxes must be lists of the same length (1..8)");
   }
   AnchorConfig config;
-  config.inputSize = Integer(info, 2, "inputSize", 1, 1 << 16);
+  config.inputSize = IntegerArg(info, 2, "inputSize", 1, 1 << 16);
   const Napi::Array strides = info[3].As<Napi::Array>();
   for (uint32_t k = 0; k < strides.Length(); k++) {
     const Napi::Value v = strides.Get(k);
@@ -160,14 +99,14 @@ Napi::Value DecodeBlazeFaceJs(const Napi::CallbackInfo& info) {
     }
     config.strides.push_back(v.As<Napi::Number>().Int32Value());
   }
-  config.anchorsPerLayer = Integer(info, 4, "anchorsPerLayer", 1, 64);
-  config.offset = Number(info, 5, "anchorOffset");
+  config.anchorsPerLayer = IntegerArg(info, 4, "anchorsPerLayer", 1, 64);
+  config.offset = NumberArg(info, 5, "anchorOffset");
   DecodeParams params{};
   params.inputSize = config.inputSize;
-  params.scoreThreshold = Number(info, 6, "scoreThreshold");
-  params.iouThreshold = Number(info, 7, "iouThreshold");
-  params.maxDetections = Integer(info, 8, "maxDetections", 0, 1 << 16);
-  auto out = TypedArrayArg<Napi::Float32Array>(info, 9, "out", napi_float32_array);
+  params.scoreThreshold = NumberArg(info, 6, "scoreThreshold");
+  params.iouThreshold = NumberArg(info, 7, "iouThreshold");
+  params.maxDetections = IntegerArg(info, 8, "maxDetections", 0, 1 << 16);
+  auto out = Float32ArrayArg(info, 9, "out");
   const SimdLevel level = Level(info, 10);
   const std::vector<float>& anchors = CachedAnchors(config);
 
@@ -216,13 +155,13 @@ Napi::Value DecodeRetinaFaceJs(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "decodeRetinaFace(priors, boxes, scores, landmarks|null, scoresAreLogits, variance0, "
                                     "variance1, scoreThreshold, iouThreshold, maxDetections, out)");
   }
-  auto priors = TypedArrayArg<Napi::Float32Array>(info, 0, "priors", napi_float32_array);
-  auto boxes = TypedArrayArg<Napi::Float32Array>(info, 1, "boxes", napi_float32_array);
-  auto scores = TypedArrayArg<Napi::Float32Array>(info, 2, "scores", napi_float32_array);
+  auto priors = Float32ArrayArg(info, 0, "priors");
+  auto boxes = Float32ArrayArg(info, 1, "boxes");
+  auto scores = Float32ArrayArg(info, 2, "scores");
   const float* landmarks = nullptr;
   size_t landmarkCount = 0;
   if (!info[3].IsNull() && !info[3].IsUndefined()) {
-    auto l = TypedArrayArg<Napi::Float32Array>(info, 3, "landmarks", napi_float32_array);
+    auto l = Float32ArrayArg(info, 3, "landmarks");
     landmarks = l.Data();
     landmarkCount = l.ElementLength();
   }
@@ -237,12 +176,12 @@ Napi::Value DecodeRetinaFaceJs(const Napi::CallbackInfo& info) {
   }
   params.count = static_cast<int>(n);
   params.scoresAreLogits = info[4].As<Napi::Boolean>().Value();
-  params.variance0 = Number(info, 5, "variance0");
-  params.variance1 = Number(info, 6, "variance1");
-  params.scoreThreshold = Number(info, 7, "scoreThreshold");
-  params.iouThreshold = Number(info, 8, "iouThreshold");
-  params.maxDetections = Integer(info, 9, "maxDetections", 0, 1 << 16);
-  auto out = TypedArrayArg<Napi::Float32Array>(info, 10, "out", napi_float32_array);
+  params.variance0 = NumberArg(info, 5, "variance0");
+  params.variance1 = NumberArg(info, 6, "variance1");
+  params.scoreThreshold = NumberArg(info, 7, "scoreThreshold");
+  params.iouThreshold = NumberArg(info, 8, "iouThreshold");
+  params.maxDetections = IntegerArg(info, 9, "maxDetections", 0, 1 << 16);
+  auto out = Float32ArrayArg(info, 10, "out");
   const size_t need = static_cast<size_t>(params.maxDetections) * (5 + (landmarks != nullptr ? 10 : 0));
   if (out.ElementLength() < need) {
     throw Napi::RangeError::New(env, "out holds " + std::to_string(out.ElementLength()) + " floats, needs " + std::to_string(need));
