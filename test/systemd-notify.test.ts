@@ -125,7 +125,7 @@ describe('vtlink run speaks sd_notify', () => {
     expect(lines.some((l) => l.startsWith('<6>watchdog: frames are flowing again'))).toBe(true);
   }, 180_000);
 
-  it('SIGTERM while the camera is stalled still ends the process: cleanly, or by the hard exit when a close blocks', async () => {
+  it('SIGTERM while the camera is stalled ends the process cleanly (capture teardown never blocks the JS thread)', async () => {
     const fifo = path.join(dir, 'stalled.fifo');
     execFileSync('mkfifo', [fifo]);
     const receiver = await NotifyReceiver.listen(path.join(dir, 'notify-3.sock'));
@@ -137,16 +137,13 @@ describe('vtlink run speaks sd_notify', () => {
     writer.kill('SIGSTOP');
     await receiver.waitFor(() => Date.now() - receiver.with('WATCHDOG').slice(-1)[0].at > 2000, 'the stall', 30_000);
     service.child.kill('SIGTERM');
-    // Without the hard exit on its worker thread this never resolves: the main thread is blocked.
+    // The stalled read() stays on the capture thread; the JS side closes and exits by itself,
+    // not through the hard exit (which would be SIGKILL).
     const { code, signal } = await service.exited;
     writer.kill('SIGKILL');
     await receiver.waitFor(() => receiver.with('STOPPING').length > 0, 'STOPPING=1', 5000);
-    if (code === 0) {
-      expect(signal).toBeNull();
-    } else {
-      expect(signal).toBe('SIGKILL');
-      expect(service.stderr()).toContain('stopping is blocked (a close hangs in native code); killing the process');
-    }
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(service.stderr()).not.toContain('stopping is blocked');
   }, 120_000);
 
   it('a camera missing at start: READY=1 with camera-retry, pings while the retry loop runs, clean stop', async () => {

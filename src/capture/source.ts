@@ -54,7 +54,9 @@ import type { FrameDecodeError } from './errors';
  * - End. A finite source ends its iteration normally (`done: true`) after the last frame.
  *
  * - Closing. `close()` is idempotent and resolves once every resource (child process, file handle,
- *   device) is released; a decoder child process has exited when it resolves. Calling it while a
+ *   device) is released; a decoder child process has exited when it resolves. A native stream stuck
+ *   in the driver (a stalled pipe) cannot be interrupted: `close()` then resolves after a short grace
+ *   (STREAM_STOP_GRACE_MS) and the capture thread finishes its teardown when the read returns. Calling it while a
  *   consumer is iterating (or waiting in `next()`) ends the iteration cleanly: the pending and every
  *   later `next()` resolve `done: true`, nothing is thrown. Leaving a `for await` loop early (break,
  *   return, throw) closes the source too.
