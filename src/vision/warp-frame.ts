@@ -221,8 +221,9 @@ function warpYuyv(frame: Frame, dst: Float32Array, dstOffset: number, opts: Warp
         const top = base + y0 * stride;
         const bottom = top + stride;
         const l0 = x0 * 2; // luma of column x0; column x0 + 1's is 2 bytes on
-        const c0 = (x0 >> 1) * 4; // chroma pairs of both columns (the same pair when x0 is even)
-        const c1 = ((x0 + 1) >> 1) * 4;
+        // The pairs (Y0 U Y1 V, 4-byte aligned) of both columns: the same pair when x0 is even.
+        const c0 = l0 & ~3;
+        const c1 = (l0 + 2) & ~3;
         // The weights sum to 1 inside the frame, so the offsets come off after interpolation.
         const y = data[top + l0] * w00 + data[top + l0 + 2] * w01 + data[bottom + l0] * w10 + data[bottom + l0 + 2] * w11 - 16;
         const u = data[top + c0 + 1] * w00 + data[top + c1 + 1] * w01 + data[bottom + c0 + 1] * w10 + data[bottom + c1 + 1] * w11 - 128;
