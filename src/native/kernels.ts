@@ -1,7 +1,8 @@
 /**
  * Typed face of the native kernels: the fused preprocess (frame -> rotated ROI -> RGB -> float32 NHWC)
- * and BlazeFace / RetinaFace decode + (one shared) weighted NMS. Semantics: src/vision/warp.ts and src/vision/blazeface.ts,
- * anchors.ts, nms.ts, which stay as the references the tests compare against.
+ * and BlazeFace / RetinaFace decode + (one shared) weighted NMS. Semantics: src/vision/warp-frame.ts (camera
+ * frames; warp.ts for RgbImage) and src/vision/blazeface.ts, anchors.ts, nms.ts, which stay as the references
+ * the tests compare against.
  */
 import type { AnchorConfig } from '../vision/anchors';
 import type { Frame, RgbImage } from '../vision/image';
