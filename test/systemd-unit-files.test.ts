@@ -170,9 +170,16 @@ describe('vtlink-kiosk.service restarts', () => {
     expect(Number(values('StartLimitIntervalSec')[0])).toBeGreaterThan(0);
     expect(values('OnFailure')).toEqual(['vtlink-kiosk-retry.service']);
     const retry = readFileSync(UNITS['vtlink-kiosk-retry.service'], 'utf8');
+    expect(retry).toMatch(/^ExecCondition=.*systemctl show -P Result vtlink-kiosk\.service\)" = start-limit-hit'$/m);
     expect(retry).toMatch(/^ExecStartPre=\/usr\/bin\/sleep [1-9]\d*$/m);
     expect(retry).toMatch(/^ExecStart=\/usr\/bin\/systemctl reset-failed vtlink-kiosk\.service$/m);
     expect(retry).toMatch(/^ExecStart=\/usr\/bin\/systemctl --no-block start vtlink-kiosk\.service$/m);
+  });
+
+  it('wants the service without Requires=/BindsTo= (a service restart must not restart the screen)', () => {
+    expect(values('Wants')).toContain('vtlink.service');
+    expect(values('After').join(' ')).toMatch(/\bvtlink\.service\b/);
+    expect([...values('Requires'), ...values('BindsTo'), ...values('PartOf')].join(' ')).not.toMatch(/\bvtlink\.service\b/);
   });
 
   it('runs Chromium through kiosk-client.sh as cage\'s client', () => {

@@ -13,6 +13,14 @@ if [ -n "${XDG_SESSION_ID:-}" ]; then
   done
   echo "vtlink-kiosk: session $XDG_SESSION_ID active after $((i / 2)) s"
 fi
+# Chromium must load the UI from a live server: wait until vtlink.service is active (READY=1). Needed since
+# the unit only Wants= the service: after a failed start of the service, the kiosk waits here until a
+# restart of the service succeeds. (If systemd cannot be asked at all, go on after 10 minutes.)
+i=0
+until systemctl is-active --quiet vtlink.service || [ $i -ge 600 ]; do
+  sleep 1
+  i=$((i + 1))
+done
 # cage's Wayland socket goes to $XDG_RUNTIME_DIR. pam_systemd points it at /run/user/UID, which the
 # unit's ProtectHome=yes hides ("Unable to open Wayland socket" in the boot test): use the unit's own
 # RuntimeDirectory (/run/vtlink-kiosk, 0700, ours) instead.
