@@ -29,6 +29,7 @@
         "addon/src/addon.cc",
         # Argument readers shared by the bindings (numbers, typed arrays, camera frames).
         "addon/src/napi_args.cc",
+        "addon/src/pixel_format.cc",
         # Kernels: scalar references, dispatch, bindings.
         "addon/src/kernels/simd_level.cc",
         "addon/src/kernels/preprocess_scalar.cc",

@@ -52,11 +52,6 @@ TypedArrayView TypedArrayArg(const Napi::CallbackInfo& info, size_t i, const cha
   return {data, length};
 }
 
-const char* FrameFormatName(PixelFormat format) {
-  static constexpr const char* kNames[] = {"rgb", "bgr", "rgba", "yuyv", "nv12"};
-  return kNames[static_cast<int>(format)];
-}
-
 int FrameBytesPerPixel(PixelFormat format) {
   switch (format) {
     case PixelFormat::Rgba: return 4;
@@ -77,7 +72,7 @@ FrameView FrameArgs(const Napi::CallbackInfo& info, size_t first) {
   f.stride0 = IntegerArg(info, first + 5, "plane 0 stride", 1, INT32_MAX);
   const int offset1 = IntegerArg(info, first + 6, "plane 1 offset", 0, INT32_MAX);
   f.stride1 = IntegerArg(info, first + 7, "plane 1 stride", 0, INT32_MAX);
-  const std::string fmt = FrameFormatName(f.format);  // short: no heap allocation
+  const std::string fmt = PixelFormatName(f.format);  // short: no heap allocation
   const size_t bytes = data.length;
   const int rowBytes = f.width * FrameBytesPerPixel(f.format);
   // Rows of `rowBytes` at offset + k * stride, k < rows, inside the data; int offsets stay below 2^31.

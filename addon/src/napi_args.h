@@ -42,11 +42,6 @@ TypedArrayView TypedArrayArg(const Napi::CallbackInfo& info, size_t i, const cha
 // RangeError with the sizes in the message.
 FrameView FrameArgs(const Napi::CallbackInfo& info, size_t first);
 
-// (Not "PixelFormatName": addon/src/capture has its own vtlink::PixelFormat enum and a function of that
-// name, and the two would mangle to the same symbol.)
-// The format's name as the JS side spells it ("rgb", "bgr", "rgba", "yuyv", "nv12").
-const char* FrameFormatName(PixelFormat format);
-
 // Bytes per pixel of plane 0 (NV12: of the Y plane).
 int FrameBytesPerPixel(PixelFormat format);
 

@@ -5,12 +5,10 @@
 #include <cstdint>
 #include <string>
 
+#include "pixel_format.h"
+
 namespace vtlink {
 
-// The pixel layouts the capture backends deliver (the names JS sees).
-enum class PixelFormat { kRgb, kBgr, kRgba, kYuyv, kNv12 };
-
-const char* PixelFormatName(PixelFormat format);
 
 struct NativeFrame {
   // Start of the pixels (plane 0); points into the backend's own buffer (zero-copy).
@@ -18,7 +16,7 @@ struct NativeFrame {
   size_t size = 0;
   int width = 0;
   int height = 0;
-  PixelFormat format = PixelFormat::kRgb;
+  PixelFormat format = PixelFormat::Rgb;
   // Plane 0 (and plane 1 for NV12: interleaved UV) byte offsets from `data` and row strides.
   int planes = 1;
   int strides[2] = {0, 0};

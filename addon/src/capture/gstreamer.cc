@@ -38,11 +38,11 @@ constexpr const char* kSinkCaps = "video/x-raw, format=(string){ NV12, YUY2, RGB
 
 bool MapFormat(GstVideoFormat format, PixelFormat* out) {
   switch (format) {
-    case GST_VIDEO_FORMAT_NV12: *out = PixelFormat::kNv12; return true;
-    case GST_VIDEO_FORMAT_YUY2: *out = PixelFormat::kYuyv; return true;
-    case GST_VIDEO_FORMAT_RGB: *out = PixelFormat::kRgb; return true;
-    case GST_VIDEO_FORMAT_BGR: *out = PixelFormat::kBgr; return true;
-    case GST_VIDEO_FORMAT_RGBA: *out = PixelFormat::kRgba; return true;
+    case GST_VIDEO_FORMAT_NV12: *out = PixelFormat::Nv12; return true;
+    case GST_VIDEO_FORMAT_YUY2: *out = PixelFormat::Yuyv; return true;
+    case GST_VIDEO_FORMAT_RGB: *out = PixelFormat::Rgb; return true;
+    case GST_VIDEO_FORMAT_BGR: *out = PixelFormat::Bgr; return true;
+    case GST_VIDEO_FORMAT_RGBA: *out = PixelFormat::Rgba; return true;
     default: return false;
   }
 }
@@ -289,7 +289,7 @@ class GstBackend : public CaptureBackend {
     f.width = GST_VIDEO_INFO_WIDTH(&info_);
     f.height = GST_VIDEO_INFO_HEIGHT(&info_);
     f.format = format_;
-    f.planes = format_ == PixelFormat::kNv12 ? 2 : 1;
+    f.planes = format_ == PixelFormat::Nv12 ? 2 : 1;
     // A video meta (from hardware decoders, padded pools) overrides the caps' default layout.
     GstVideoMeta* meta = gst_buffer_get_video_meta(buffer);
     for (int p = 0; p < f.planes; p++) {
@@ -320,7 +320,7 @@ class GstBackend : public CaptureBackend {
   uint64_t sequence_ = 0;
   GstCaps* lastCaps_ = nullptr;
   GstVideoInfo info_{};
-  PixelFormat format_ = PixelFormat::kRgb;
+  PixelFormat format_ = PixelFormat::Rgb;
   std::vector<Mapped> pool_;
   std::mutex poolMutex_;
   std::vector<int> free_;

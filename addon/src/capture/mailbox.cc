@@ -4,17 +4,6 @@
 
 namespace vtlink {
 
-const char* PixelFormatName(PixelFormat format) {
-  switch (format) {
-    case PixelFormat::kRgb: return "rgb";
-    case PixelFormat::kBgr: return "bgr";
-    case PixelFormat::kRgba: return "rgba";
-    case PixelFormat::kYuyv: return "yuyv";
-    case PixelFormat::kNv12: return "nv12";
-  }
-  return "unknown";
-}
-
 FrameMailbox::FrameMailbox(Delivery delivery, int maxLent, Recycle recycle, Notify notify)
     : delivery_(delivery),
       recycle_(std::move(recycle)),

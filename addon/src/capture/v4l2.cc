@@ -266,12 +266,12 @@ class V4l2Backend : public CaptureBackend {
         f.handle = buf.index;
         f.strides[0] = bytesPerLine_;
         if (fourcc_ == V4L2_PIX_FMT_NV12) {
-          f.format = PixelFormat::kNv12;
+          f.format = PixelFormat::Nv12;
           f.planes = 2;
           f.strides[1] = bytesPerLine_;
           f.offsets[1] = static_cast<size_t>(bytesPerLine_) * height_;
         } else {
-          f.format = PixelFormat::kYuyv;
+          f.format = PixelFormat::Yuyv;
         }
       }
       mailbox_->Offer(std::move(f));
@@ -293,7 +293,7 @@ class V4l2Backend : public CaptureBackend {
         freeRgb_.pop_back();
       }
     }
-    f.format = PixelFormat::kRgb;
+    f.format = PixelFormat::Rgb;
     f.handle = kDecodedFlag | static_cast<uintptr_t>(index < 0 ? 0 : index);
     if (index < 0) {  // sized so this cannot happen; report rather than overwrite a lent frame
       f.error = "no free decode buffer";

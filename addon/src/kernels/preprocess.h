@@ -20,10 +20,10 @@
 #include <cstdint>
 
 #include "kernels/simd_level.h"
+#include "pixel_format.h"
 
 namespace vtlink {
 
-enum class PixelFormat { Rgb, Bgr, Rgba, Yuyv, Nv12 };
 enum class Border { Zero, Clamp };
 
 // A camera frame in memory. plane1 is NV12's interleaved UV plane (null otherwise).
