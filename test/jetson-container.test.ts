@@ -178,7 +178,12 @@ describe('CSI camera hand-over through shared memory', () => {
       // Scaled 400x300 -> 1280x720, the face sits in the picture's middle third horizontally.
       for (const f of found) expect(f.face!.box[0] + f.face!.box[2] / 2).toBeGreaterThan(1280 / 3);
     } finally {
-      sink.kill('SIGKILL');
+      // SIGINT: gst-launch stops the pipeline and shmsink unlinks its /dev/shm area (SIGKILL would leave it).
+      const gone = new Promise((resolve) => (sink.exitCode !== null ? resolve(null) : sink.once('exit', resolve)));
+      sink.kill('SIGINT');
+      const killer = setTimeout(() => sink.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(killer);
     }
   }, 90_000);
 });

@@ -81,13 +81,17 @@ tar -xzf "$work/node"/*.tgz -C "$work/node" package/bin/node package/LICENSE
 
 # ---- 2. Debian 12 arm64, run-time only ---------------------------------------------------------------
 # No kernel, boot loader, systemd, browser or compositor: the Jetson's JetPack has those. The addon needs
-# libgstreamer/-app/-video, libjpeg, libstdc++ (in minbase); GStreamer's plugins-bad brings shmsrc, which
-# reads the CSI camera that host/vtlink-camera.service shares from the host (NVIDIA's plugins stay there).
+# libgstreamer/-app/-video, libjpeg, libstdc++ (in minbase). shmsrc, which reads the CSI camera that
+# host/vtlink-camera.service shares from the host (NVIDIA's plugins stay there), is one plugin of
+# gstreamer1.0-plugins-bad, whose package depends on GTK 3 and Mesa (LLVM): ~300 MB for a 100 kB plugin
+# that needs only GStreamer and GLib. So only libgstshm.so is taken from Debian's .deb (the same version,
+# with its copyright file), and the package is not installed.
 packages=(
   ca-certificates
   libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-plugins-bad gstreamer1.0-libav libjpeg62-turbo v4l-utils
+  gstreamer1.0-libav libjpeg62-turbo v4l-utils
 )
+shm_plugin=usr/lib/aarch64-linux-gnu/gstreamer-1.0/libgstshm.so
 step "mmdebstrap bookworm $arch minbase from $mirror (${#packages[@]} packages + dependencies)"
 mmdebstrap --mode=root --arch="$arch" --variant=minbase \
   --include="$(IFS=,; echo "${packages[*]}")" \
@@ -97,6 +101,7 @@ mmdebstrap --mode=root --arch="$arch" --variant=minbase \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
   --customize-hook="chroot \"\$1\" groupadd --system --gid $vtlink_uid vtlink" \
   --customize-hook="chroot \"\$1\" useradd --system --uid $vtlink_uid --gid $vtlink_uid --home-dir /var/lib/vtlink --no-create-home --shell /usr/sbin/nologin --comment 'vtlink face tracking service' vtlink" \
+  --customize-hook="\"$here/extract-shm-plugin.sh\" \"\$1\"" \
   --customize-hook='chroot "$1" apt-get clean' \
   bookworm "$rootfs" \
   "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb $security bookworm-security main"
@@ -110,6 +115,8 @@ chown -R root:root "$rootfs/opt/vtlink"
 install -d -m 0700 -o "$vtlink_uid" -g "$vtlink_uid" "$rootfs/var/lib/vtlink"
 chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}\n' > "$out/manifest.txt"
 echo "node $(awk -v a="$arch" '$1 == a { print $2 }' "$image_dir/node.lock")" >> "$out/manifest.txt"
+cat "$rootfs/usr/share/doc/gstreamer1.0-plugins-bad/vtlink-extracted" >> "$out/manifest.txt"
+[ -f "$rootfs/$shm_plugin" ] || { echo "build-container.sh: $shm_plugin was not extracted" >&2; exit 1; }
 # Docker supplies /dev, /proc, /sys, /etc/hostname, /etc/hosts and /etc/resolv.conf at run time.
 find "$rootfs/dev" "$rootfs/proc" "$rootfs/sys" "$rootfs/run" "$rootfs/tmp" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 rm -f "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf" "$rootfs/etc/machine-id" "$rootfs/var/lib/dbus/machine-id"

@@ -80,6 +80,19 @@ fi
 [ -n "$image" ] && [ -f "$image" ] || { echo "install.sh: no image: pass --image vtlink-jetson-arm64.tar.gz (image/jetson/build-container.sh)" >&2; exit 1; }
 echo "install.sh: docker load -i $image"
 docker load -i "$image"
+# Smoke test: the service's Node 20 bundle starts in the container on this kernel. glibc 2.36
+# creates threads with clone3, which Docker's seccomp profile refused with EPERM (not ENOSYS, so no
+# fallback) before Docker 20.10.10 / with a libseccomp that does not know clone3: then Node cannot start.
+set +u; [ -r /etc/default/vtlink-jetson ] && . /etc/default/vtlink-jetson; set -u
+# shellcheck disable=SC2086
+if ! docker run --rm ${VTLINK_DOCKER_ARGS:-} "${VTLINK_IMAGE:-vtlink:jetson}" help >/dev/null; then
+  echo "install.sh: the container does not start (docker $(docker version --format '{{.Server.Version}}' 2>/dev/null))." >&2
+  echo "  Docker >= 20.10.10 and libseccomp >= 2.5 are needed for Debian 12 containers: apt-get update &&" >&2
+  echo "  apt-get install docker.io libseccomp2; or, weaker, VTLINK_DOCKER_ARGS=--security-opt=seccomp=unconfined" >&2
+  echo "  in /etc/default/vtlink-jetson." >&2
+  exit 1
+fi
+echo "install.sh: the container starts (vtlink help ran in it)"
 
 systemd-tmpfiles --create /etc/tmpfiles.d/vtlink-camera.conf
 udevadm control --reload || true
