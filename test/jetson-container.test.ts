@@ -83,7 +83,7 @@ describe('Jetson host scripts', () => {
     for (const stub of ['docker.service', 'nvargus-daemon.service']) {
       writeFileSync(path.join(root, 'usr/lib/systemd/system', stub), '[Service]\nExecStart=/bin/true\n');
     }
-    for (const exe of ['usr/bin/docker', 'bin/true']) {
+    for (const exe of ['usr/bin/docker', 'usr/bin/find', 'bin/true']) {
       mkdirSync(path.dirname(path.join(root, exe)), { recursive: true });
       writeFileSync(path.join(root, exe), '#!/bin/sh\n');
       chmodSync(path.join(root, exe), 0o755);
