@@ -73,7 +73,10 @@ step "staging /opt/vtlink ($arch)"
 [ -f "$repo/dist/vtlink.mjs" ] || { echo "build.sh: dist/vtlink.mjs missing: run npm run build" >&2; exit 1; }
 if [ "$arch" != amd64 ] && [ -z "$addon" ]; then
   addon=$out/vtlink_native.node
-  [ -f "$addon" ] || "$here/build-addon-cross.sh" "$arch" "$addon"
+  # Rebuilt when an addon source is newer than the last build (a stale addon would ship old fixes).
+  if [ ! -f "$addon" ] || [ -n "$(find "$repo/addon" "$repo/binding.gyp" -newer "$addon" -print -quit)" ]; then
+    "$here/build-addon-cross.sh" "$arch" "$addon"
+  fi
 fi
 node "$here/stage-app.mjs" --arch "$arch" --out "$work/app" ${addon:+--addon "$addon"}
 
