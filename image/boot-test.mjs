@@ -16,8 +16,8 @@
 //   8. a power cut (qemu SIGKILL) during settings saves leaves valid settings after the next boot, with
 //      the same machine id and host name.
 // --arch arm64 boots the arm64 image in qemu-system-aarch64 (-M virt); --quick (the default for arm64,
-// whose emulation is far slower) stops after the first boot's checks (1-6: no kiosk restart, watchdog or
-// power cut) and adds the addon's SIMD level in the guest.
+// whose emulation was expected to be far slower; --full runs everything there too) stops after the first
+// boot's checks (1-6: no kiosk restart, watchdog or power cut). Both report the addon's SIMD level.
 // Times: boot-to-READY, boot-to-first-frame (guest monotonic clock, i.e. from kernel start) and the
 // host's wall clock from qemu's start, written to bench/out/boot-test/results.json.
 import { execFileSync, spawn } from 'node:child_process';
@@ -34,6 +34,8 @@ const { values: opts } = parseArgs({
     image: { type: 'string' },
     out: { type: 'string' },
     quick: { type: 'boolean' },
+    // Every check on arm64 too (kiosk restart, watchdog, power cut, second boot).
+    full: { type: 'boolean' },
     // Seconds to wait for READY (the arm64 emulation is several times slower than amd64's).
     'ready-timeout': { type: 'string' },
     // Seconds to wait for the kiosk unit, then again for the avatar on screen.
@@ -54,7 +56,7 @@ const ARCHES = {
 };
 const arch = ARCHES[opts.arch];
 if (!arch) throw new Error('--arch is amd64 or arm64');
-const quick = opts.quick ?? opts.arch === 'arm64';
+const quick = opts.full ? false : (opts.quick ?? opts.arch === 'arm64');
 const readyTimeoutS = Number(opts['ready-timeout'] ?? arch.readyTimeoutS);
 const imageDir = path.resolve(opts.image ?? path.join(repo, 'build/image', opts.arch));
 const outDir = path.resolve(opts.out ?? path.join(repo, 'bench/out', opts.arch === 'amd64' ? 'boot-test' : `boot-test-${opts.arch}`));
