@@ -36,6 +36,9 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean' },
     // Every check on arm64 too (kiosk restart, watchdog, power cut, second boot).
     full: { type: 'boolean' },
+    // Boot as a PC/board would: UEFI firmware (OVMF / AAVMF) runs the image's EFI/BOOT/BOOT*.EFI (the
+    // standalone GRUB with the image's own kernel command line) instead of qemu's -kernel/-initrd.
+    efi: { type: 'boolean' },
     // Seconds to wait for READY (the arm64 emulation is several times slower than amd64's).
     'ready-timeout': { type: 'string' },
     // Seconds to wait for the kiosk unit, then again for the avatar on screen.
@@ -51,19 +54,20 @@ const { values: opts } = parseArgs({
 // Per-architecture qemu: amd64 as before; arm64 on the generic "virt" board (no VGA: virtio-gpu-pci),
 // cortex-a57 (ARMv8.0 + NEON; -cpu max would emulate pointer authentication, which is slow under TCG).
 const ARCHES = {
-  amd64: { qemu: 'qemu-system-x86_64', machine: ['-cpu', 'max'], gpu: ['-vga', 'none', '-device', 'virtio-vga'], tty: 'ttyS0', readyTimeoutS: 900, simd: /avx2|sse41/ },
-  arm64: { qemu: 'qemu-system-aarch64', machine: ['-M', 'virt', '-cpu', 'cortex-a57'], gpu: ['-device', 'virtio-gpu-pci'], tty: 'ttyAMA0', readyTimeoutS: 2400, simd: /neon/ },
+  amd64: { qemu: 'qemu-system-x86_64', machine: ['-cpu', 'max'], gpu: ['-vga', 'none', '-device', 'virtio-vga'], tty: 'ttyS0', readyTimeoutS: 900, simd: /avx2|sse41/, firmware: '/usr/share/ovmf/OVMF.fd' },
+  arm64: { qemu: 'qemu-system-aarch64', machine: ['-M', 'virt', '-cpu', 'cortex-a57'], gpu: ['-device', 'virtio-gpu-pci'], tty: 'ttyAMA0', readyTimeoutS: 2400, simd: /neon/, firmware: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' },
 };
 const arch = ARCHES[opts.arch];
 if (!arch) throw new Error('--arch is amd64 or arm64');
 const quick = opts.full ? false : (opts.quick ?? opts.arch === 'arm64');
 const readyTimeoutS = Number(opts['ready-timeout'] ?? arch.readyTimeoutS);
 const imageDir = path.resolve(opts.image ?? path.join(repo, 'build/image', opts.arch));
-const outDir = path.resolve(opts.out ?? path.join(repo, 'bench/out', opts.arch === 'amd64' ? 'boot-test' : `boot-test-${opts.arch}`));
+const outDir = path.resolve(opts.out ?? path.join(repo, 'bench/out', `boot-test${opts.arch === 'amd64' ? '' : `-${opts.arch}`}${opts.efi ? '-efi' : ''}`));
+if (opts.efi && !existsSync(arch.firmware)) throw new Error(`${arch.firmware} missing (apt-get install ${opts.arch === 'amd64' ? 'ovmf' : 'qemu-efi-aarch64'})`);
 const imageFile = `vtlink-${opts.arch}.img`;
 const HOST_PORT = Number(opts['http-port']);
 const t0 = Date.now();
-const results = { startedAt: new Date().toISOString(), arch: opts.arch, quick, accel: opts.accel, checks: {}, times: {}, notes: [] };
+const results = { startedAt: new Date().toISOString(), arch: opts.arch, quick, efi: Boolean(opts.efi), accel: opts.accel, checks: {}, times: {}, notes: [] };
 const log = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function check(name, ok, detail) {
@@ -189,9 +193,11 @@ class Vm {
     const cmdline = readFileSync(path.join(imageDir, 'cmdline.txt'), 'utf8').trim().replace(/ quiet\b/, '');
     this.args = [
       '-accel', opts.accel, ...arch.machine, '-smp', '2', '-m', opts.memory,
-      '-kernel', path.join(imageDir, 'vmlinuz'), '-initrd', path.join(imageDir, 'initrd.img'),
-      // The guest's journal on the serial console too: the serial logs are the test's record.
-      '-append', `${cmdline} systemd.show_status=1 systemd.journald.forward_to_console=1`,
+      // The guest's journal on the serial console too: the serial logs are the test's record. (With --efi
+      // the image's own command line applies, "quiet" included.)
+      ...(opts.efi
+        ? ['-bios', arch.firmware]
+        : ['-kernel', path.join(imageDir, 'vmlinuz'), '-initrd', path.join(imageDir, 'initrd.img'), '-append', `${cmdline} systemd.show_status=1 systemd.journald.forward_to_console=1`]),
       '-drive', `file=${disk},format=raw,if=none,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0',
       // virtio-gpu: wlroots 0.15's DRM backend needs PRIME import, which bochs-drm (-vga std) lacks.
       ...arch.gpu, '-display', 'none',
@@ -342,6 +348,8 @@ async function systemFacts(vm) {
     'echo "etcHostname=$(cat /etc/hostname)"',
     'echo "firstboot=$(systemctl is-active vtlink-firstboot.service)"',
     'echo "consoleblank=$(cat /sys/module/kernel/parameters/consoleblank)"',
+    'echo "efi=$(test -d /sys/firmware/efi && echo yes || echo no)"',
+    'echo "cmdline=$(cat /proc/cmdline)"',
     'echo "failed=$(systemctl --failed --no-legend --plain | cut -d" " -f1 | tr "\\n" " ")"',
   ].join('; '));
   return keyValues(r.text);
@@ -371,6 +379,12 @@ try {
   check('first boot: state partition (the last) grown to the disk', boot1Facts.firstboot === 'active' && grown.partlabel === growName && Number(grown.sectors) > growSectorsBefore + 1_000_000, `${growName}: ${growSectorsBefore} -> ${grown.sectors} sectors, ext4 ${grown.fsBytes} bytes`);
   check('first boot: hostname vtlink-XXXX from the machine id, both stored on root', /^vtlink-[0-9a-f]{4}$/.test(boot1Facts.hostname) && boot1Facts.etcHostname === boot1Facts.hostname && boot1Facts.machineIdMount === 'file' && boot1Facts.hostname === `vtlink-${boot1Facts.machineId.slice(0, 4)}`, { hostname: boot1Facts.hostname, etcHostname: boot1Facts.etcHostname, machineId: boot1Facts.machineId, machineIdMount: boot1Facts.machineIdMount });
   checkReadOnlyRoot('boot1', boot1Facts);
+  if (opts.efi) {
+    // The firmware's boot manager started the disk's removable-media loader (serial log), and the kernel
+    // runs on UEFI with the command line embedded in the image's GRUB (not one from this script).
+    const bds = /BdsDxe: starting Boot\d+ "([^"]*)"/.exec(vm.serial());
+    check('UEFI boot: firmware -> EFI/BOOT/BOOT*.EFI (GRUB) -> kernel with the image\'s command line', bds && boot1Facts.efi === 'yes' && /^BOOT_IMAGE=\S+ /.test(boot1Facts.cmdline) && boot1Facts.cmdline.trim().endsWith(readFileSync(path.join(imageDir, 'cmdline.txt'), 'utf8').trim()), { firmwareStarted: bds?.[1], efi: boot1Facts.efi, cmdline: boot1Facts.cmdline });
+  }
   const roLog = await vm.sh(`journalctl -b --no-pager -o cat | grep -i 'read-only file system' | sort | uniq -c | head -20`);
   results.notes.push(`boot1 journal lines about the read-only root: ${roLog.text || 'none'}`);
 
