@@ -19,7 +19,10 @@
     "cflags!": ["-fno-exceptions"],
     "cflags_cc": ["-std=c++17", "-fexceptions"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=gnu++20"],
-    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+    # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: a capture thread's last wake-up can run while Node tears
+    # the environment down (process exit), when JS cannot run; without it node-addon-api turns the
+    # unthrowable error into a C++ exception out of a C callback: std::terminate (test/capture-stall).
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "addon/src"],
   },
   "targets": [

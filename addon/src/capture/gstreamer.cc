@@ -91,9 +91,11 @@ GstElement* Parse(const std::string& description, std::string* error) {
   return element;
 }
 
-// One mapped sample lent out: kept in a small fixed pool so no frame allocates.
+// One mapped buffer lent out: kept in a small fixed pool so no frame allocates. The buffer, not its
+// sample, is held: appsink reuses its one sample object and must find it writable (a held sample made
+// GStreamer 1.22 warn "gst_sample_set_caps: assertion 'gst_sample_is_writable'" on a caps change).
 struct Mapped {
-  GstSample* sample = nullptr;
+  GstBuffer* buffer = nullptr;
   GstMapInfo map{};
 };
 
@@ -108,6 +110,7 @@ class GstBackend : public CaptureBackend {
     // Started: the producer set the pipeline to NULL before it let go of the core that owns us.
     // Never started: it is still in NULL (parsing starts nothing), so this returns at once.
     if (!launched_ && pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
+    if (lastCaps_) gst_caps_unref(lastCaps_);
     if (sink_) gst_object_unref(sink_);
     if (pipeline_) gst_object_unref(pipeline_);
   }
@@ -115,16 +118,16 @@ class GstBackend : public CaptureBackend {
   void Recycle(const NativeFrame& frame) override {
     auto index = static_cast<int>(frame.handle);
     Mapped& m = pool_[index];
-    gst_buffer_unmap(gst_sample_get_buffer(m.sample), &m.map);
-    gst_sample_unref(m.sample);
-    m.sample = nullptr;
+    gst_buffer_unmap(m.buffer, &m.map);
+    gst_buffer_unref(m.buffer);
+    m.buffer = nullptr;
     std::lock_guard<std::mutex> lock(poolMutex_);
     free_.push_back(index);
   }
 
   int ReadNativeByte(const NativeFrame& frame, size_t offset) override {
     // Map the buffer again through GStreamer's API: its view of the memory, not our pointer.
-    GstBuffer* buffer = gst_sample_get_buffer(pool_[static_cast<int>(frame.handle)].sample);
+    GstBuffer* buffer = pool_[static_cast<int>(frame.handle)].buffer;
     GstMapInfo map;
     if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return -1;
     int value = offset < map.size ? map.data[offset] : -1;
@@ -252,7 +255,7 @@ class GstBackend : public CaptureBackend {
         gst_sample_unref(sample);
         return false;
       }
-      lastCaps_ = caps;  // the sample holds a ref; comparing pointers only
+      gst_caps_replace(&lastCaps_, caps);  // our own ref: a freed caps' address cannot come back as "unchanged"
       if (GST_VIDEO_INFO_FPS_N(&info_) > 0 && GST_VIDEO_INFO_FPS_D(&info_) > 0) {
         fps_ = static_cast<double>(GST_VIDEO_INFO_FPS_N(&info_)) / GST_VIDEO_INFO_FPS_D(&info_);
       }
@@ -273,11 +276,13 @@ class GstBackend : public CaptureBackend {
       return true;
     }
     Mapped& m = pool_[index];
-    m.sample = sample;
     GstBuffer* buffer = gst_sample_get_buffer(sample);
+    if (buffer) gst_buffer_ref(buffer);
+    gst_sample_unref(sample);
+    m.buffer = buffer;
     if (!buffer || !gst_buffer_map(buffer, &m.map, GST_MAP_READ)) {
-      gst_sample_unref(sample);
-      m.sample = nullptr;
+      if (buffer) gst_buffer_unref(buffer);
+      m.buffer = nullptr;
       std::lock_guard<std::mutex> lock(poolMutex_);
       free_.push_back(index);
       mailbox_->Finish("GStreamer: cannot map a frame buffer for reading");
