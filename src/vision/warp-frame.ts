@@ -36,7 +36,7 @@ const B_FROM_U = 2 * (1 - KB) * C_SCALE;
  * rowY + i * colStepY) in index space (pixel centres at integers). A module-level scratch so that a
  * call allocates nothing.
  */
-const geo = { n: 0, size: 0, cos: 0, sin: 0, baseX: 0, baseY: 0, colStepX: 0, colStepY: 0 };
+const geo = { n: 0, size: 0, cos: 0, sin: 0, baseX: 0, baseY: 0, colStepX: 0, colStepY: 0, rowX: 0, rowY: 0 };
 
 function setGeometry(roi: RotatedRoi, opts: WarpOptions): void {
   const n = opts.outSize;
@@ -51,6 +51,64 @@ function setGeometry(roi: RotatedRoi, opts: WarpOptions): void {
   geo.colStepY = geo.sin * dxStep;
   geo.baseX = roi.centerX - 0.5 + geo.cos * dx0;
   geo.baseY = roi.centerY - 0.5 + geo.sin * dx0;
+}
+
+/**
+ * Puts row j's first sample position in geo.rowX / geo.rowY; true when every sample of the row has
+ * all four taps inside a frame of maxX + 1 by maxY + 1 pixels (a row is a straight segment: if both
+ * ends are strictly inside, every sample is).
+ */
+function startRow(j: number, maxX: number, maxY: number): boolean {
+  const { n, size, cos, sin, baseX, baseY, colStepX, colStepY } = geo;
+  const dy = ((j + 0.5) / n - 0.5) * size;
+  const rowX = baseX - sin * dy;
+  const rowY = baseY + cos * dy;
+  const endX = rowX + colStepX * (n - 1);
+  const endY = rowY + colStepY * (n - 1);
+  geo.rowX = rowX;
+  geo.rowY = rowY;
+  return rowX >= 0 && rowX < maxX && endX >= 0 && endX < maxX && rowY >= 0 && rowY < maxY && endY >= 0 && endY < maxY;
+}
+
+/**
+ * The four taps of a sample near the border (scratch, so nothing is allocated): columns x0, x1, rows
+ * y0, y1 and weights w00 (x0, y0), w01 (x1, y0), w10 (x0, y1), w11 (x1, y1). 'zero': an outside tap
+ * gets weight 0 (and a valid index); 'clamp': it reads the nearest edge pixel.
+ */
+const tap = { x0: 0, x1: 0, y0: 0, y1: 0, w00: 0, w01: 0, w10: 0, w11: 0 };
+
+function borderTaps(sx: number, sy: number, maxX: number, maxY: number, zeroBorder: boolean): void {
+  const fx0 = Math.floor(sx);
+  const fy0 = Math.floor(sy);
+  const fx = sx - fx0;
+  const fy = sy - fy0;
+  let w00 = (1 - fx) * (1 - fy);
+  let w01 = fx * (1 - fy);
+  let w10 = (1 - fx) * fy;
+  let w11 = fx * fy;
+  let x0 = fx0;
+  let x1 = fx0 + 1;
+  let y0 = fy0;
+  let y1 = fy0 + 1;
+  if (zeroBorder) {
+    if (x0 < 0 || x0 > maxX) { w00 = 0; w10 = 0; x0 = 0; }
+    if (x1 < 0 || x1 > maxX) { w01 = 0; w11 = 0; x1 = 0; }
+    if (y0 < 0 || y0 > maxY) { w00 = 0; w01 = 0; y0 = 0; }
+    if (y1 < 0 || y1 > maxY) { w10 = 0; w11 = 0; y1 = 0; }
+  } else {
+    x0 = x0 < 0 ? 0 : x0 > maxX ? maxX : x0;
+    x1 = x1 < 0 ? 0 : x1 > maxX ? maxX : x1;
+    y0 = y0 < 0 ? 0 : y0 > maxY ? maxY : y0;
+    y1 = y1 < 0 ? 0 : y1 > maxY ? maxY : y1;
+  }
+  tap.x0 = x0;
+  tap.x1 = x1;
+  tap.y0 = y0;
+  tap.y1 = y1;
+  tap.w00 = w00;
+  tap.w01 = w01;
+  tap.w10 = w10;
+  tap.w11 = w11;
 }
 
 /**
@@ -100,7 +158,7 @@ function checkPlane(frame: Frame, plane: number, rows: number, rowBytes: number)
 function warpPacked(frame: Frame, bpp: number, cr: number, cg: number, cb: number, dst: Float32Array, dstOffset: number, opts: WarpOptions): void {
   const data = frame.data;
   const { offset: base, stride } = frame.planes[0];
-  const { n, size, cos, sin, baseX, baseY, colStepX, colStepY } = geo;
+  const { n, colStepX, colStepY } = geo;
   const scale = opts.scale;
   const offset = opts.offset;
   const zeroBorder = opts.border === 'zero';
@@ -108,16 +166,9 @@ function warpPacked(frame: Frame, bpp: number, cr: number, cg: number, cb: numbe
   const maxY = frame.height - 1;
   let o = dstOffset;
   for (let j = 0; j < n; j++) {
-    const dy = ((j + 0.5) / n - 0.5) * size;
-    const rowX = baseX - sin * dy;
-    const rowY = baseY + cos * dy;
-    const endX = rowX + colStepX * (n - 1);
-    const endY = rowY + colStepY * (n - 1);
-    // A row is a straight segment: if both ends are strictly inside, every sample is.
-    const inside =
-      rowX >= 0 && rowX < maxX && endX >= 0 && endX < maxX && rowY >= 0 && rowY < maxY && endY >= 0 && endY < maxY;
-    let sx = rowX;
-    let sy = rowY;
+    const inside = startRow(j, maxX, maxY);
+    let sx = geo.rowX;
+    let sy = geo.rowY;
     if (inside) {
       for (let i = 0; i < n; i++, sx += colStepX, sy += colStepY) {
         const x0 = Math.floor(sx);
@@ -139,29 +190,8 @@ function warpPacked(frame: Frame, bpp: number, cr: number, cg: number, cb: numbe
       continue;
     }
     for (let i = 0; i < n; i++, sx += colStepX, sy += colStepY) {
-      const fx0 = Math.floor(sx);
-      const fy0 = Math.floor(sy);
-      const fx = sx - fx0;
-      const fy = sy - fy0;
-      let w00 = (1 - fx) * (1 - fy);
-      let w01 = fx * (1 - fy);
-      let w10 = (1 - fx) * fy;
-      let w11 = fx * fy;
-      let x0 = fx0;
-      let x1 = fx0 + 1;
-      let y0 = fy0;
-      let y1 = fy0 + 1;
-      if (zeroBorder) {
-        if (x0 < 0 || x0 > maxX) { w00 = 0; w10 = 0; x0 = 0; }
-        if (x1 < 0 || x1 > maxX) { w01 = 0; w11 = 0; x1 = 0; }
-        if (y0 < 0 || y0 > maxY) { w00 = 0; w01 = 0; y0 = 0; }
-        if (y1 < 0 || y1 > maxY) { w10 = 0; w11 = 0; y1 = 0; }
-      } else {
-        x0 = x0 < 0 ? 0 : x0 > maxX ? maxX : x0;
-        x1 = x1 < 0 ? 0 : x1 > maxX ? maxX : x1;
-        y0 = y0 < 0 ? 0 : y0 > maxY ? maxY : y0;
-        y1 = y1 < 0 ? 0 : y1 > maxY ? maxY : y1;
-      }
+      borderTaps(sx, sy, maxX, maxY, zeroBorder);
+      const { x0, x1, y0, y1, w00, w01, w10, w11 } = tap;
       const p00 = base + y0 * stride + x0 * bpp;
       const p01 = base + y0 * stride + x1 * bpp;
       const p10 = base + y1 * stride + x0 * bpp;
@@ -191,7 +221,7 @@ function storeYuv(dst: Float32Array, o: number, y: number, u: number, v: number,
 function warpYuyv(frame: Frame, dst: Float32Array, dstOffset: number, opts: WarpOptions): void {
   const data = frame.data;
   const { offset: base, stride } = frame.planes[0];
-  const { n, size, cos, sin, baseX, baseY, colStepX, colStepY } = geo;
+  const { n, colStepX, colStepY } = geo;
   const scale = opts.scale;
   const offset = opts.offset;
   const zeroBorder = opts.border === 'zero';
@@ -199,15 +229,9 @@ function warpYuyv(frame: Frame, dst: Float32Array, dstOffset: number, opts: Warp
   const maxY = frame.height - 1;
   let o = dstOffset;
   for (let j = 0; j < n; j++) {
-    const dy = ((j + 0.5) / n - 0.5) * size;
-    const rowX = baseX - sin * dy;
-    const rowY = baseY + cos * dy;
-    const endX = rowX + colStepX * (n - 1);
-    const endY = rowY + colStepY * (n - 1);
-    const inside =
-      rowX >= 0 && rowX < maxX && endX >= 0 && endX < maxX && rowY >= 0 && rowY < maxY && endY >= 0 && endY < maxY;
-    let sx = rowX;
-    let sy = rowY;
+    const inside = startRow(j, maxX, maxY);
+    let sx = geo.rowX;
+    let sy = geo.rowY;
     if (inside) {
       for (let i = 0; i < n; i++, sx += colStepX, sy += colStepY, o += 3) {
         const x0 = Math.floor(sx);
@@ -233,29 +257,8 @@ function warpYuyv(frame: Frame, dst: Float32Array, dstOffset: number, opts: Warp
       continue;
     }
     for (let i = 0; i < n; i++, sx += colStepX, sy += colStepY, o += 3) {
-      const fx0 = Math.floor(sx);
-      const fy0 = Math.floor(sy);
-      const fx = sx - fx0;
-      const fy = sy - fy0;
-      let w00 = (1 - fx) * (1 - fy);
-      let w01 = fx * (1 - fy);
-      let w10 = (1 - fx) * fy;
-      let w11 = fx * fy;
-      let x0 = fx0;
-      let x1 = fx0 + 1;
-      let y0 = fy0;
-      let y1 = fy0 + 1;
-      if (zeroBorder) {
-        if (x0 < 0 || x0 > maxX) { w00 = 0; w10 = 0; x0 = 0; }
-        if (x1 < 0 || x1 > maxX) { w01 = 0; w11 = 0; x1 = 0; }
-        if (y0 < 0 || y0 > maxY) { w00 = 0; w01 = 0; y0 = 0; }
-        if (y1 < 0 || y1 > maxY) { w10 = 0; w11 = 0; y1 = 0; }
-      } else {
-        x0 = x0 < 0 ? 0 : x0 > maxX ? maxX : x0;
-        x1 = x1 < 0 ? 0 : x1 > maxX ? maxX : x1;
-        y0 = y0 < 0 ? 0 : y0 > maxY ? maxY : y0;
-        y1 = y1 < 0 ? 0 : y1 > maxY ? maxY : y1;
-      }
+      borderTaps(sx, sy, maxX, maxY, zeroBorder);
+      const { x0, x1, y0, y1, w00, w01, w10, w11 } = tap;
       const top = base + y0 * stride;
       const bottom = base + y1 * stride;
       const c0 = (x0 >> 1) * 4;
@@ -277,7 +280,7 @@ function warpNv12(frame: Frame, dst: Float32Array, dstOffset: number, opts: Warp
   const data = frame.data;
   const { offset: yBase, stride: yStride } = frame.planes[0];
   const { offset: cBase, stride: cStride } = frame.planes[1];
-  const { n, size, cos, sin, baseX, baseY, colStepX, colStepY } = geo;
+  const { n, colStepX, colStepY } = geo;
   const scale = opts.scale;
   const offset = opts.offset;
   const zeroBorder = opts.border === 'zero';
@@ -285,15 +288,9 @@ function warpNv12(frame: Frame, dst: Float32Array, dstOffset: number, opts: Warp
   const maxY = frame.height - 1;
   let o = dstOffset;
   for (let j = 0; j < n; j++) {
-    const dy = ((j + 0.5) / n - 0.5) * size;
-    const rowX = baseX - sin * dy;
-    const rowY = baseY + cos * dy;
-    const endX = rowX + colStepX * (n - 1);
-    const endY = rowY + colStepY * (n - 1);
-    const inside =
-      rowX >= 0 && rowX < maxX && endX >= 0 && endX < maxX && rowY >= 0 && rowY < maxY && endY >= 0 && endY < maxY;
-    let sx = rowX;
-    let sy = rowY;
+    const inside = startRow(j, maxX, maxY);
+    let sx = geo.rowX;
+    let sy = geo.rowY;
     if (inside) {
       for (let i = 0; i < n; i++, sx += colStepX, sy += colStepY, o += 3) {
         const x0 = Math.floor(sx);
@@ -319,29 +316,8 @@ function warpNv12(frame: Frame, dst: Float32Array, dstOffset: number, opts: Warp
       continue;
     }
     for (let i = 0; i < n; i++, sx += colStepX, sy += colStepY, o += 3) {
-      const fx0 = Math.floor(sx);
-      const fy0 = Math.floor(sy);
-      const fx = sx - fx0;
-      const fy = sy - fy0;
-      let w00 = (1 - fx) * (1 - fy);
-      let w01 = fx * (1 - fy);
-      let w10 = (1 - fx) * fy;
-      let w11 = fx * fy;
-      let x0 = fx0;
-      let x1 = fx0 + 1;
-      let y0 = fy0;
-      let y1 = fy0 + 1;
-      if (zeroBorder) {
-        if (x0 < 0 || x0 > maxX) { w00 = 0; w10 = 0; x0 = 0; }
-        if (x1 < 0 || x1 > maxX) { w01 = 0; w11 = 0; x1 = 0; }
-        if (y0 < 0 || y0 > maxY) { w00 = 0; w01 = 0; y0 = 0; }
-        if (y1 < 0 || y1 > maxY) { w10 = 0; w11 = 0; y1 = 0; }
-      } else {
-        x0 = x0 < 0 ? 0 : x0 > maxX ? maxX : x0;
-        x1 = x1 < 0 ? 0 : x1 > maxX ? maxX : x1;
-        y0 = y0 < 0 ? 0 : y0 > maxY ? maxY : y0;
-        y1 = y1 < 0 ? 0 : y1 > maxY ? maxY : y1;
-      }
+      borderTaps(sx, sy, maxX, maxY, zeroBorder);
+      const { x0, x1, y0, y1, w00, w01, w10, w11 } = tap;
       const lt = yBase + y0 * yStride;
       const lb = yBase + y1 * yStride;
       const ct = cBase + (y0 >> 1) * cStride;
