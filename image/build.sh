@@ -12,6 +12,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
 arch=amd64
 out=
 mirror=
@@ -32,24 +33,13 @@ case "$arch" in
   *) echo "build.sh: --arch must be amd64 or arm64" >&2; exit 2 ;;
 esac
 out=$(realpath -m "${out:-$repo/build/image/$arch}")
-# The same mirror apt uses on this machine (deb822 sources), unless --mirror says otherwise.
-if [ -z "$mirror" ]; then
-  mirror=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -m1 '/debian/\?$' || true)
-  mirror=${mirror:-http://deb.debian.org/debian}
-fi
-mirror=${mirror%/}
-security=${mirror%/debian}/debian-security
+debian_mirrors "$mirror"
 
 [ "$(id -u)" = 0 ] || { echo "build.sh: run as root (mmdebstrap root mode, chroot)" >&2; exit 1; }
 for tool in mmdebstrap sfdisk mkfs.ext4 mkfs.vfat mcopy systemctl systemd-sysusers; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing (apt-get install mmdebstrap fdisk e2fsprogs dosfstools mtools systemd)" >&2; exit 1; }
 done
-if [ "$arch" != "$(dpkg --print-architecture)" ] && ! arch-test "$arch" >/dev/null 2>&1; then
-  # A container may have binfmt_misc unmounted: mount it and let qemu-user-static register itself.
-  mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-  update-binfmts --enable "qemu-${arch/arm64/aarch64}" || true
-  arch-test "$arch" || { echo "build.sh: cannot run $arch binaries (apt-get install qemu-user-static binfmt-support)" >&2; exit 1; }
-fi
+foreign_arch_support "$arch"
 
 t0=$(date +%s)
 step() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
@@ -73,20 +63,12 @@ step "staging /opt/vtlink ($arch)"
 [ -f "$repo/dist/vtlink.mjs" ] || { echo "build.sh: dist/vtlink.mjs missing: run npm run build" >&2; exit 1; }
 if [ "$arch" != amd64 ] && [ -z "$addon" ]; then
   addon=$out/vtlink_native.node
-  # Rebuilt when an addon source is newer than the last build (a stale addon would ship old fixes).
-  if [ ! -f "$addon" ] || [ -n "$(find "$repo/addon" "$repo/binding.gyp" -newer "$addon" -print -quit)" ]; then
-    "$here/build-addon-cross.sh" "$arch" "$addon"
-  fi
+  cross_addon "$arch" "$addon"
 fi
 node "$here/stage-app.mjs" --arch "$arch" --out "$work/app" ${addon:+--addon "$addon"}
 
 step "fetching Node.js (image/node.lock)"
-read -r node_spec node_integrity < <(awk -v a="$arch" '$1 == a { print $2, $3 }' "$here/node.lock")
-mkdir -p "$work/node"
-(cd "$work/node" && npm pack "$node_spec" --silent --json > pack.json)
-got=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]))[0].integrity)' "$work/node/pack.json")
-[ "$got" = "$node_integrity" ] || { echo "build.sh: $node_spec integrity $got != $node_integrity" >&2; exit 1; }
-tar -xzf "$work/node"/*.tgz -C "$work/node" package/bin/node package/LICENSE
+fetch_node "$arch" "$work/node"
 
 # ---- 2. Debian 12 root file system ------------------------------------------------------------------
 packages=(

@@ -14,6 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 image_dir=$(cd "$here/.." && pwd)
 repo=$(cd "$image_dir/.." && pwd)
+. "$image_dir/lib.sh"
 out=
 mirror=
 addon=
@@ -30,22 +31,13 @@ while [ $# -gt 0 ]; do
 done
 arch=arm64
 out=$(realpath -m "${out:-$repo/build/jetson}")
-if [ -z "$mirror" ]; then
-  mirror=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -m1 '/debian/\?$' || true)
-  mirror=${mirror:-http://deb.debian.org/debian}
-fi
-mirror=${mirror%/}
-security=${mirror%/debian}/debian-security
+debian_mirrors "$mirror"
 
 [ "$(id -u)" = 0 ] || { echo "build-container.sh: run as root (mmdebstrap root mode)" >&2; exit 1; }
 for tool in mmdebstrap tar gzip sha256sum; do
   command -v "$tool" >/dev/null || { echo "build-container.sh: $tool is missing (apt-get install mmdebstrap)" >&2; exit 1; }
 done
-if [ "$(dpkg --print-architecture)" != arm64 ] && ! arch-test arm64 >/dev/null 2>&1; then
-  mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-  update-binfmts --enable qemu-aarch64 || true
-  arch-test arm64 || { echo "build-container.sh: cannot run arm64 binaries (apt-get install qemu-user-static binfmt-support arch-test)" >&2; exit 1; }
-fi
+foreign_arch_support arm64
 
 t0=$(date +%s)
 step() { echo "== [$(( $(date +%s) - t0 ))s] $*"; }
@@ -63,21 +55,13 @@ step "arm64 addon"
 [ -f "$repo/dist/vtlink.mjs" ] || { echo "build-container.sh: dist/vtlink.mjs missing: run npm run build" >&2; exit 1; }
 if [ -z "$addon" ]; then
   addon=$out/vtlink_native.node
-  # Rebuilt when any addon source is newer than the last build (a stale addon would ship old fixes).
-  if [ ! -f "$addon" ] || [ -n "$(find "$repo/addon" "$repo/binding.gyp" -newer "$addon" -print -quit)" ]; then
-    "$image_dir/build-addon-cross.sh" arm64 "$addon"
-  fi
+  cross_addon arm64 "$addon"
 fi
 step "staging /opt/vtlink"
 node "$image_dir/stage-app.mjs" --arch "$arch" --out "$work/app" --addon "$addon"
 
 step "fetching Node.js (image/node.lock)"
-read -r node_spec node_integrity < <(awk -v a="$arch" '$1 == a { print $2, $3 }' "$image_dir/node.lock")
-mkdir -p "$work/node"
-(cd "$work/node" && npm pack "$node_spec" --silent --json > pack.json)
-got=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]))[0].integrity)' "$work/node/pack.json")
-[ "$got" = "$node_integrity" ] || { echo "build-container.sh: $node_spec integrity $got != $node_integrity" >&2; exit 1; }
-tar -xzf "$work/node"/*.tgz -C "$work/node" package/bin/node package/LICENSE
+fetch_node "$arch" "$work/node"
 
 # ---- 2. Debian 12 arm64, run-time only ---------------------------------------------------------------
 # No kernel, boot loader, systemd, browser or compositor: the Jetson's JetPack has those. The addon needs
