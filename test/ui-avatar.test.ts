@@ -278,35 +278,15 @@ async function openAvatar(query: string, viewport = { width: 960, height: 600 })
 
 /** Holds a pose (sent at 30 fps, as the stream would) until the avatar draws it. */
 async function holdPose(page: Page, pose: Partial<AvatarSample>): Promise<void> {
-  await page.evaluate((p) => {
+  // The neutral face with the pose on top, built here: the page has no module to import it from.
+  const sample: AvatarSample = { ...neutralSample(), present: true, ...pose };
+  await page.evaluate((s) => {
     const w = globalThis as unknown as { __feed?: ReturnType<typeof setInterval>; __vtlinkAvatar: { update(s: AvatarSample, t: number): void } };
     if (w.__feed) clearInterval(w.__feed);
-    const base: AvatarSample = {
-      present: true,
-      headYaw: 0,
-      headPitch: 0,
-      headRoll: 0,
-      leanX: 0,
-      leanY: 0,
-      eyeLeft: 1,
-      eyeRight: 1,
-      gazeYaw: 0,
-      gazePitch: 0,
-      mouthOpen: 0,
-      mouthWide: 0.5,
-      vowelA: 0,
-      vowelI: 0,
-      vowelU: 0,
-      vowelE: 0,
-      vowelO: 0,
-      browLeft: 0,
-      browRight: 0,
-    };
-    const sample = { ...base, ...p };
-    const feed = () => w.__vtlinkAvatar.update(sample, performance.now());
+    const feed = () => w.__vtlinkAvatar.update(s, performance.now());
     feed();
     w.__feed = setInterval(feed, 33);
-  }, pose);
+  }, sample);
   await page.waitForFunction(
     (p) => {
       const drawn = (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose() as unknown as Record<string, number | boolean>;
