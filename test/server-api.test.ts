@@ -261,11 +261,6 @@ describe('HTTP API from the kiosk (loopback)', () => {
     // The second request within 1/previewFps was served from the cache, unless the first had aged out.
     expect(f.control.previewCalls - calls).toBeGreaterThanOrEqual(1);
     expect(f.control.previewCalls - calls).toBeLessThanOrEqual(2);
-    f.control.hasPreview = false;
-    const none = await http(`${base}/api/preview.jpg?w=200`);
-    expect(none.status).toBe(503);
-    expect(none.headers['retry-after']).toBe('1');
-    f.control.hasPreview = true;
   });
 
   it('GET /api/pairing/pin shows a 6-digit PIN to the kiosk', async () => {
@@ -459,6 +454,36 @@ describe('preview budget', () => {
       expect(answers.every((a) => a.status === 200)).toBe(true);
       for (const a of answers) expect(jpeg.decode(a.bytes).width).toBeGreaterThan(0);
       expect(f.control.previewCalls - before).toBe(1);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  it('no frame yet is a 503 with Retry-After; when frames stop, the last picture is served until its period ends, then 503', async () => {
+    const f = await fixture({ limits: { previewPerSecond: 1000 } });
+    const url = `http://127.0.0.1:${f.server.port}/api/preview.jpg?w=320`;
+    try {
+      await http(`http://127.0.0.1:${f.server.port}/api/settings`, { method: 'PATCH', ...jsonBody({ display: { previewFps: 5 } }) });
+      f.control.hasPreview = false;
+      const none = await http(url);
+      expect(none.status).toBe(503);
+      expect(none.headers['retry-after']).toBe('1');
+      expect(errorOf(none).code).toBe('no-frame-yet');
+
+      f.control.hasPreview = true;
+      // The 503 above encoded nothing to share, so this request asks for a fresh picture whatever the clock says.
+      const sentMs = performance.now();
+      expect((await http(url)).status).toBe(200);
+      f.control.hasPreview = false;
+      // Poll: the cached picture until the 200 ms period since that encode is over, then the service's answer.
+      const statuses: number[] = [];
+      while (statuses.at(-1) !== 503 && statuses.length < 200) {
+        statuses.push((await http(url)).status);
+        if (statuses.at(-1) === 503) expect(performance.now() - sentMs).toBeGreaterThanOrEqual(200);
+        else await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(statuses.at(-1)).toBe(503);
+      expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
     } finally {
       await f.cleanup();
     }

@@ -3,7 +3,8 @@
  * tracking thread's CPU, so encodes are budgeted for the whole server, not per client: at most one
  * at a time and one per preview period (1/settings.display.previewFps). Within that budget a
  * request gets a fresh picture of its width; beyond it, the last picture of its width, or failing
- * that the latest picture of any width (the UI scales it). Widths are rounded to a multiple of 32.
+ * that the latest picture of any width (the UI scales it). "No frame" answers are not kept, so a
+ * picture is asked for again as soon as one exists. Widths are rounded to a multiple of 32.
  * When an encode takes long (a slow encoder on a small board), the next one waits at least twice
  * as long as it took, so the preview can never take more than about half of the thread the
  * tracker shares. (The per-client request rate is limited in the server as well.)
@@ -46,9 +47,11 @@ export class PreviewCache {
     this.encodes++;
     this.lastEncodeMs = nowMs;
     this.inFlight = picture;
-    void picture.finally(() => {
+    void picture.then((jpeg) => {
       this.lastEncodeTookMs = performance.now() - nowMs;
       if (this.inFlight === picture) this.inFlight = null;
+      // "No frame" is not a picture to share: the next request asks again.
+      if (jpeg === null) this.forget(picture);
     });
     this.latest = picture;
     this.byWidth.delete(w);
@@ -58,5 +61,10 @@ export class PreviewCache {
       if (oldest !== undefined) this.byWidth.delete(oldest);
     }
     return picture;
+  }
+
+  private forget(picture: Picture): void {
+    if (this.latest === picture) this.latest = null;
+    for (const [w, entry] of this.byWidth) if (entry.picture === picture) this.byWidth.delete(w);
   }
 }
