@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
+import { sleep, waitUntil } from './helpers/wait';
 
 export const repoRoot = path.resolve(__dirname, '..');
 export const sharedData = path.resolve(repoRoot, '../shared/data');
@@ -98,14 +99,4 @@ export class NotifyReceiver {
   }
 }
 
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep, waitUntil };

@@ -43,12 +43,13 @@ export class PreviewCache {
     if (this.inFlight) return fallback ?? this.inFlight;
     if (nowMs - this.lastEncodeMs < Math.max(periodMs, 2 * this.lastEncodeTookMs) && fallback) return fallback;
 
+    const startedMs = performance.now();
     const picture = this.control.previewJpeg(w).catch(() => null);
     this.encodes++;
     this.lastEncodeMs = nowMs;
     this.inFlight = picture;
     void picture.then((jpeg) => {
-      this.lastEncodeTookMs = performance.now() - nowMs;
+      this.lastEncodeTookMs = performance.now() - startedMs;
       if (this.inFlight === picture) this.inFlight = null;
       // "No frame" is not a picture to share: the next request asks again.
       if (jpeg === null) this.forget(picture);

@@ -89,6 +89,8 @@ export interface ApiStats {
   errors5xx: number;
   rateLimited: number;
   connectionsRefused: number;
+  /** Connections open now (all addresses). */
+  connectionsOpen: number;
   stream: ReturnType<TrackingStream['stats']>;
 }
 
@@ -303,7 +305,7 @@ export async function startServer(control: ServiceControl, options: ServerOption
     url: `http://${urlHost(options.bind, port)}/`,
     port,
     pairing,
-    stats: () => ({ ...counters, stream: stream.stats() }),
+    stats: () => ({ ...counters, connectionsOpen: [...perAddress.values()].reduce((a, b) => a + b, 0), stream: stream.stats() }),
     streamClients: () => stream.clientStats(),
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
