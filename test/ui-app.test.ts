@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage } from './helpers/browser';
 import { repoRoot, startService, type RunningService } from './helpers/service';
+import { waitUntil } from './helpers/wait';
 
 const SHOTS = path.join(repoRoot, 'bench/out/ui');
 /** The preview answers 503 until the first frame and 429 when asked too often; the UI retries. */
@@ -113,7 +114,7 @@ describe('settings by touch', () => {
         expect(after).toMatchObject({ enabled: true, port });
         // The output runs: the badge reports it live and the datagrams arrive.
         await page.waitForFunction(`document.querySelector('[data-badge=vmc]').dataset.state === 'sending'`, undefined, { timeout: 15_000 });
-        expect(datagrams).toBeGreaterThan(0);
+        await waitUntil(() => datagrams > 0, 'the first VMC datagram at the receiver', 15_000);
         expect(errors).toEqual([]);
       } finally {
         await close();

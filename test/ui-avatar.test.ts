@@ -550,19 +550,31 @@ describe('avatar page served by the running service (video source)', () => {
     });
     // Face found: the drawn pose is the tracked one (hand-over done).
     await page.waitForFunction(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose().present, undefined, { timeout: 60_000 });
+    // The video keeps playing while the screenshot is taken, so a shot counts only when the mouth was
+    // in the wanted state, and the face in the same place, both before and after it.
+    const drawnState = async (open: boolean): Promise<{ held: boolean; regions: Regions; value: number }> =>
+      page.evaluate((o) => {
+        const avatar = (globalThis as unknown as TestWindow).__vtlinkAvatar!;
+        const p = avatar.drawnPose();
+        return { held: p.present && (o ? p.mouthOpen > 0.5 : p.mouthOpen < 0.1), regions: avatar.regions() as Regions, value: p.mouthOpen };
+      }, open);
     const waitMouth = async (open: boolean): Promise<{ png: PNG; regions: Regions; value: number }> => {
-      await page.waitForFunction(
-        (o) => {
-          const p = (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose();
-          return p.present && (o ? p.mouthOpen > 0.5 : p.mouthOpen < 0.1);
-        },
-        open,
-        { timeout: 90_000, polling: 16 },
-      );
-      const png = await shot(page);
-      const regions = (await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.regions())) as Regions;
-      const value = await page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose().mouthOpen);
-      return { png, regions, value };
+      for (let attempt = 0; attempt < 20; attempt++) {
+        await page.waitForFunction(
+          (o) => {
+            const p = (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose();
+            return p.present && (o ? p.mouthOpen > 0.5 : p.mouthOpen < 0.1);
+          },
+          open,
+          { timeout: 90_000, polling: 16 },
+        );
+        const before = await drawnState(open);
+        const png = await shot(page);
+        const after = await drawnState(open);
+        const moved = Math.hypot(after.regions.mouth.x - before.regions.mouth.x, after.regions.mouth.y - before.regions.mouth.y);
+        if (before.held && after.held && moved < 3) return { png, regions: after.regions, value: after.value };
+      }
+      throw new Error(`the mouth never stayed ${open ? 'open' : 'closed'} for the length of a screenshot`);
     };
     const opened = await waitMouth(true);
     const closed = await waitMouth(false);
