@@ -122,7 +122,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitUntil(pred: () => boolean, ms = 3000): Promise<void> {
+async function waitUntil(pred: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -284,13 +284,26 @@ describe('OpenSeeFace output', () => {
 
   it('sends nothing for frames without a face, limits the rate, and reports no-listener / recovery', async () => {
     const rx = await receiver();
-    const out = new OpenSeeFaceOutput({ port: rx.port, rateHz: 5 });
+    // The record's time field comes from this clock: 1 for the burst, 2 for the sentinel below.
+    let clockSec = 1;
+    // A long period (2 Hz): the burst below would have to stall for 3/4 of it to let a second frame by.
+    const periodMs = 500;
+    const out = new OpenSeeFaceOutput({ port: rx.port, rateHz: 1000 / periodMs, clock: () => clockSec });
     cleanups.push(() => out.close());
     await waitUntil(() => out.state().status === 'sending');
     out.send({ source: 'test', frame: 0, timeMs: 0, width: W, height: H, face: null });
     for (let i = 0; i < 10; i++) out.send(exactFace(0, 0, 0, [0, 0, 600]));
-    await sleep(150);
-    expect(rx.packets.length).toBe(1);
+    const burstEnd = performance.now();
+    expect(out.state().framesSent).toBe(1); // the face-less frame sent nothing, then one face passed
+    // A sentinel sent once a full period has passed (so the limiter lets it through) arrives after
+    // anything the burst put on the wire: once it is here, nothing else from the burst is coming.
+    while (performance.now() - burstEnd < periodMs) await sleep(periodMs / 4);
+    clockSec = 2;
+    out.send(exactFace(0, 0, 0, [0, 0, 600]));
+    expect(out.state().framesSent).toBe(2);
+    await waitUntil(() => rx.packets.some((p) => p.length === 1785 && parseRecord(p).time === 2));
+    expect(rx.packets.map((p) => p.length)).toEqual([1785, 1785]);
+    expect(rx.packets.map((p) => parseRecord(p)).map((r) => [r.time, r.success])).toEqual([[1, 1], [2, 1]]);
 
     // Nobody listening on a port: ECONNREFUSED -> no-listener; a listener appears -> sending.
     const probe = dgram.createSocket('udp4');

@@ -94,7 +94,7 @@ class OscDump {
     const child = spawn('oscdump', ['-L', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const dump = new OscDump(child);
     const probe = dgram.createSocket('udp4');
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     // A bare "/probe" message, hand-encoded: address padded to 8 bytes + "," padded to 4.
     const bytes = Buffer.from('/probe\0\0,\0\0\0', 'binary');
     while (!dump.messages.some((m) => m.address === '/probe')) {
@@ -107,7 +107,7 @@ class OscDump {
     return dump;
   }
 
-  async waitFor(pred: (msgs: Decoded[]) => boolean, ms = 3000): Promise<void> {
+  async waitFor(pred: (msgs: Decoded[]) => boolean, ms = 15_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!pred(this.messages)) {
       if (Date.now() > deadline) throw new Error(`timed out; got ${this.messages.length} messages`);
@@ -132,7 +132,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitUntil(pred: () => boolean, ms = 3000): Promise<void> {
+async function waitUntil(pred: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
@@ -297,12 +297,27 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   it('limits the rate', async () => {
     const port = await freePort();
     const dump = track(await OscDump.start(port));
-    const out = track(new VmcOutput({ port, rateHz: 5 }));
+    // A long period (2 Hz): the burst below would have to stall for 3/4 of it to let a second frame by.
+    const periodMs = 500;
+    const out = track(new VmcOutput({ port, rateHz: 1000 / periodMs }));
     await waitUntil(() => out.state().status === 'sending');
+    // 20 frames offered at once: only the first passes the limit.
     for (let i = 0; i < 20; i++) out.send({ source: 'test', frame: i, timeMs: i, width: 640, height: 480, face: null });
-    await sleep(200);
-    // 20 frames offered at once: only the first passes a 5 Hz limit.
-    expect(dump.messages.filter((m) => m.address === '/VMC/Ext/OK')).toHaveLength(1);
+    const burstEnd = performance.now();
+    expect(out.state().framesSent).toBe(1);
+    // What reached the receiver: a sentinel frame sent once a full period has passed (so the limiter
+    // lets it through) arrives after anything the burst put on the wire, so when its T is seen,
+    // every OK of the burst has been decoded too, however slow oscdump is.
+    while (performance.now() - burstEnd < periodMs) await sleep(periodMs / 4);
+    out.send({ source: 'test', frame: 99, timeMs: 9999, width: 640, height: 480, face: null });
+    expect(out.state().framesSent).toBe(2);
+    const isSentinel = (x: Decoded): boolean => x.address === '/VMC/Ext/T' && Math.abs(Number(x.values[0]) - 9.999) < 1e-3;
+    await dump.waitFor((m) => m.some((x) => x.address === '/VMC/Ext/OK') && m.some(isSentinel));
+    expect(dump.messages.filter((m) => m.address === '/VMC/Ext/OK')).toHaveLength(2); // the first frame's and the sentinel's
+    const times = dump.messages.filter((m) => m.address === '/VMC/Ext/T').map((m) => Number(m.values[0]));
+    expect(times).toHaveLength(2);
+    expect(times[0]).toBe(0); // frame 0 passed, not a later one of the burst
+    expect(times[1]).toBeCloseTo(9.999, 3);
   });
 
   it('reports no-listener on a port nobody listens on, and recovers when a listener appears', async () => {
@@ -314,7 +329,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     await waitUntil(() => out.state().status === 'no-listener' && out.state().detail?.includes('nobody') === true);
     expect(out.state().errors).toBeGreaterThan(0);
     const dump = track(await OscDump.start(port));
-    await waitUntil(() => out.state().status === 'sending', 3000);
+    await waitUntil(() => out.state().status === 'sending');
     await dump.waitFor((m) => m.some((x) => x.address === '/VMC/Ext/Head' || x.values[0] === 'Head'));
   });
 
@@ -327,7 +342,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     expect(() => out.send(faceFrame(0, 0, 0, 0, makeRandom(2)))).not.toThrow();
     // It keeps retrying (each failed lookup counts).
     const before = s.errors;
-    await waitUntil(() => out.state().errors > before, 3000);
+    await waitUntil(() => out.state().errors > before);
     await out.close();
     await out.close(); // idempotent
     expect(out.state().status).toBe('off');

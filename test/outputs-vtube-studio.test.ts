@@ -93,6 +93,22 @@ class FakeVts {
     for (const session of this.sessions.values()) session.authenticated = false;
   }
 
+  /**
+   * Resolves once every plugin connection has answered a ping. The plugin's pong travels behind
+   * everything it sent before it read the ping, so by then every injection it had sent is recorded.
+   */
+  async sync(): Promise<void> {
+    const pongs = [...this.sessions.keys()].map(
+      (ws) =>
+        new Promise<void>((resolve, reject) => {
+          ws.once('pong', () => resolve());
+          ws.once('close', () => reject(new Error('the plugin connection closed before its pong')));
+          ws.ping();
+        }),
+    );
+    await Promise.all(pongs);
+  }
+
   async stop(): Promise<void> {
     this.dropAll();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -301,7 +317,7 @@ describe('VTube Studio output', () => {
     await waitFor('responses counted', () => output.state().framesSent >= 6);
   });
 
-  it('re-sends unchanged values at least once a second, and stops when the face is lost', async () => {
+  it('re-sends unchanged values while no new frame comes, and stops when the face is lost', async () => {
     fake = await FakeVts.start();
     const output = startOutput(freshStateDir(), { holdMs: 60_000 });
     await waitFor('sending', () => output.state().status === 'sending');
@@ -310,13 +326,62 @@ describe('VTube Studio output', () => {
     await waitFor('five injections', () => fake!.injections.length >= 5);
     const sent = fake.injections.slice(0, 5);
     for (const injection of sent) expectInjectionOf(injection, frame);
-    for (let k = 1; k < sent.length; k++) expect(sent[k].at - sent[k - 1].at).toBeLessThan(1000);
+    // How often (keepaliveMs after the last injection) is checked on an injected clock below.
 
     output.send(noFaceFrame(1));
-    await sleep(100); // let an injection already on the wire arrive
+    await fake.sync(); // every injection sent before the face was lost has arrived
     const afterLoss = fake.injections.length;
-    await sleep(1200);
+    await sleep(1200); // three keepalive periods
     expect(fake.injections.length).toBe(afterLoss);
+  });
+
+  it('keepalive on an injected clock: re-sends keepaliveMs after the last injection, within holdMs of the last frame', async () => {
+    fake = await FakeVts.start();
+    let nowMs = 1000;
+    let clockReads = 0;
+    const clock = (): number => {
+      clockReads++;
+      return nowMs;
+    };
+    const output = startOutput(freshStateDir(), { keepaliveMs: 400, holdMs: 3000, nowMs: clock });
+    await waitFor('sending', () => output.state().status === 'sending');
+    const injected = (): number => fake!.injections.length;
+    // The keepalive timer reads the clock on each check while it holds a face (and nothing else
+    // reads it while no frame is sent): wait for a few checks at the current time, then for
+    // anything they sent to arrive.
+    const checksAtThisTime = async (): Promise<void> => {
+      const start = clockReads;
+      await waitFor('three keepalive checks', () => clockReads >= start + 3);
+      await fake!.sync();
+    };
+
+    const frame = randomFaceFrame(seededRandom(13), 0);
+    output.send(frame); // at 1000: injected at once
+    await waitFor('the first injection', () => injected() === 1);
+    expectInjectionOf(fake.injections[0], frame);
+
+    nowMs = 1399;
+    await checksAtThisTime();
+    expect(injected()).toBe(1);
+    nowMs = 1400; // keepaliveMs after the last injection
+    await waitFor('a keepalive injection', () => injected() === 2);
+    expectInjectionOf(fake.injections[1], frame);
+    await checksAtThisTime();
+    expect(injected()).toBe(2); // the keepalive counts from the injection it just made
+
+    nowMs = 4000; // holdMs after the last frame: still held
+    await waitFor('a keepalive injection at the end of the hold', () => injected() === 3);
+    nowMs = 4401; // past the hold: the face is no longer re-sent
+    await checksAtThisTime();
+    expect(injected()).toBe(3);
+
+    const next = randomFaceFrame(seededRandom(14), 1);
+    output.send(next); // a new frame: injected at once, and held again from now
+    await waitFor('the new frame', () => injected() === 4);
+    expectInjectionOf(fake.injections[3], next);
+    nowMs = 4801;
+    await waitFor('a keepalive injection of the new frame', () => injected() === 5);
+    expectInjectionOf(fake.injections[4], next);
   });
 
   it('limits injections to the rate, the last one carrying the latest frame', async () => {

@@ -56,6 +56,9 @@ export interface VTubeStudioOutputOptions {
   backoff?: BackoffOptions;
   /** Wait before asking again after the user denied the plugin. Default 30 s. */
   deniedRetryMs?: number;
+  /** Monotonic clock in ms for the rate limit, keepalive and hold. Default performance.now; tests
+   *  inject their own to check those decisions at exact times. */
+  nowMs?: () => number;
 }
 
 type Phase = 'connecting' | 'api-state' | 'authenticating' | 'awaiting-approval' | 'ready' | 'closed';
@@ -73,6 +76,7 @@ export class VTubeStudioOutput implements TrackingOutput {
   private readonly keepaliveMs: number;
   private readonly holdMs: number;
   private readonly deniedRetryMs: number;
+  private readonly now: () => number;
   private readonly backoff: Backoff;
   private readonly mapper: VtsParameterMapper;
   private readonly injection: {
@@ -116,6 +120,7 @@ export class VTubeStudioOutput implements TrackingOutput {
     if (!(this.keepaliveMs > 0 && this.keepaliveMs < 1000)) throw new RangeError('vtube-studio keepaliveMs must be in (0, 1000)');
     this.holdMs = options.holdMs ?? 3000;
     this.deniedRetryMs = options.deniedRetryMs ?? 30_000;
+    this.now = options.nowMs ?? ((): number => performance.now());
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.mapper = new VtsParameterMapper(options.referenceDistanceMm);
     this.injection = {
@@ -140,7 +145,7 @@ export class VTubeStudioOutput implements TrackingOutput {
     this.mapper.update(frame.face);
     this.hasFace = true;
     this.dirty = true;
-    this.lastFaceAt = performance.now();
+    this.lastFaceAt = this.now();
     this.schedule();
   }
 
@@ -328,7 +333,7 @@ export class VTubeStudioOutput implements TrackingOutput {
 
   private schedule(): void {
     if (this.flushTimer || !this.dirty || this.phase !== 'ready') return;
-    const wait = this.lastInjectAt + this.periodMs - performance.now();
+    const wait = this.lastInjectAt + this.periodMs - this.now();
     if (wait > 0) {
       this.flushTimer = setTimeout(() => {
         this.flushTimer = null;
@@ -341,7 +346,7 @@ export class VTubeStudioOutput implements TrackingOutput {
 
   private keepalive(): void {
     if (this.phase !== 'ready' || !this.hasFace) return;
-    const now = performance.now();
+    const now = this.now();
     if (now - this.lastInjectAt >= this.keepaliveMs && now - this.lastFaceAt <= this.holdMs) this.inject();
   }
 
@@ -352,7 +357,7 @@ export class VTubeStudioOutput implements TrackingOutput {
     if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return; // VTS or the link is not keeping up: drop
     this.injection.requestID = `inject-${++this.requestCounter}`;
     ws.send(JSON.stringify(this.injection));
-    this.lastInjectAt = performance.now();
+    this.lastInjectAt = this.now();
   }
 
   private request(messageType: string, kind: string, data?: object): void {
