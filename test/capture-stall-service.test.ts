@@ -1,11 +1,15 @@
 /**
  * The service over a camera that stalls and vanishes, for real: the bundled CLI (`vtlink run`) in a
- * child process reads a GStreamer pipeline over a FIFO that ffmpeg writes at the video's rate.
- * SIGSTOP on the writer is a hung camera (the pipeline's filesrc waits in read()); SIGKILL is the
- * camera vanishing (EOF: the stream ends and the service retries, re-opening the FIFO, whose open()
- * waits for a writer). Throughout, the service's own HTTP API must answer: its JS thread never
- * waits on the camera. Then a new writer: tracking resumes. Finally SIGTERM during a stall: the
- * process stops cleanly (status 0), not by the run command's hard exit.
+ * child process reads a GStreamer pipeline over a FIFO. The camera is a writer that writes a known
+ * number of frames (ffmpeg, as fast as they are read) and then holds the FIFO open without writing: a
+ * hung camera (the pipeline's filesrc waits in read()). Killing it is the camera vanishing (EOF: the
+ * stream ends and the service retries, re-opening the FIFO, whose open() waits for a writer).
+ * Throughout, the service's own HTTP API must answer: its JS thread never waits on the camera. Then
+ * a new writer: tracking resumes. Finally SIGTERM during a stall: the process stops cleanly
+ * (status 0), not by the run command's hard exit.
+ *
+ * The pipeline is not live, so every frame written is tracked: the counts are exact, whatever the
+ * speed of the machine, and the test waits for them instead of for the count to look still.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -29,11 +33,22 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** ffmpeg writing franck.mp4 (360x288) as raw RGB into `fifo` at its own frame rate, for ever. */
+/** Frames each writer writes before it hangs (more than the model warm-up's first frames). */
+const FRAMES_WRITTEN = 40;
+/** rawvideoparse hands a frame on once the next one starts (or at EOS): a hung writer's last frame stays held. */
+const FRAMES_BEFORE_STALL = FRAMES_WRITTEN - 1;
+/** Generous: a loaded machine may answer late; a blocked JS thread never answers, and the writer stays frozen until it does. */
+const STATUS_TIMEOUT_MS = 15_000;
+
+/**
+ * A camera that hangs: ffmpeg writes the first FRAMES_WRITTEN frames of franck.mp4 (360x288, raw
+ * RGB) into `fifo` as fast as they are read, then the shell holds the FIFO open without writing,
+ * until killed (the camera vanishes: EOF). The FIFO is opened read-write, so the open never blocks
+ * and no write dies of SIGPIPE while filesrc opens, closes and re-opens it as the pipeline starts.
+ */
 function startWriter(fifo: string): ChildProcess {
-  const writer = spawn('ffmpeg', ['-v', 'error', '-re', '-stream_loop', '-1', '-i', dataFile('video/franck.mp4'), '-an', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-y', fifo], {
-    stdio: 'ignore',
-  });
+  const script = 'exec 3<>"$0"; ffmpeg -v error -nostdin -i "$1" -an -frames:v "$2" -f rawvideo -pix_fmt rgb24 - >&3; exec sleep 3600';
+  const writer = spawn('sh', ['-c', script, fifo, dataFile('video/franck.mp4'), String(FRAMES_WRITTEN)], { stdio: 'ignore' });
   children.push(writer);
   return writer;
 }
@@ -44,9 +59,9 @@ interface Status {
   camera: { state: string; detail?: string };
 }
 
-/** GET /api/status; throws when the service does not answer within 2 s (a blocked JS thread). */
+/** GET /api/status; throws when the service does not answer (a blocked JS thread). */
 async function status(base: string): Promise<Status> {
-  const response = await fetch(new URL('api/status', base), { signal: AbortSignal.timeout(2000) });
+  const response = await fetch(new URL('api/status', base), { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
   return (await response.json()) as Status;
 }
 
@@ -61,20 +76,12 @@ async function waitForStatus(base: string, predicate: (s: Status) => boolean, wh
   }
 }
 
-/** Frames processed once the count has stayed the same over 10 polls in a row (the pipe is drained). */
-async function waitForStall(base: string, what: string): Promise<number> {
-  let last = -1;
-  let same = 0;
-  await waitForStatus(
-    base,
-    (s) => {
-      same = s.framesProcessed === last ? same + 1 : 0;
-      last = s.framesProcessed;
-      return same >= 10;
-    },
-    what,
-  );
-  return last;
+/** Polls `times` more statuses (every 100 ms), each of which must answer with `frames` processed. */
+async function expectStill(base: string, frames: number, times = 5): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    expect((await status(base)).framesProcessed).toBe(frames);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('the service over a stalled, vanished and returning camera', () => {
@@ -84,7 +91,8 @@ describe('the service over a stalled, vanished and returning camera', () => {
     let writer = startWriter(fifo);
     const pipeline = `gst:filesrc location=${fifo} ! rawvideoparse width=360 height=288 format=rgb framerate=24/1 ! videoconvert`;
     const service = spawn(process.execPath, [cli, 'run', '--state-dir', path.join(dir, 'state'), '--source', pipeline, '--port', '0'], {
-      env: { ...process.env, NOTIFY_SOCKET: '', WATCHDOG_USEC: '' },
+      // A generous hard exit: a slow machine's clean stop is not taken for a blocked one (which would still be killed).
+      env: { ...process.env, NOTIFY_SOCKET: '', WATCHDOG_USEC: '', VTLINK_HARD_EXIT_MS: '15000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(service);
@@ -95,30 +103,30 @@ describe('the service over a stalled, vanished and returning camera', () => {
 
     await waitUntil(() => /UI and API at (http:\/\/\S+)/.test(stderr), 'the API URL', 60_000);
     const base = /UI and API at (http:\/\/\S+)/.exec(stderr)![1];
-    // Well past the first frames, whose model warm-up can pause tracking for a while.
-    await waitForStatus(base, (s) => s.framesProcessed > 30, 'frames tracked', 60_000);
 
-    // A hung camera: frames stop, the API keeps answering.
-    writer.kill('SIGSTOP');
-    const stalledAt = await waitForStall(base, 'frames to stop');
-    for (let i = 0; i < 5; i++) expect((await status(base)).framesProcessed).toBe(stalledAt);
+    // A hung camera: every frame but the one the parser holds is tracked, then no more; the API keeps answering.
+    const stalledAt = FRAMES_BEFORE_STALL;
+    await waitForStatus(base, (s) => s.framesProcessed >= stalledAt, 'the frames written before the camera hung', 60_000);
+    await expectStill(base, stalledAt);
 
     // The camera vanishes: the stream ends, the service retries and re-opens the FIFO (whose
     // open() now waits for a writer on the addon's producer thread), answering all the while.
     writer.kill('SIGKILL');
     await waitUntil(() => /camera gst:.*the camera stream ended; retrying/.test(stderr), 'the retry after the camera vanished');
-    // (At EOF rawvideoparse may still hand on the partial frame the writer left in the pipe.)
+    // At EOF rawvideoparse hands on the frame it held: every frame written has been tracked, and the
+    // old stream is over (the count is final).
     const reopening = await waitForStatus(base, (s) => s.camera.state !== 'retrying', 'the re-open');
-    expect(reopening.framesProcessed).toBeLessThanOrEqual(stalledAt + 1);
-    for (let i = 0; i < 5; i++) expect((await status(base)).framesProcessed).toBe(reopening.framesProcessed);
+    expect(reopening.framesProcessed).toBe(FRAMES_WRITTEN);
+    await expectStill(base, reopening.framesProcessed);
 
-    // The camera returns: tracking resumes on the re-opened source.
+    // The camera returns, and hangs again: tracking resumes on the re-opened source.
     writer = startWriter(fifo);
-    await waitForStatus(base, (s) => s.framesProcessed > reopening.framesProcessed + 5 && s.camera.state === 'running', 'tracking again', 60_000);
+    const stalledAgainAt = reopening.framesProcessed + FRAMES_BEFORE_STALL;
+    const again = await waitForStatus(base, (s) => s.framesProcessed >= stalledAgainAt, 'tracking again', 60_000);
+    expect(again.camera.state).toBe('running');
+    await expectStill(base, stalledAgainAt);
 
-    // Stalled again, then stopped: the close of the stuck pipeline does not block the stop.
-    writer.kill('SIGSTOP');
-    await waitForStall(base, 'frames to stop again');
+    // Stalled, then stopped: the close of the stuck pipeline does not block the stop.
     service.kill('SIGTERM');
     const { code, signal } = await exited;
     writer.kill('SIGKILL');

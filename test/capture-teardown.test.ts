@@ -99,7 +99,9 @@ describe('capture streams left open at process exit', () => {
     const r = runAtExit(`
       const s = new addon.CaptureStream('gst', file, { everyFrame: true });
       const f = await s.next();
-      await new Promise((r) => setTimeout(r, 100)); // the next frame is pending, the producer waits
+      // Until the producer has put the next frame in the mailbox (and waits): no time assumed; a
+      // producer that never does is killed with the child (spawnSync's timeout) and the case fails.
+      while (!s.stats().pending) await new Promise((r) => setTimeout(r, 5));
       console.log('stats', s.stats().pending, f.sequence);
     `);
     expectCleanExit(r, 'stats true 0');

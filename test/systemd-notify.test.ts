@@ -2,7 +2,8 @@
  * `vtlink run` under the sd_notify protocol, for real: the bundled CLI in a child process, a real
  * AF_UNIX datagram NOTIFY_SOCKET (python3 receiver), WATCHDOG_USEC set, and a real stall: the
  * camera is a GStreamer pipeline reading raw frames from a FIFO that ffmpeg writes at the video's
- * rate; SIGSTOP on that writer starves the pipeline exactly as a hung camera would.
+ * rate; SIGSTOP on that writer starves the pipeline exactly as a hung camera would. A stop that
+ * outlasts its hard-exit deadline (VTLINK_HARD_EXIT_MS, set short on purpose) still ends the process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli, dataFile, NotifyReceiver, sleep, waitUntil } from './service-harness';
 
 const WATCHDOG_USEC = 1_000_000; // pings every 500 ms
+/**
+ * The services' hard-exit deadline (VTLINK_HARD_EXIT_MS): generous, so that a slow machine's clean
+ * stop (during a stall it waits out the 500 ms stream-stop grace) is never taken for a blocked one;
+ * a stop that truly hangs still ends by the hard exit, which the tests see as a failed stop.
+ */
+const HARD_EXIT_MS = '15000';
 let cli: string;
 let dir: string;
 const children: ChildProcess[] = [];
@@ -37,7 +44,7 @@ interface Service {
 
 function startService(name: string, source: string, env: Record<string, string>): Service {
   const child = spawn(process.execPath, [cli, 'run', '--state-dir', path.join(dir, name, 'state'), '--source', source, '--port', '0'], {
-    env: { ...process.env, WATCHDOG_USEC: String(WATCHDOG_USEC), ...env },
+    env: { ...process.env, WATCHDOG_USEC: String(WATCHDOG_USEC), VTLINK_HARD_EXIT_MS: HARD_EXIT_MS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -62,16 +69,31 @@ async function stopService(service: Service, receiver: NotifyReceiver): Promise<
   service.child.kill('SIGTERM');
   const { code, signal } = await service.exited;
   const elapsed = performance.now() - t0;
-  await receiver.waitFor(() => receiver.with('STOPPING').length > 0, 'STOPPING=1', 5000);
+  await receiver.waitFor(() => receiver.with('STOPPING').length > 0, 'STOPPING=1', 10_000);
   console.log(`SIGTERM to exit: ${elapsed.toFixed(0)} ms`);
   expect({ code, signal }).toEqual({ code: 0, signal: null });
-  // A clean exit, not the 1.8 s hard exit: the cleanup finished by itself.
+  // A clean exit, not the hard exit: the cleanup finished by itself.
   expect(service.stderr()).not.toContain('took too long');
   const after = receiver.messages.slice(before);
   expect(after.map((m) => m.text)).toContain('STOPPING=1\nSTATUS=stopping');
   // Nothing claims progress after STOPPING=1.
   const stoppingAt = receiver.with('STOPPING')[0].seq;
   expect(receiver.with('WATCHDOG').filter((m) => m.seq > stoppingAt)).toEqual([]);
+}
+
+/** A service tracking from a FIFO whose writer was then frozen (SIGSTOP), once its pings have stopped for 2 s. */
+async function stalledService(name: string, hardExitMs: string): Promise<{ service: Service; receiver: NotifyReceiver; writer: ChildProcess }> {
+  const fifo = path.join(dir, `${name}.fifo`);
+  execFileSync('mkfifo', [fifo]);
+  const receiver = await NotifyReceiver.listen(path.join(dir, `notify-${name}.sock`));
+  receivers.push(receiver);
+  const writer = startWriter(fifo);
+  const pipeline = `gst:filesrc location=${fifo} ! rawvideoparse width=360 height=288 format=rgb framerate=24/1 ! videoconvert`;
+  const service = startService(name, pipeline, { NOTIFY_SOCKET: receiver.socketPath, VTLINK_HARD_EXIT_MS: hardExitMs });
+  await receiver.waitFor(() => receiver.with('WATCHDOG').length >= 2, 'pings while tracking', 60_000);
+  writer.kill('SIGSTOP');
+  await receiver.waitFor(() => Date.now() - receiver.with('WATCHDOG').slice(-1)[0].at > 2000, 'the stall', 30_000);
+  return { service, receiver, writer };
 }
 
 describe('vtlink run speaks sd_notify', () => {
@@ -90,10 +112,10 @@ describe('vtlink run speaks sd_notify', () => {
     expect(ready.seq).toBe(0);
     expect(ready.text).toMatch(/^READY=1\nSTATUS=tracking, [\d.]+ fps, camera gst:filesrc/);
 
-    // Frames flow: pings every half interval, and STATUS= with the FPS.
+    // Frames flow: pings every half interval, and STATUS= with the FPS (how many depends on the machine; not 0).
     await receiver.waitFor(() => receiver.with('WATCHDOG').length >= 4 && receiver.with('STATUS').length >= 3, 'pings and status while tracking');
     const flowing = receiver.messages.filter((m) => m.text.startsWith('STATUS=')).map((m) => Number(/, ([\d.]+) fps/.exec(m.text)?.[1]));
-    expect(Math.max(...flowing)).toBeGreaterThan(5);
+    expect(Math.max(...flowing)).toBeGreaterThan(0);
     for (const m of receiver.with('WATCHDOG')) expect(m.text).toBe('WATCHDOG=1');
 
     // Stall the camera: the writer stops, the pipeline starves once the pipe is drained.
@@ -107,8 +129,8 @@ describe('vtlink run speaks sd_notify', () => {
     const statusWhenStalled = receiver.with('STATUS').length;
     await sleep(3000); // six watchdog intervals
     expect(receiver.with('WATCHDOG').length).toBe(pingsWhenStalled);
-    // The service itself is not hung (its timers run): it keeps reporting, with the FPS falling to 0.
-    expect(receiver.with('STATUS').length).toBeGreaterThan(statusWhenStalled);
+    // The service itself is not hung (its timers run): it keeps reporting (STATUS= every 2 s), with the FPS falling to 0.
+    await receiver.waitFor(() => receiver.with('STATUS').length > statusWhenStalled, 'STATUS= while stalled', 10_000);
     await receiver.waitFor(() => /STATUS=tracking, 0\.0 fps/.test(receiver.messages[receiver.messages.length - 1].text), 'STATUS with 0 fps', 10_000);
 
     // The camera comes back: pings resume.
@@ -126,24 +148,33 @@ describe('vtlink run speaks sd_notify', () => {
   }, 180_000);
 
   it('SIGTERM while the camera is stalled ends the process cleanly (capture teardown never blocks the JS thread)', async () => {
-    const fifo = path.join(dir, 'stalled.fifo');
-    execFileSync('mkfifo', [fifo]);
-    const receiver = await NotifyReceiver.listen(path.join(dir, 'notify-3.sock'));
-    receivers.push(receiver);
-    const writer = startWriter(fifo);
-    const pipeline = `gst:filesrc location=${fifo} ! rawvideoparse width=360 height=288 format=rgb framerate=24/1 ! videoconvert`;
-    const service = startService('stalled', pipeline, { NOTIFY_SOCKET: receiver.socketPath });
-    await receiver.waitFor(() => receiver.with('WATCHDOG').length >= 2, 'pings while tracking', 60_000);
-    writer.kill('SIGSTOP');
-    await receiver.waitFor(() => Date.now() - receiver.with('WATCHDOG').slice(-1)[0].at > 2000, 'the stall', 30_000);
+    const { service, receiver, writer } = await stalledService('stalled', HARD_EXIT_MS);
     service.child.kill('SIGTERM');
     // The stalled read() stays on the capture thread; the JS side closes and exits by itself,
-    // not through the hard exit (which would be SIGKILL).
+    // not through the hard exit (which would be status 1, or SIGKILL from its worker).
     const { code, signal } = await service.exited;
     writer.kill('SIGKILL');
-    await receiver.waitFor(() => receiver.with('STOPPING').length > 0, 'STOPPING=1', 5000);
+    await receiver.waitFor(() => receiver.with('STOPPING').length > 0, 'STOPPING=1', 10_000);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(service.stderr()).not.toContain('stopping is blocked');
+    expect(service.stderr()).not.toContain('took too long');
+  }, 120_000);
+
+  it('a stop that outlasts the hard-exit deadline ends the process anyway, not with status 0, and says why', async () => {
+    // 300 ms: the main thread's deadline (200 ms) is due before the 500 ms stream-stop grace that the
+    // clean stop of a stalled camera waits out, so the clean stop cannot win.
+    const { service, writer } = await stalledService('hard-exit', '300');
+    service.child.kill('SIGTERM');
+    const { code, signal } = await service.exited;
+    writer.kill('SIGKILL');
+    // The main thread's timer (status 1), or, if that thread did not get to run in time, the worker's SIGKILL 100 ms later.
+    if (signal === null) {
+      expect(code).toBe(1);
+      expect(service.stderr()).toContain('stopping took too long; exiting without finishing the cleanup');
+    } else {
+      expect(signal).toBe('SIGKILL');
+      expect(service.stderr()).toContain('stopping is blocked');
+    }
   }, 120_000);
 
   it('a camera missing at start: READY=1 with camera-retry, pings while the retry loop runs, clean stop', async () => {
