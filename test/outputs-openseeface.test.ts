@@ -20,6 +20,7 @@ import { matrixToQuaternion, quaternionToMatrix } from '../src/geometry/linalg';
 import { eulerToRotation } from '../src/geometry/pose';
 import { OpenSeeFaceOutput } from '../src/outputs/openseeface';
 import type { TrackingFrame, Vec2, Vec3 } from '../src/tracking/types';
+import { sleep, waitUntil } from './helpers/wait';
 
 // ---------- independent parser (facetracker.py's order: d i f f f f B f 4f 3f 3f 68f 136f 210f 14f) ----------
 
@@ -121,15 +122,6 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitUntil(pred: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
-
 async function receiver(): Promise<{ port: number; packets: Buffer[] }> {
   const sock = dgram.createSocket('udp4');
   const packets: Buffer[] = [];

@@ -17,6 +17,7 @@ import { SERIAL_BLENDSHAPE_ORDER, SerialOutput } from '../src/outputs/serial';
 import type { TrackingFrame } from '../src/tracking/types';
 import { noFaceFrame, randomFaceFrame } from './helpers/output-test-frame';
 import { seededRandom } from './helpers/random';
+import { waitUntil } from './helpers/wait';
 
 // ---------------------------------------------------------------------------------------------
 // Independent references
@@ -133,20 +134,12 @@ const dir = mkdtempSync(path.join(tmpdir(), 'vtlink-serial-'));
 const NEAR = path.join(dir, 'near'); // the output's end
 const FAR = path.join(dir, 'far'); // the test's end
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function startSocat(): Promise<ChildProcess> {
   const child = spawn('socat', [`pty,raw,echo=0,link=${NEAR}`, `pty,raw,echo=0,link=${FAR}`], { stdio: 'ignore' });
   child.on('error', (err) => {
     throw new Error(`socat could not start (Debian package socat): ${err.message}`);
   });
-  await waitFor('socat links', () => existsSync(NEAR) && existsSync(FAR));
+  await waitUntil(() => existsSync(NEAR) && existsSync(FAR), 'socat links');
   return child;
 }
 
@@ -179,7 +172,7 @@ class FarEnd {
 
   async next(count = 1): Promise<Uint8Array[]> {
     const want = this.messages.length + count;
-    await waitFor(`${count} message(s) on the far end`, () => this.messages.length >= want);
+    await waitUntil(() => this.messages.length >= want, `${count} message(s) on the far end`);
     return this.messages.slice(want - count, want);
   }
 
@@ -272,7 +265,7 @@ describe('serial output through a socat pty pair', () => {
     socat = await startSocat();
     far = new FarEnd(0x00);
     output = new SerialOutput({ path: NEAR, baudRate: 115200, format: 'binary', rateHz: 1000 });
-    await waitFor('sending', () => output!.state().status === 'sending');
+    await waitUntil(() => output!.state().status === 'sending', 'sending');
 
     const rand = seededRandom(42);
     const frames: TrackingFrame[] = [];
@@ -303,11 +296,11 @@ describe('serial output through a socat pty pair', () => {
     socat = await startSocat();
     far = new FarEnd(0x00);
     output = new SerialOutput({ path: NEAR, format: 'binary', rateHz: 10 });
-    await waitFor('sending', () => output!.state().status === 'sending');
+    await waitUntil(() => output!.state().status === 'sending', 'sending');
     const rand = seededRandom(5);
     const frames = Array.from({ length: 40 }, (_, k) => randomFaceFrame(rand, k));
     for (const f of frames) output.send(f);
-    await waitFor('the burst to drain', () => far!.messages.length >= 2);
+    await waitUntil(() => far!.messages.length >= 2, 'the burst to drain');
     await new Promise((r) => setTimeout(r, 400)); // longer than a period at 10 Hz: nothing more is due
     const received = far.messages.map((w) => parseMessage(cobsDecode(w)));
     expect(received.length).toBe(2); // the first frame at once, then only the latest
@@ -319,7 +312,7 @@ describe('serial output through a socat pty pair', () => {
     socat = await startSocat();
     far = new FarEnd(0x0a);
     output = new SerialOutput({ path: NEAR, format: 'jsonl', rateHz: 1000, jsonBlendshapes: true });
-    await waitFor('sending', () => output!.state().status === 'sending');
+    await waitUntil(() => output!.state().status === 'sending', 'sending');
     const rand = seededRandom(3);
     const frames = [randomFaceFrame(rand, 0), noFaceFrame(1), randomFaceFrame(rand, 2)];
     for (let k = 0; k < frames.length; k++) {
@@ -352,7 +345,7 @@ describe('serial output through a socat pty pair', () => {
     socat = await startSocat();
     far = new FarEnd(0x00);
     output = new SerialOutput({ path: NEAR, format: 'binary', rateHz: 1000, backoff: { initialMs: 100, maxMs: 400 } });
-    await waitFor('sending', () => output!.state().status === 'sending');
+    await waitUntil(() => output!.state().status === 'sending', 'sending');
     const rand = seededRandom(11);
     output.send(randomFaceFrame(rand, 0));
     await far.next();
@@ -362,7 +355,7 @@ describe('serial output through a socat pty pair', () => {
     far = null;
     await stopSocat(socat);
     socat = null;
-    await waitFor('no-listener', () => output!.state().status === 'no-listener');
+    await waitUntil(() => output!.state().status === 'no-listener', 'no-listener');
     expect(output.state().detail).toMatch(/retrying/);
     for (let k = 1; k < 20; k++) expect(() => output!.send(randomFaceFrame(rand, k))).not.toThrow();
     await new Promise((r) => setTimeout(r, 300)); // a few retries against the absent path
@@ -371,7 +364,7 @@ describe('serial output through a socat pty pair', () => {
     // It comes back on the same link path: the output reopens it by itself.
     socat = await startSocat();
     far = new FarEnd(0x00);
-    await waitFor('sending again', () => output!.state().status === 'sending');
+    await waitUntil(() => output!.state().status === 'sending', 'sending again');
     const after = randomFaceFrame(rand, 100);
     output.send(after);
     const [wire] = await far.next();
@@ -383,7 +376,7 @@ describe('serial output through a socat pty pair', () => {
   it('reports an absent path as no-listener and close() is idempotent', async () => {
     output = new SerialOutput({ path: path.join(dir, 'never'), backoff: { initialMs: 50, maxMs: 100 } });
     output.send(noFaceFrame(0));
-    await waitFor('a retry', () => /absent; retrying/.test(output!.state().detail ?? ''));
+    await waitUntil(() => /absent; retrying/.test(output!.state().detail ?? ''), 'a retry');
     expect(output.state()).toMatchObject({ status: 'no-listener', framesSent: 0 });
     await output.close();
     await output.close();

@@ -15,6 +15,7 @@ import { VRM0_BLEND_NAMES } from '../src/outputs/vmc/blends';
 import { quatRotate } from '../src/outputs/vmc/unity';
 import type { TrackingFrame } from '../src/tracking/types';
 import { seededRandom as makeRandom } from './helpers/random';
+import { sleep, waitUntil } from './helpers/wait';
 
 // ---------- fixtures ----------
 
@@ -122,22 +123,12 @@ class OscDump {
 
 // ---------- helpers ----------
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 async function freePort(): Promise<number> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
   const port = s.address().port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
-}
-
-async function waitUntil(pred: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
 }
 
 const cleanups: (() => unknown)[] = [];

@@ -15,6 +15,7 @@ import { FileTokenStore, VTubeStudioOutput } from '../src/outputs/vtube-studio';
 import type { TrackingFrame } from '../src/tracking/types';
 import { noFaceFrame, randomFaceFrame } from './helpers/output-test-frame';
 import { seededRandom } from './helpers/random';
+import { sleep, waitUntil } from './helpers/wait';
 
 /** VTS default input parameters the plugin may set, with the range each value must lie in. */
 const VTS_DEFAULT_INPUTS: Record<string, [number, number]> = {
@@ -243,16 +244,6 @@ function expectInjectionOf(injection: Injection, frame: TrackingFrame): void {
   expect(injection.faceFound).toBe(true);
 }
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 const stateRoot = mkdtempSync(path.join(tmpdir(), 'vtlink-vts-'));
 let dirCounter = 0;
 const freshStateDir = (): string => path.join(stateRoot, `state-${++dirCounter}`);
@@ -290,7 +281,7 @@ describe('VTube Studio output', () => {
     fake = await FakeVts.start();
     const dir = freshStateDir();
     const output = startOutput(dir);
-    await waitFor('sending', () => output.state().status === 'sending');
+    await waitUntil(() => output.state().status === 'sending', 'sending');
     expect(fake.tokenRequests).toBe(1);
     const token = [...fake.validTokens.keys()][0];
     expect(readFileSync(path.join(dir, 'vtube-studio.token'), 'utf8').trim()).toBe(token);
@@ -301,7 +292,7 @@ describe('VTube Studio output', () => {
       const frame = randomFaceFrame(rand, k);
       const before = fake.injections.length;
       output.send(frame);
-      await waitFor('an injection', () => fake!.injections.length > before);
+      await waitUntil(() => fake!.injections.length > before, 'an injection');
       expectInjectionOf(fake.injections[fake.injections.length - 1], frame);
     }
     // Extremes are clamped into the parameters' ranges (the server flags anything outside).
@@ -311,19 +302,19 @@ describe('VTube Studio output', () => {
     wild.face!.eyes.left = 1.4;
     const before = fake.injections.length;
     output.send(wild);
-    await waitFor('an injection', () => fake!.injections.length > before);
+    await waitUntil(() => fake!.injections.length > before, 'an injection');
     const last = fake.injections[fake.injections.length - 1].values;
     expect(last).toMatchObject({ FaceAngleX: 90, FacePositionX: -100, FacePositionY: 100, FacePositionZ: 0, EyeOpenLeft: 1 });
-    await waitFor('responses counted', () => output.state().framesSent >= 6);
+    await waitUntil(() => output.state().framesSent >= 6, 'responses counted');
   });
 
   it('re-sends unchanged values while no new frame comes, and stops when the face is lost', async () => {
     fake = await FakeVts.start();
     const output = startOutput(freshStateDir(), { holdMs: 60_000 });
-    await waitFor('sending', () => output.state().status === 'sending');
+    await waitUntil(() => output.state().status === 'sending', 'sending');
     const frame = randomFaceFrame(seededRandom(8), 0);
     output.send(frame);
-    await waitFor('five injections', () => fake!.injections.length >= 5);
+    await waitUntil(() => fake!.injections.length >= 5, 'five injections');
     const sent = fake.injections.slice(0, 5);
     for (const injection of sent) expectInjectionOf(injection, frame);
     // How often (keepaliveMs after the last injection) is checked on an injected clock below.
@@ -344,55 +335,55 @@ describe('VTube Studio output', () => {
       return nowMs;
     };
     const output = startOutput(freshStateDir(), { keepaliveMs: 400, holdMs: 3000, nowMs: clock });
-    await waitFor('sending', () => output.state().status === 'sending');
+    await waitUntil(() => output.state().status === 'sending', 'sending');
     const injected = (): number => fake!.injections.length;
     // The keepalive timer reads the clock on each check while it holds a face (and nothing else
     // reads it while no frame is sent): wait for a few checks at the current time, then for
     // anything they sent to arrive.
     const checksAtThisTime = async (): Promise<void> => {
       const start = clockReads;
-      await waitFor('three keepalive checks', () => clockReads >= start + 3);
+      await waitUntil(() => clockReads >= start + 3, 'three keepalive checks');
       await fake!.sync();
     };
 
     const frame = randomFaceFrame(seededRandom(13), 0);
     output.send(frame); // at 1000: injected at once
-    await waitFor('the first injection', () => injected() === 1);
+    await waitUntil(() => injected() === 1, 'the first injection');
     expectInjectionOf(fake.injections[0], frame);
 
     nowMs = 1399;
     await checksAtThisTime();
     expect(injected()).toBe(1);
     nowMs = 1400; // keepaliveMs after the last injection
-    await waitFor('a keepalive injection', () => injected() === 2);
+    await waitUntil(() => injected() === 2, 'a keepalive injection');
     expectInjectionOf(fake.injections[1], frame);
     await checksAtThisTime();
     expect(injected()).toBe(2); // the keepalive counts from the injection it just made
 
     nowMs = 4000; // holdMs after the last frame: still held
-    await waitFor('a keepalive injection at the end of the hold', () => injected() === 3);
+    await waitUntil(() => injected() === 3, 'a keepalive injection at the end of the hold');
     nowMs = 4401; // past the hold: the face is no longer re-sent
     await checksAtThisTime();
     expect(injected()).toBe(3);
 
     const next = randomFaceFrame(seededRandom(14), 1);
     output.send(next); // a new frame: injected at once, and held again from now
-    await waitFor('the new frame', () => injected() === 4);
+    await waitUntil(() => injected() === 4, 'the new frame');
     expectInjectionOf(fake.injections[3], next);
     nowMs = 4801;
-    await waitFor('a keepalive injection of the new frame', () => injected() === 5);
+    await waitUntil(() => injected() === 5, 'a keepalive injection of the new frame');
     expectInjectionOf(fake.injections[4], next);
   });
 
   it('limits injections to the rate, the last one carrying the latest frame', async () => {
     fake = await FakeVts.start();
     const output = startOutput(freshStateDir(), { rateHz: 10 });
-    await waitFor('sending', () => output.state().status === 'sending');
+    await waitUntil(() => output.state().status === 'sending', 'sending');
     const rand = seededRandom(99);
     const frames = Array.from({ length: 200 }, (_, k) => randomFaceFrame(rand, k));
     for (const f of frames) output.send(f);
     const last = expectedValues(frames[199]);
-    await waitFor('the latest frame', () => fake!.injections.some((i) => Math.abs(i.values.FaceAngleX - last.FaceAngleX) < 1e-3));
+    await waitUntil(() => fake!.injections.some((i) => Math.abs(i.values.FaceAngleX - last.FaceAngleX) < 1e-3), 'the latest frame');
     expect(fake.injections.length).toBeLessThanOrEqual(3); // the first frame, then the latest
     expectInjectionOf(fake.injections[0], frames[0]);
     expectInjectionOf(fake.injections[fake.injections.length - 1], frames[199]);
@@ -402,15 +393,15 @@ describe('VTube Studio output', () => {
     fake = await FakeVts.start();
     const dir = freshStateDir();
     const output = startOutput(dir);
-    await waitFor('sending', () => output.state().status === 'sending');
+    await waitUntil(() => output.state().status === 'sending', 'sending');
     const rand = seededRandom(4);
     output.send(randomFaceFrame(rand, 0));
-    await waitFor('an injection', () => fake!.injections.length > 0);
+    await waitUntil(() => fake!.injections.length > 0, 'an injection');
 
     fake.dropAll();
-    await waitFor('no-listener', () => output.state().status === 'no-listener');
+    await waitUntil(() => output.state().status === 'no-listener', 'no-listener');
     expect(() => output.send(randomFaceFrame(rand, 1))).not.toThrow();
-    await waitFor('sending again', () => output.state().status === 'sending');
+    await waitUntil(() => output.state().status === 'sending', 'sending again');
     expect(fake.connections).toBeGreaterThanOrEqual(2);
     expect(fake.tokenRequests).toBe(1); // the user is not asked again
     expect(fake.authRequests.length).toBe(2);
@@ -419,13 +410,13 @@ describe('VTube Studio output', () => {
     const frame = randomFaceFrame(rand, 2);
     const before = fake.injections.length;
     output.send(frame);
-    await waitFor('an injection after reconnecting', () => fake!.injections.length > before);
+    await waitUntil(() => fake!.injections.length > before, 'an injection after reconnecting');
     expectInjectionOf(fake.injections[fake.injections.length - 1], frame);
 
     // A second run of the service (a new output on the same state directory) uses the saved token.
     await output.close();
     const again = startOutput(dir);
-    await waitFor('sending', () => again.state().status === 'sending');
+    await waitUntil(() => again.state().status === 'sending', 'sending');
     expect(fake.tokenRequests).toBe(1);
   });
 
@@ -434,13 +425,13 @@ describe('VTube Studio output', () => {
     const dir = freshStateDir();
     const tokenFile = path.join(dir, 'vtube-studio.token');
     const output = startOutput(dir);
-    await waitFor('sending', () => output.state().status === 'sending');
+    await waitUntil(() => output.state().status === 'sending', 'sending');
     const first = readFileSync(tokenFile, 'utf8').trim();
 
     // Revoked while disconnected: the saved token is refused on reconnect, a new one is requested.
     fake.revokeAll();
     fake.dropAll();
-    await waitFor('a second token', () => fake!.tokenRequests === 2 && output.state().status === 'sending');
+    await waitUntil(() => fake!.tokenRequests === 2 && output.state().status === 'sending', 'a second token');
     const second = readFileSync(tokenFile, 'utf8').trim();
     expect(second).not.toBe(first);
     expect(fake.authRequests.map((a) => a.ok)).toEqual([true, false, true]);
@@ -449,12 +440,12 @@ describe('VTube Studio output', () => {
     const rand = seededRandom(6);
     fake.revokeAll();
     output.send(randomFaceFrame(rand, 0));
-    await waitFor('a third token', () => fake!.tokenRequests === 3 && output.state().status === 'sending');
+    await waitUntil(() => fake!.tokenRequests === 3 && output.state().status === 'sending', 'a third token');
     expect(readFileSync(tokenFile, 'utf8').trim()).not.toBe(second);
     const frame = randomFaceFrame(rand, 1);
     const before = fake.injections.length;
     output.send(frame);
-    await waitFor('an injection with the new token', () => fake!.injections.length > before);
+    await waitUntil(() => fake!.injections.length > before, 'an injection with the new token');
     expectInjectionOf(fake.injections[fake.injections.length - 1], frame);
     expect(output.state().errors).toBeGreaterThanOrEqual(1);
   });
@@ -463,7 +454,7 @@ describe('VTube Studio output', () => {
     fake = await FakeVts.start();
     fake.deny = true;
     const output = startOutput(freshStateDir(), { deniedRetryMs: 60_000 });
-    await waitFor('error', () => output.state().status === 'error');
+    await waitUntil(() => output.state().status === 'error', 'error');
     expect(output.state().detail).toMatch(/denied/);
     expect(() => output.send(randomFaceFrame(seededRandom(1), 0))).not.toThrow();
     expect(fake.injections.length).toBe(0);
@@ -474,7 +465,7 @@ describe('VTube Studio output', () => {
     const url = probe.url;
     await probe.stop(); // the port is now closed
     const output = new VTubeStudioOutput({ url, tokenStore: new FileTokenStore(freshStateDir()), backoff: { initialMs: 50, maxMs: 100 } });
-    await waitFor('a failed connect', () => /reconnecting in/.test(output.state().detail ?? ''));
+    await waitUntil(() => /reconnecting in/.test(output.state().detail ?? ''), 'a failed connect');
     expect(output.state().status).toBe('no-listener');
     expect(() => output.send(randomFaceFrame(seededRandom(2), 0))).not.toThrow();
     await output.close();

@@ -1,5 +1,8 @@
-/** Polls `predicate` until it holds; fails with `what` after `timeoutMs` (generous: CI machines vary). */
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 30_000, pollMs = 20): Promise<void> {
+/**
+ * Polls `predicate` until it holds; fails after `timeoutMs` (generous: CI machines vary), naming
+ * `what` (default: the predicate's source).
+ */
+export async function waitUntil(predicate: () => boolean, what: string = predicate.toString(), timeoutMs = 30_000, pollMs = 10): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
