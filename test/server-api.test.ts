@@ -12,7 +12,7 @@ import { defaultSettings, settingsJsonSchema, type Settings } from '../src/confi
 import { startServer, type RunningServer, type ServerOptions } from '../src/server';
 import { PreviewCache } from '../src/server/preview';
 import { KeyedTokenBuckets } from '../src/server/token-bucket';
-import { sleep, waitUntil } from './helpers/wait';
+import { waitUntil } from './helpers/wait';
 import { errorOf, http, jsonBody, tempDir, TestControl } from './server-helpers';
 
 interface Fixture {
@@ -481,35 +481,45 @@ describe('preview budget', () => {
     }
   });
 
-  it('the cache on explicit times: fresh per width within the budget, shared beyond it, one encode at a time, a slow encode holds the next one back', async () => {
+  it('the cache on its own clock: fresh per width within the budget, shared beyond it, one encode at a time, a slow encode holds the next one back', async () => {
     const tmp = await tempDir('vtlink-preview-');
     const control = await TestControl.open(tmp.dir);
-    const cache = new PreviewCache(control);
+    let nowMs = 0;
+    const cache = new PreviewCache(control, () => nowMs);
     const width = async (p: Promise<Uint8Array | null>) => jpeg.decode((await p)!).width;
-    expect(await width(cache.get(320, 100, 0))).toBe(320);
+    expect(await width(cache.get(320, 100))).toBe(320);
     expect(cache.encodes).toBe(1);
-    expect(await width(cache.get(320, 100, 99))).toBe(320); // same period, same width: shared
-    expect(await width(cache.get(640, 100, 50))).toBe(320); // same period, new width: the latest picture
+    nowMs = 99;
+    expect(await width(cache.get(320, 100))).toBe(320); // same period, same width: shared
+    expect(await width(cache.get(640, 100))).toBe(320); // same period, new width: the latest picture
     expect(cache.encodes).toBe(1);
-    expect(await width(cache.get(640, 100, 100))).toBe(640); // next period: fresh, at its width
+    nowMs = 100;
+    expect(await width(cache.get(640, 100))).toBe(640); // next period: fresh, at its width
     expect(cache.encodes).toBe(2);
     // While an encode is in flight, a request in a new period shares it instead of starting another.
-    const inFlight = cache.get(320, 100, 200);
-    expect(await width(cache.get(128, 100, 300))).toBe(320);
+    nowMs = 200;
+    const inFlight = cache.get(320, 100);
+    nowMs = 300;
+    expect(await width(cache.get(128, 100))).toBe(320);
     await inFlight;
     expect(cache.encodes).toBe(3);
-    // An encode that took >= 50 ms: the next waits twice that, even though the period is 10 ms.
+
+    // An encode that took 50 ms: the next waits twice that, although the period is 10 ms.
     const slow = Object.assign(Object.create(control) as TestControl, {
       previewJpeg: async (w: number) => {
-        await sleep(50);
+        nowMs += 50;
         return control.previewJpeg(w);
       },
     });
-    const slowCache = new PreviewCache(slow);
-    const t0 = performance.now();
-    await slowCache.get(320, 10, t0);
-    await slowCache.get(640, 10, t0 + 60);
+    nowMs = 1000;
+    const slowCache = new PreviewCache(slow, () => nowMs);
+    expect(await width(slowCache.get(320, 10))).toBe(320); // done at 1050
+    nowMs = 1099;
+    expect(await width(slowCache.get(640, 10))).toBe(320);
     expect(slowCache.encodes).toBe(1);
+    nowMs = 1100;
+    expect(await width(slowCache.get(640, 10))).toBe(640);
+    expect(slowCache.encodes).toBe(2);
     await tmp.remove();
   });
 

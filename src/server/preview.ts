@@ -32,10 +32,15 @@ export class PreviewCache {
   /** Encodes asked of the service so far (for tests and the bench). */
   encodes = 0;
 
-  constructor(private readonly control: ServiceControl) {}
+  /** `clockMs` times periods and encodes (tests pass their own). */
+  constructor(
+    private readonly control: ServiceControl,
+    private readonly clockMs: () => number = () => performance.now(),
+  ) {}
 
   /** A JPEG at most about `width` wide (see above); null while the service has no frame. */
-  get(width: number, periodMs: number, nowMs: number = performance.now()): Picture {
+  get(width: number, periodMs: number): Picture {
+    const nowMs = this.clockMs();
     const w = previewWidth(width);
     const hit = this.byWidth.get(w);
     if (hit && nowMs - hit.atMs < periodMs) return hit.picture;
@@ -43,13 +48,12 @@ export class PreviewCache {
     if (this.inFlight) return fallback ?? this.inFlight;
     if (nowMs - this.lastEncodeMs < Math.max(periodMs, 2 * this.lastEncodeTookMs) && fallback) return fallback;
 
-    const startedMs = performance.now();
     const picture = this.control.previewJpeg(w).catch(() => null);
     this.encodes++;
     this.lastEncodeMs = nowMs;
     this.inFlight = picture;
     void picture.then((jpeg) => {
-      this.lastEncodeTookMs = performance.now() - startedMs;
+      this.lastEncodeTookMs = this.clockMs() - nowMs;
       if (this.inFlight === picture) this.inFlight = null;
       // "No frame" is not a picture to share: the next request asks again.
       if (jpeg === null) this.forget(picture);
