@@ -12,6 +12,9 @@
 //      killing Chromium brings the kiosk back (cage exits, systemd restarts it);
 //   6. udev: a USB serial adapter (qemu usb-serial, FTDI) appears as /dev/ttyUSB0, root:dialout 0660,
 //      tagged for systemd, and the sandboxed service user can open it;
+//   6b. V4L2 for real: the kernel's virtual camera (vivid) as /dev/video0; `vtlink devices` lists it; the
+//      service streams YUYV and NV12 from it, survives its unplug mid-stream (driver unbound) and picks it
+//      up again after the re-plug, in the same process;
 //   7. the watchdog restarts the service after SIGSTOP;
 //   8. a power cut (qemu SIGKILL) during settings saves leaves valid settings after the next boot, with
 //      the same machine id and host name.
@@ -365,6 +368,79 @@ function checkReadOnlyRoot(label, f) {
   check(`${label}: no failed units`, f.failed.trim() === '', f.failed.trim() || 'none');
 }
 
+// ---- V4L2 for real: the kernel's virtual camera driver (vivid) ------------------------------------
+// There is no camera on the build machine, but the image's kernel ships vivid, a V4L2 capture driver
+// with webcam-like formats, sizes and frame rates. Loading it in the guest makes a /dev/video0 that the
+// service opens through its own V4L2 backend (mmap ring, YUYV and NV12), and unbinding the driver
+// removes the device mid-stream the way a USB camera's unplug does; binding it again is the re-plug.
+/** PATCHes the settings from inside the guest (changes are accepted from loopback). */
+async function patchSettingsInGuest(vm, patch) {
+  const body = JSON.stringify(patch);
+  if (body.includes("'")) throw new Error('patchSettingsInGuest: no single quotes in settings');
+  const r = await vm.sh(`node -e 'fetch("http://127.0.0.1:8080/api/settings", { method: "PATCH", headers: { "content-type": "application/json" }, body: process.argv[1] }).then(async (r) => { console.log(r.status, (await r.text()).slice(0, 300)); process.exit(r.ok ? 0 : 1); })' '${body}'`, 120);
+  if (r.code !== 0) throw new Error(`PATCH ${body}: ${r.text}`);
+}
+
+/** The status once `predicate` holds for it (polled through the port forward). */
+function statusWhen(what, timeoutS, predicate) {
+  return waitFor(what, timeoutS, async () => {
+    const s = await getJson('/api/status');
+    return predicate(s) ? s : null;
+  }, 1000);
+}
+
+async function v4l2Camera(vm) {
+  const v4l2 = {};
+  results.v4l2 = v4l2;
+  const load = await vm.sh(`modprobe vivid n_devs=1 node_types=0x1 && udevadm settle && stat -c '%U:%G %a' /dev/video0 && systemctl show -p ActiveState dev-video0.device`, 120);
+  check('V4L2: the virtual camera (vivid) appears as /dev/video0, root:video 0660, a systemd device', load.code === 0 && /root:video 660/.test(load.text) && /ActiveState=active/.test(load.text), load.text.replace(/\n/g, ' | '));
+
+  // `vtlink devices` as the service user, inside the service's device sandbox.
+  const listed = await vm.sh(`systemd-run --wait --pipe -q -p User=vtlink -p SupplementaryGroups=video -p PrivateUsers=yes -p DevicePolicy=closed -p DeviceAllow='char-video4linux rw' /usr/bin/node /opt/vtlink/dist/vtlink.mjs devices --json`, 300);
+  let cameras = [];
+  try {
+    cameras = JSON.parse(listed.text.split('\n').find((l) => l.startsWith('{')) ?? '{}').cameras ?? [];
+  } catch {
+    // reported below
+  }
+  const cam = cameras.find((c) => c.path === '/dev/video0');
+  const has = (fourcc) => cam?.formats.some((f) => f.fourcc === fourcc && JSON.stringify(f.sizes).includes('640'));
+  v4l2.device = cam ? { driver: cam.driver, card: cam.card, formats: cam.formats.map((f) => f.fourcc) } : listed.text.slice(0, 500);
+  check('V4L2: vtlink devices (as the service user, sandboxed) lists it with YUYV and NV12 at 640x480', cam?.driver === 'vivid' && has('YUYV') && has('NV12'), v4l2.device);
+
+  const service0 = await activeSinceBoot(vm, 'vtlink.service');
+  for (const format of ['yuyv', 'nv12']) {
+    const source = `v4l2:/dev/video0?width=640&height=480&fps=30&format=${format}`;
+    await patchSettingsInGuest(vm, { camera: { source } });
+    const a = await statusWhen(`the service streaming ${source}`, 180, (s) => s.camera.source === source && s.camera.state === 'running' && s.framesProcessed > 0);
+    await sleep(10_000);
+    const b = await getJson('/api/status');
+    v4l2[format] = { framesProcessed: [a.framesProcessed, b.framesProcessed], fps: b.fps, camera: b.camera, latency: b.latency };
+    check(`V4L2 ${format.toUpperCase()}: the service tracks from /dev/video0 (mmap streaming, 640x480)`, b.camera.source === source && b.camera.state === 'running' && b.camera.width === 640 && b.camera.height === 480 && b.framesProcessed > a.framesProcessed, `framesProcessed ${a.framesProcessed} -> ${b.framesProcessed} in 10 s, fps ${b.fps?.toFixed(2)}, camera dropped ${b.camera.droppedFrames} (latest-frame: a slow tracker drops, never queues)`);
+  }
+
+  // Unplug mid-stream: the driver unbound while the service streams from it.
+  const unplugAt = Date.now();
+  const unbind = await vm.sh('echo vivid.0 > /sys/bus/platform/drivers/vivid/unbind; test -e /dev/video0 && echo still-there || echo gone', 120);
+  const lost = await statusWhen('the service to report the camera gone', 120, (s) => s.camera.state === 'retrying').catch(() => null);
+  v4l2.unplug = { unbind: unbind.text, camera: lost?.camera, secondsToReport: +((Date.now() - unplugAt) / 1000).toFixed(1) };
+  const service1 = await activeSinceBoot(vm, 'vtlink.service');
+  check('V4L2 unplug mid-stream: the service reports the camera gone (retrying, with the reason) and keeps running', /gone/.test(unbind.text) && lost !== null && service1.ActiveState === 'active' && service1.MainPID === service0.MainPID && service1.NRestarts === service0.NRestarts, { ...v4l2.unplug, mainPid: [service0.MainPID, service1.MainPID], nRestarts: [service0.NRestarts, service1.NRestarts] });
+
+  // Re-plug: the same device comes back; the service's retry opens it again by itself.
+  const replugAt = Date.now();
+  await vm.sh('echo vivid.0 > /sys/bus/platform/drivers/vivid/bind && udevadm settle', 120);
+  const back = await statusWhen('the camera back after the re-plug', 180, (s) => s.camera.state === 'running' && s.framesProcessed > (lost?.framesProcessed ?? 0)).catch(() => null);
+  const service2 = await activeSinceBoot(vm, 'vtlink.service');
+  v4l2.replug = { camera: back?.camera, secondsToRunning: +((Date.now() - replugAt) / 1000).toFixed(1) };
+  check('V4L2 re-plug: the service streams from the camera again by itself, same process', back !== null && service2.MainPID === service0.MainPID, { ...v4l2.replug, mainPid: service2.MainPID });
+
+  // Back to the test video for the checks that follow (the power cut checks the saved source).
+  await patchSettingsInGuest(vm, { camera: { source: testSource } });
+  await statusWhen('the test video source again', 180, (s) => s.camera.source === testSource && s.camera.state === 'running');
+  await vm.sh('modprobe -r vivid || true', 60);
+}
+
 let vm = new Vm('boot1');
 let boot1Facts;
 try {
@@ -403,6 +479,8 @@ try {
   // udev: the USB serial adapter.
   const usb = await vm.sh(`stat -c '%U:%G %a' /dev/ttyUSB0; systemctl show -p ActiveState dev-ttyUSB0.device; systemd-run --wait --pipe -q -p User=vtlink -p SupplementaryGroups=dialout -p PrivateUsers=yes -p DevicePolicy=closed -p DeviceAllow='char-ttyUSB rw' sh -c 'exec 3<>/dev/ttyUSB0 && echo opened'`, 120);
   check('udev: /dev/ttyUSB0 root:dialout 0660, a systemd device, openable by vtlink under the sandbox', /root:dialout 660/.test(usb.text) && /ActiveState=active/.test(usb.text) && /opened/.test(usb.text), usb.text.replace(/\n/g, ' | '));
+
+  await v4l2Camera(vm);
 
   // Kiosk: screendump until the avatar shows (Chromium under TCG takes a while).
   const avatarShown = (st) => st.distinctColours > 200 && st.lumaStd > 10 && st.fractionNearPrimary + st.fractionNearAccent > 0.002;
@@ -481,6 +559,7 @@ try {
 } catch (e) {
   results.notes.push(`boot1 aborted: ${e.stack}`);
   log(e.stack);
+  check('boot1: every step ran (none aborted)', false, e.message);
   await vm.powerCut();
 }
 saveResults();
@@ -528,6 +607,7 @@ if (!quick) {
   } catch (e) {
     results.notes.push(`boot2 aborted: ${e.stack}`);
     log(e.stack);
+    check('boot2: every step ran (none aborted)', false, e.message);
     await vm.powerCut();
   }
 }

@@ -105,6 +105,7 @@ install -D -m 0644 "$repo/systemd/vtlink.service" "$rootfs/usr/lib/systemd/syste
 install -D -m 0644 "$repo/systemd/vtlink-kiosk.service" "$rootfs/usr/lib/systemd/system/vtlink-kiosk.service"
 install -D -m 0644 "$repo/systemd/vtlink.service.d/kiosk.conf" "$rootfs/usr/lib/systemd/system/vtlink.service.d/kiosk.conf"
 install -D -m 0644 "$repo/systemd/99-vtlink.rules" "$rootfs/usr/lib/udev/rules.d/99-vtlink.rules"
+install -D -m 0644 "$repo/systemd/vtlink-modules.conf" "$rootfs/usr/lib/modules-load.d/vtlink.conf"
 install -D -m 0644 "$repo/systemd/vtlink.sysusers.conf" "$rootfs/usr/lib/sysusers.d/vtlink.conf"
 install -D -m 0644 "$repo/systemd/vtlink-kiosk.pam" "$rootfs/etc/pam.d/vtlink-kiosk"
 cp -a --no-preserve=ownership "$here/rootfs/." "$rootfs/"

@@ -139,6 +139,19 @@ describe('vtlink.service', () => {
     for (const kernel of ['ttyUSB', 'ttyACM', 'ttyAMA', 'ttyTHS']) expect(rules).toMatch(new RegExp(`KERNEL=="${kernel}\\[0-9\\]\\*".*GROUP="dialout", MODE="0660", TAG\\+="systemd"`));
     expect(rules).toMatch(/SUBSYSTEM=="video4linux", GROUP="video", MODE="0660", TAG\+="systemd"/);
   });
+
+  it('has the modules behind its hot-plug device groups loaded at boot (a group missing at start stays refused)', () => {
+    // char-<group> is looked up in /proc/devices when the unit starts; these groups come from modules.
+    const moduleOf: Record<string, string> = { 'char-video4linux': 'videodev', 'char-ttyUSB': 'usbserial', 'char-ttyACM': 'cdc_acm' };
+    const conf = readFileSync(path.join(repo, 'systemd/vtlink-modules.conf'), 'utf8');
+    const loaded = conf.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const allowed = values('DeviceAllow').map((v) => v.split(/\s+/)[0]);
+    for (const [group, module] of Object.entries(moduleOf)) {
+      expect(allowed).toContain(group);
+      expect(loaded).toContain(module);
+    }
+    expect(readFileSync(path.join(repo, 'image/build.sh'), 'utf8')).toContain('systemd/vtlink-modules.conf" "$rootfs/usr/lib/modules-load.d/vtlink.conf"');
+  });
 });
 
 describe('systemd-sysusers', () => {

@@ -29,10 +29,16 @@ int Ioctl(int fd, unsigned long request, void* arg) {
   return r;
 }
 
+// "YUYV"; a big-endian variant (bit 31, V4L2_PIX_FMT_FLAG_BE_FOURCC) as "Y16 -BE", like v4l2-ctl: the
+// flag is not a character (as one, it made the name invalid UTF-8).
 std::string FourccText(uint32_t fourcc) {
+  const bool bigEndian = (fourcc & (1u << 31)) != 0;
   std::string s(4, ' ');
-  for (int i = 0; i < 4; i++) s[i] = static_cast<char>((fourcc >> (8 * i)) & 0xff);
-  return s;
+  for (int i = 0; i < 4; i++) {
+    const char c = static_cast<char>((fourcc >> (8 * i)) & (i == 3 ? 0x7f : 0xff));
+    s[i] = c >= 0x20 && c < 0x7f ? c : '?';
+  }
+  return bigEndian ? s + "-BE" : s;
 }
 
 uint32_t FourccFromText(const std::string& s) {
