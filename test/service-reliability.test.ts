@@ -75,6 +75,23 @@ describe('VtlinkService reliability', () => {
     expect(service.status().state).toBe('stopping');
   }, 120_000);
 
+  it('a live camera faster than tracking: the status counts the frames it dropped (newest frame first, never a queue)', async () => {
+    const store = await SettingsStore.open({ stateDir: path.join(dir, 'live') });
+    // 1000 frames a second: no tracker keeps up, so the capture must drop (and count) the rest.
+    const source = 'gst:videotestsrc is-live=true pattern=ball ! video/x-raw,format=NV12,width=320,height=240,framerate=1000/1 ! appsink name=vtlink';
+    await store.save({ ...store.settings, camera: { ...store.settings.camera, source } });
+    const service = await VtlinkService.start({ store });
+    try {
+      await service.firstFrame;
+      await waitUntil(() => service.status().framesProcessed >= 30, '30 frames tracked', 60_000);
+      const status = service.status();
+      expect(status.camera).toMatchObject({ state: 'running', source, width: 320, height: 240 });
+      expect(status.camera.droppedFrames).toBeGreaterThan(0);
+    } finally {
+      await service.stop();
+    }
+  }, 120_000);
+
   it('a settings file corrupted on disk at start: the last good copy is used, and the status says so', async () => {
     const stateDir = path.join(dir, 'corrupt');
     const first = await SettingsStore.open({ stateDir });

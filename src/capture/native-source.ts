@@ -114,6 +114,10 @@ export class NativeFrameSource implements FrameSource {
     return new NativeFrameSource(stream, first, { ...details, ...describe(first) });
   }
 
+  get dropped(): number {
+    return this.stream.stats().dropped;
+  }
+
   /** Frames delivered, dropped (latest-frame mode) and held right now. */
   stats(): CaptureStats {
     return this.stream.stats();

@@ -72,6 +72,8 @@ export interface FrameSource {
   readonly fps: number | undefined;
   /** Number of results the source will yield when known in advance; undefined when not. */
   readonly frameCount: number | undefined;
+  /** Live sources: frames dropped so far for a busy consumer (see above); absent for the others. */
+  readonly dropped?: number;
   /** The results, in order. Single pass; see the contract above. */
   frames(): AsyncIterable<FrameResult>;
   /** Release everything; ends a running iteration cleanly. Idempotent. Never rejects. */

@@ -247,6 +247,5 @@ export class Pipeline {
 
 /** Live sources count the frames they dropped for a busy consumer; others have no such counter. */
 function droppedOf(source: FrameSource | null): number {
-  const dropped = (source as { dropped?: unknown } | null)?.dropped;
-  return typeof dropped === 'number' ? dropped : 0;
+  return source?.dropped ?? 0;
 }

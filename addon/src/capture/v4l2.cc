@@ -163,7 +163,7 @@ class V4l2Backend : public CaptureBackend {
     for (size_t i = 0; i < maps_.size(); i++) Queue(static_cast<uint32_t>(i));
     v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     if (Ioctl(fd_, VIDIOC_STREAMON, &type) < 0) {
-      mailbox_->Finish(path_ + ": VIDIOC_STREAMON failed (" + std::strerror(errno) + ")");
+      mailbox_->Finish(std::string("VIDIOC_STREAMON failed (") + std::strerror(errno) + ")");
     } else {
       streaming_ = true;
       Run();
@@ -171,18 +171,30 @@ class V4l2Backend : public CaptureBackend {
     StopDevice();
   }
 
-  // STREAMOFF and close. The mmap'd buffers stay mapped until this backend is destroyed: JS may
-  // still hold frames. Idempotent.
+  // STREAMOFF and close, and let go of the driver's buffers. Closing the fd alone does not release
+  // the device: each mmap of a buffer holds the open file, so the kernel keeps the node (and its
+  // number) until the mappings go, i.e. until JS garbage-collects the stream. A camera unplugged and
+  // plugged back in then came back as /dev/video1 (found by the boot test, with vivid). JS may still
+  // hold a frame, so the mappings are not removed but replaced in place by anonymous pages
+  // (MAP_FIXED: never a gap a reader could fault in): the device goes at once, a held frame reads
+  // zeros instead of crashing. Idempotent.
   void StopDevice() {
     std::lock_guard<std::mutex> lock(fdMutex_);
-    if (fd_ >= 0) {
-      if (streaming_) {
-        v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-        Ioctl(fd_, VIDIOC_STREAMOFF, &type);
-      }
-      close(fd_);
-      fd_ = -1;
+    if (fd_ < 0) return;
+    if (streaming_) {
+      v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+      Ioctl(fd_, VIDIOC_STREAMOFF, &type);
     }
+    for (Mapping& m : maps_) {
+      if (m.start == MAP_FAILED || m.start == nullptr) continue;
+      void* anon = mmap(m.start, m.length, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (anon == MAP_FAILED) {  // cannot happen for a range we own; unmap rather than keep the device
+        munmap(m.start, m.length);
+        m.start = nullptr;
+      }
+    }
+    close(fd_);
+    fd_ = -1;
   }
 
   void Recycle(const NativeFrame& frame) override {
@@ -318,7 +330,7 @@ class V4l2Backend : public CaptureBackend {
   }
 
   void Lost(const char* call, int error) {
-    std::string why = path_ + ": ";
+    std::string why;  // the stream's name is put in front by JS
     if (error == ENODEV || error == ENXIO || error == EIO) {
       why += "camera disconnected or stopped working (" + std::string(call) + ": " + std::strerror(error) + ")";
     } else {
