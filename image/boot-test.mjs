@@ -408,15 +408,23 @@ async function v4l2Camera(vm) {
   v4l2.device = cam ? { driver: cam.driver, card: cam.card, formats: cam.formats.map((f) => f.fourcc) } : listed.text.slice(0, 500);
   check('V4L2: vtlink devices (as the service user, sandboxed) lists it with YUYV and NV12 at 640x480', cam?.driver === 'vivid' && has('YUYV') && has('NV12'), v4l2.device);
 
+  // The settings UI's camera list (GET /api/devices, from the service itself) names it by its udev
+  // link, so a saved choice follows the camera across re-plugs; the test uses that name, as the UI does.
+  const devices = await getJson('/api/devices');
+  const offered = (devices.devices ?? devices).find((d) => d.name === 'vivid');
+  v4l2.offeredSource = offered?.source;
+  check('V4L2: the settings UI\'s camera list offers it by its stable udev name (/dev/v4l/by-…)', /^v4l2:\/dev\/v4l\/by-(id|path)\//.test(offered?.source ?? ''), offered ?? devices);
+  const cameraPath = offered?.source?.slice('v4l2:'.length) ?? '/dev/video0';
+
   const service0 = await activeSinceBoot(vm, 'vtlink.service');
   for (const format of ['yuyv', 'nv12']) {
-    const source = `v4l2:/dev/video0?width=640&height=480&fps=30&format=${format}`;
+    const source = `v4l2:${cameraPath}?width=640&height=480&fps=30&format=${format}`;
     await patchSettingsInGuest(vm, { camera: { source } });
     const a = await statusWhen(`the service streaming ${source}`, 180, (s) => s.camera.source === source && s.camera.state === 'running' && s.framesProcessed > 0);
     await sleep(10_000);
     const b = await getJson('/api/status');
     v4l2[format] = { framesProcessed: [a.framesProcessed, b.framesProcessed], fps: b.fps, camera: b.camera, latency: b.latency };
-    check(`V4L2 ${format.toUpperCase()}: the service tracks from /dev/video0 (mmap streaming, 640x480)`, b.camera.source === source && b.camera.state === 'running' && b.camera.width === 640 && b.camera.height === 480 && b.framesProcessed > a.framesProcessed, `framesProcessed ${a.framesProcessed} -> ${b.framesProcessed} in 10 s, fps ${b.fps?.toFixed(2)}, camera dropped ${b.camera.droppedFrames} (latest-frame: a slow tracker drops, never queues)`);
+    check(`V4L2 ${format.toUpperCase()}: the service tracks from the camera (mmap streaming, 640x480)`, b.camera.source === source && b.camera.state === 'running' && b.camera.width === 640 && b.camera.height === 480 && b.framesProcessed > a.framesProcessed, `framesProcessed ${a.framesProcessed} -> ${b.framesProcessed} in 10 s, fps ${b.fps?.toFixed(2)}, camera dropped ${b.camera.droppedFrames} (latest-frame: a slow tracker drops, never queues)`);
   }
 
   // Unplug mid-stream: the driver unbound while the service streams from it.

@@ -4,16 +4,17 @@
  * through a test export), the MJPEG decoder (libjpeg-turbo) against jpeg-js, device listing and
  * the open errors; plus `--source` parsing. Streaming from a device is not tested here.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeCameras, listCameras } from '../src/capture/devices';
+import { describeCameras, listCameras, stableCameraPath } from '../src/capture/devices';
 import { CameraError } from '../src/capture/errors';
 import { captureAddon, type V4l2FormatInfo } from '../src/capture/native-capture';
 import { parseSourceUri, SourceUriError } from '../src/capture/source-uri';
 import { openV4l2 } from '../src/capture/v4l2';
+import { devicesFrom } from '../src/service/devices';
 import { negotiateCameraFormat, UnsupportedCameraFormatError } from '../src/capture/v4l2-negotiate';
 import { seededRandom } from './helpers/random';
 
@@ -250,6 +251,33 @@ describe('V4L2 devices and open errors (no camera on this machine)', () => {
   it('a video node that is not a camera is left out of the list', () => {
     symlinkSync('/dev/null', join(work, 'video0'));
     expect(listCameras(work)).toEqual([]);
+  });
+
+  it('a camera is named by its udev by-id link, else its by-path link, else its node', () => {
+    const dev = join(work, 'stable');
+    mkdirSync(join(dev, 'v4l/by-id'), { recursive: true });
+    mkdirSync(join(dev, 'v4l/by-path'), { recursive: true });
+    for (const n of ['video0', 'video1', 'video2', 'video3']) writeFileSync(join(dev, n), '');
+    // A UVC camera: capture node video0, metadata node video1; another camera only on by-path (video2).
+    symlinkSync('../../video0', join(dev, 'v4l/by-id/usb-Acme_Cam_123-video-index0'));
+    symlinkSync('../../video1', join(dev, 'v4l/by-id/usb-Acme_Cam_123-video-index1'));
+    symlinkSync('../../video0', join(dev, 'v4l/by-path/pci-0000:00:14.0-usb-0:1:1.0-video-index0'));
+    symlinkSync('../../video2', join(dev, 'v4l/by-path/platform-vivid.0-video-index0'));
+    symlinkSync('../../gone', join(dev, 'v4l/by-path/dangling-video-index0'));
+    const v4l = join(dev, 'v4l');
+    expect(stableCameraPath(join(dev, 'video0'), v4l)).toBe(join(v4l, 'by-id/usb-Acme_Cam_123-video-index0'));
+    expect(stableCameraPath(join(dev, 'video2'), v4l)).toBe(join(v4l, 'by-path/platform-vivid.0-video-index0'));
+    expect(stableCameraPath(join(dev, 'video3'), v4l)).toBe(join(dev, 'video3'));
+    expect(stableCameraPath(join(dev, 'video9'), v4l)).toBe(join(dev, 'video9'));
+    expect(stableCameraPath(join(dev, 'video0'), join(dev, 'no-such-dir'))).toBe(join(dev, 'video0'));
+    // The link is what a v4l2: source takes.
+    const link = stableCameraPath(join(dev, 'video0'), v4l);
+    expect(parseSourceUri(`v4l2:${link}?width=640&height=480`)).toMatchObject({ kind: 'v4l2', width: 640, height: 480 });
+    // The settings UI's camera list offers that name as the source.
+    const camera = { path: join(dev, 'video0'), card: 'Acme Cam', formats: [{ fourcc: 'YUYV', description: 'YUYV 4:2:2', compressed: false, sizes: [{ width: 640, height: 480, intervals: [{ numerator: 1, denominator: 30 }] }] }] };
+    const offered = devicesFrom([camera], (node) => stableCameraPath(node, v4l));
+    expect(offered.map((d) => d.source)).toEqual(['demo', `v4l2:${join(v4l, 'by-id/usb-Acme_Cam_123-video-index0')}`]);
+    expect(offered[1]).toMatchObject({ name: 'Acme Cam', formats: [{ format: 'yuyv', width: 640, height: 480, fps: [30] }] });
   });
 
   it('a missing device: ENOENT, with the cameras that do exist', async () => {

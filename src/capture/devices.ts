@@ -1,3 +1,5 @@
+import { readdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { captureAddon, type GstreamerInfo, type V4l2Device } from './native-capture';
 import { summarizeFormats } from './v4l2-negotiate';
 
@@ -8,6 +10,38 @@ import { summarizeFormats } from './v4l2-negotiate';
  */
 export function listCameras(dir = '/dev'): V4l2Device[] {
   return captureAddon().listV4l2Devices(dir);
+}
+
+/**
+ * The name that follows a camera across re-plugs: udev's /dev/v4l/by-id link (the same camera on any
+ * USB port), else its by-path link (the same port), else the node itself. /dev/videoN numbers are
+ * handed out in plug order, so two cameras plugged back in the other order swap them. `v4lDir` is for
+ * tests.
+ */
+export function stableCameraPath(node: string, v4lDir = '/dev/v4l'): string {
+  let target: string;
+  try {
+    target = realpathSync(node);
+  } catch {
+    return node;
+  }
+  for (const kind of ['by-id', 'by-path']) {
+    let names: string[];
+    try {
+      names = readdirSync(path.join(v4lDir, kind)).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const link = path.join(v4lDir, kind, name);
+      try {
+        if (realpathSync(link) === target) return link;
+      } catch {
+        // a dangling link: a camera that just went
+      }
+    }
+  }
+  return node;
 }
 
 /** Whether GStreamer and the elements vtlink uses are installed. */

@@ -1,8 +1,9 @@
 /**
  * The cameras the settings UI may offer: the built-in demo, then every V4L2 capture node with its
- * formats (format names as settings.camera.format spells them where it has one).
+ * formats (format names as settings.camera.format spells them where it has one). A camera's source
+ * names it by its stable udev link where it has one, so the saved choice survives re-plugging.
  */
-import { listCameras } from '../capture/devices';
+import { listCameras, stableCameraPath } from '../capture/devices';
 import type { V4l2Device } from '../capture/native-capture';
 import type { DeviceInfo } from './control';
 
@@ -10,7 +11,7 @@ const DEMO: DeviceInfo = { source: 'demo', name: 'Built-in demo face', formats: 
 
 const FORMAT_NAMES: Record<string, string> = { YUYV: 'yuyv', NV12: 'nv12', MJPG: 'mjpeg' };
 
-export function devicesFrom(cameras: readonly V4l2Device[]): DeviceInfo[] {
+export function devicesFrom(cameras: readonly V4l2Device[], stablePath: (node: string) => string = stableCameraPath): DeviceInfo[] {
   const out: DeviceInfo[] = [DEMO];
   for (const camera of cameras) {
     const formats: DeviceInfo['formats'] = [];
@@ -21,7 +22,7 @@ export function devicesFrom(cameras: readonly V4l2Device[]): DeviceInfo[] {
       }
     }
     const name = camera.error ? `${camera.card ?? camera.path} (${camera.error})` : (camera.card ?? camera.path);
-    out.push({ source: `v4l2:${camera.path}`, name, formats });
+    out.push({ source: `v4l2:${stablePath(camera.path)}`, name, formats });
   }
   return out;
 }
