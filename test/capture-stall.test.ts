@@ -67,6 +67,14 @@ const PRELUDE = `
   const floodingWriter = () => spawn('sh', ['-c', 'exec 3<>"$0"; exec cat /dev/zero >&3', fifo], { stdio: 'ignore' });
   /** rawvideoparse hands a frame on once the next one starts (or at EOS): all but the last arrive, then filesrc waits in read(). */
   const stalledAfter = ${FRAMES_WRITTEN - 1};
+  /** A raw stream on a camera that hung, once it has every frame it will get (the writer's pid in the report). */
+  const openStalled = async () => {
+    const writer = hangingWriter();
+    report.writerPid = writer.pid;
+    const s = new addon.CaptureStream('gst', pipeline, { everyFrame: false });
+    while (s.stats().offered < stalledAfter) await sleep(5);
+    return { writer, s };
+  };
   const finish = () => { lag.disable(); report.maxLagMs = Math.round(lag.max / 1e6); clearInterval(ticker); console.log(JSON.stringify(report)); };
 `;
 
@@ -119,9 +127,7 @@ describe('a stalled GStreamer source never blocks the JS thread', () => {
   it('close() of a source stuck in read(): returns at once, timers run while the teardown waits for the camera, and it completes when the writer goes away', () => {
     const r = runChild(
       `
-      const writer = hangingWriter();
-      const s = new addon.CaptureStream('gst', pipeline, { everyFrame: false });
-      while (s.stats().offered < stalledAfter) await sleep(5);
+      const { writer, s } = await openStalled();
       await ticksPass(10);
       report.infoWhileStalled = s.info().live === false;
       const last = await s.next(); // the newest frame, waiting since the stall began
@@ -194,11 +200,8 @@ describe('a stalled GStreamer source never blocks the JS thread', () => {
   it('the process exits by itself (status 0) while a closed stream is still stuck on the hung camera', () => {
     const r = runChild(
       `
-      const writer = hangingWriter();
-      report.writerPid = writer.pid;
+      const { writer, s } = await openStalled();
       writer.unref();
-      const s = new addon.CaptureStream('gst', pipeline, { everyFrame: false });
-      while (s.stats().offered < stalledAfter) await sleep(5);
       const closing = track(s.close());
       await ticksPass(10);
       report.closeSettled = closing.settled;
@@ -214,11 +217,8 @@ describe('a stalled GStreamer source never blocks the JS thread', () => {
   it('the process exits by itself (status 0) with a stalled stream never closed, a next() pending and a frame lent', () => {
     const r = runChild(
       `
-      const writer = hangingWriter();
-      report.writerPid = writer.pid;
+      const { writer, s } = await openStalled();
       writer.unref();
-      const s = new addon.CaptureStream('gst', pipeline, { everyFrame: false });
-      while (s.stats().offered < stalledAfter) await sleep(5);
       const lent = await s.next(); // held, never released
       report.lent = lent.data.byteLength;
       const waiting = track(s.next()); // refs the stream: only an explicit exit ends the process
