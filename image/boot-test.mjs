@@ -411,7 +411,7 @@ async function v4l2Camera(vm) {
   // The settings UI's camera list (GET /api/devices, from the service itself) names it by its udev
   // link, so a saved choice follows the camera across re-plugs; the test uses that name, as the UI does.
   const devices = await getJson('/api/devices');
-  const offered = (devices.devices ?? devices).find((d) => d.name === 'vivid');
+  const offered = devices.devices.find((d) => d.name === 'vivid');
   v4l2.offeredSource = offered?.source;
   check('V4L2: the settings UI\'s camera list offers it by its stable udev name (/dev/v4l/by-…)', /^v4l2:\/dev\/v4l\/by-(id|path)\//.test(offered?.source ?? ''), offered ?? devices);
   const cameraPath = offered?.source?.slice('v4l2:'.length) ?? '/dev/video0';

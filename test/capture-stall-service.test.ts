@@ -17,7 +17,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleCli, dataFile, waitUntil } from './service-harness';
+import { waitUntil } from './helpers/wait';
+import { bundleCli, dataFile } from './service-harness';
 
 let cli: string;
 let dir: string;

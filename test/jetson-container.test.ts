@@ -17,7 +17,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleCli, dataFile, NotifyReceiver, repoRoot, sleep, waitUntil } from './service-harness';
+import { sleep, waitUntil } from './helpers/wait';
+import { bundleCli, dataFile, NotifyReceiver, repoRoot } from './service-harness';
 
 const jetson = path.join(repoRoot, 'image/jetson');
 const host = path.join(jetson, 'host');

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
-import { sleep, waitUntil } from './helpers/wait';
+import { waitUntil } from './helpers/wait';
 
 export const repoRoot = path.resolve(__dirname, '..');
 export const sharedData = path.resolve(repoRoot, '../shared/data');
@@ -99,4 +99,3 @@ export class NotifyReceiver {
   }
 }
 
-export { sleep, waitUntil };

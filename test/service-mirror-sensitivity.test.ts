@@ -12,7 +12,8 @@ import { demoGroundTruth } from '../src/capture/demo-script';
 import { SettingsStore } from '../src/config';
 import { VtlinkService } from '../src/service/service';
 import type { TrackingFrame } from '../src/tracking/types';
-import { dataFile, waitUntil } from './service-harness';
+import { waitUntil } from './helpers/wait';
+import { dataFile } from './service-harness';
 
 let dir: string;
 

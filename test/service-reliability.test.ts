@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsStore } from '../src/config';
 import { VtlinkService } from '../src/service/service';
 import type { TrackingFrame } from '../src/tracking/types';
-import { dataFile, waitUntil } from './service-harness';
+import { waitUntil } from './helpers/wait';
+import { dataFile } from './service-harness';
 
 let dir: string;
 const face = dataFile('300w-helen-test-crop/296814969_3.jpg');

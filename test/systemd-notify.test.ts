@@ -11,7 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleCli, dataFile, NotifyReceiver, sleep, waitUntil } from './service-harness';
+import { sleep, waitUntil } from './helpers/wait';
+import { bundleCli, dataFile, NotifyReceiver } from './service-harness';
 
 const WATCHDOG_USEC = 1_000_000; // pings every 500 ms
 /**
