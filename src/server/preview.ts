@@ -32,15 +32,15 @@ export class PreviewCache {
   /** Encodes asked of the service so far (for tests and the bench). */
   encodes = 0;
 
-  /** `clockMs` times periods and encodes (tests pass their own). */
+  /** `now`: the monotonic clock in ms that times periods and encodes (tests pass their own). */
   constructor(
     private readonly control: ServiceControl,
-    private readonly clockMs: () => number = () => performance.now(),
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** A JPEG at most about `width` wide (see above); null while the service has no frame. */
   get(width: number, periodMs: number): Picture {
-    const nowMs = this.clockMs();
+    const nowMs = this.now();
     const w = previewWidth(width);
     const hit = this.byWidth.get(w);
     if (hit && nowMs - hit.atMs < periodMs) return hit.picture;
@@ -53,7 +53,7 @@ export class PreviewCache {
     this.lastEncodeMs = nowMs;
     this.inFlight = picture;
     void picture.then((jpeg) => {
-      this.lastEncodeTookMs = this.clockMs() - nowMs;
+      this.lastEncodeTookMs = this.now() - nowMs;
       if (this.inFlight === picture) this.inFlight = null;
       // "No frame" is not a picture to share: the next request asks again.
       if (jpeg === null) this.forget(picture);
