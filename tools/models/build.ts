@@ -5,13 +5,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { convertTfjsGraph } from './convert';
-import { encodeModel } from './onnx';
+import { CONVERTER_VERSION, produceModel } from './produce';
 import { MODEL_SPECS, type ModelSpec, type Normalization, type TensorDescription } from './specs';
-import { readTfjsGraphModel } from './tfjs-graph';
 
-/** Bump when the converter's output changes, together with `--update-manifest`. */
-export const CONVERTER_VERSION = '1';
+export { CONVERTER_VERSION } from './produce';
 
 export interface ManifestFile {
   path: string;
@@ -82,23 +79,6 @@ export async function readManifest(manifestPath: string): Promise<Manifest | und
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-/** Produces one model's bytes from its (already verified) sources. */
-export async function produceModel(spec: ModelSpec, packageDir: string, packageVersion: string): Promise<Uint8Array> {
-  const modelPath = path.join(packageDir, spec.sourceFiles[0]);
-  if (spec.kind === 'copied') return new Uint8Array(await readFile(modelPath));
-  const graph = await readTfjsGraphModel(modelPath);
-  const model = convertTfjsGraph(graph, {
-    graphName: spec.id,
-    input: { tfName: spec.tfInput, onnxName: spec.inputs[0].name, shape: spec.inputs[0].shape },
-    outputs: spec.outputs.map((o) => ({ tfName: spec.tfOutputs[o.name], onnxName: o.name })),
-    producerName: 'vtlink tools/models',
-    producerVersion: CONVERTER_VERSION,
-    docString: `${spec.notes.description as string}; converted from ${spec.sourcePackage}@${packageVersion} ${spec.sourceFiles.join(', ')}`,
-    metadata: { source_package: spec.sourcePackage, source_version: packageVersion, normalization: spec.normalization.formula },
-  });
-  return encodeModel(model);
 }
 
 export async function buildModels(options: BuildOptions): Promise<BuildReport> {

@@ -170,7 +170,7 @@ class Converter {
     });
     for (const op of fused.slice(fused[0] === 'BiasAdd' ? 1 : 0)) {
       if (op === 'Relu') out = this.builder.addNode('Relu', `${node.name}/relu`, [out]);
-      else if (op === 'Prelu') out = this.builder.addNode('PRelu', `${node.name}/prelu`, [out, this.preluSlope(node.inputs[next++], outChannels)]);
+      else if (op === 'Prelu') out = this.preluNodes(`${node.name}/prelu`, out, node.inputs[next++], outChannels);
       else throw new Error(`${node.name}: unsupported fused op ${op} (fused_ops ${fused})`);
     }
     this.values.set(node.name, { onnxName: out, layout: 'nchw', shape: [x.shape[0], ...geometry.outSize, outChannels] });
@@ -191,7 +191,7 @@ class Converter {
   private prelu(node: TfNode): void {
     const x = this.toNchw(this.valueOf(node.inputs[0]));
     const channels = x.shape[3];
-    const out = this.builder.addNode('PRelu', node.name, [x.onnxName, this.preluSlope(node.inputs[1], channels)]);
+    const out = this.preluNodes(node.name, x.onnxName, node.inputs[1], channels);
     this.values.set(node.name, { ...x, onnxName: out });
   }
 
@@ -372,12 +372,24 @@ class Converter {
     return this.builder.addFloatInitializer(tfName, [outChannels, inPerGroup, kh, kw], out);
   }
 
-  /** TF PReLU alpha ([1,1,C] or [C]) as an ONNX slope broadcasting over NCHW: [C,1,1]. */
-  private preluSlope(tfName: string, channels: number): string {
-    const data = this.floatWeight(tfName);
-    if (data.length !== channels) throw new Error(`${tfName}: ${data.length} PReLU slopes for ${channels} channels`);
-    return this.builder.addFloatInitializer(tfName, [channels, 1, 1], data);
+  /**
+   * PReLU as s * x + (1 - s) * Relu(x), per channel. ONNX Runtime's own PRelu kernel took 55-60 % of
+   * the mesh and iris models' time (bench/RESULTS.md "Speed"); in this form its optimiser folds the
+   * Mul into the convolution that makes x and fuses the Relu and the Add into its NCHWc kernels.
+   * Exact up to float rounding, whatever the slopes' sign or size. Returns the output's name.
+   */
+  private preluNodes(name: string, x: string, slopeTfName: string, channels: number): string {
+    const slope = this.floatWeight(slopeTfName);
+    if (slope.length !== channels) throw new Error(`${slopeTfName}: ${slope.length} PReLU slopes for ${channels} channels`);
+    // [1, C, 1, 1] broadcasts over NCHW activations.
+    const s = this.builder.addFloatInitializer(`${slopeTfName}/slope`, [1, channels, 1, 1], slope);
+    const rest = this.builder.addFloatInitializer(`${slopeTfName}/one_minus_slope`, [1, channels, 1, 1], slope.map((v) => 1 - v));
+    const linear = this.builder.addNode('Mul', `${name}/linear`, [x, s]);
+    const relu = this.builder.addNode('Relu', `${name}/relu`, [x]);
+    const positive = this.builder.addNode('Mul', `${name}/positive`, [relu, rest]);
+    return this.builder.addNode('Add', name, [linear, positive]);
   }
+
 }
 
 function resolveReshape(inShape: number[], target: number[]): number[] {

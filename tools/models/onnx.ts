@@ -20,11 +20,14 @@ export interface OnnxNode {
   attributes: Record<string, OnnxAttribute>;
 }
 
-/** Initializer: float32 weights or int64 shape/pad vectors. */
+/** Initializer data; the array type decides the ONNX element type (see ELEMENT_TYPES). */
+export type OnnxTensorData = Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
+
+/** Initializer: float32 weights, int64 shape/pad vectors, or a quantised model's int8/uint8/int32 values. */
 export interface OnnxTensor {
   name: string;
   dims: readonly number[];
-  data: Float32Array | BigInt64Array;
+  data: OnnxTensorData;
 }
 
 /** A dimension is a fixed size or a symbolic name (dynamic, e.g. 'batch'). */
@@ -32,7 +35,8 @@ export type OnnxDim = number | string;
 
 export interface OnnxValueInfo {
   name: string;
-  shape: readonly OnnxDim[];
+  /** Absent: a float tensor of unknown shape (ONNX Runtime infers it; calibration outputs use this). */
+  shape?: readonly OnnxDim[];
 }
 
 export interface OnnxGraph {
@@ -56,7 +60,6 @@ export const IR_VERSION = 8;
 
 // onnx.proto enum values
 const TENSOR_FLOAT = 1;
-const TENSOR_INT64 = 7;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_STRING = 3;
@@ -119,19 +122,27 @@ function writeTensor(w: ProtoWriter, tensor: OnnxTensor): void {
     throw new Error(`initializer ${tensor.name}: dims [${tensor.dims}] hold ${count} values, data has ${tensor.data.length}`);
   }
   for (const d of tensor.dims) w.varint(1, d);
-  w.varint(2, tensor.data instanceof Float32Array ? TENSOR_FLOAT : TENSOR_INT64);
+  w.varint(2, elementType(tensor.data));
   w.string(8, tensor.name);
   w.bytes(9, littleEndianBytes(tensor.data));
 }
 
-function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
+/** onnx.proto TensorProto.DataType of an initializer's array. */
+function elementType(data: OnnxTensorData): number {
+  if (data instanceof Float32Array) return 1;
+  if (data instanceof Uint8Array) return 2;
+  if (data instanceof Int8Array) return 3;
+  if (data instanceof Int32Array) return 6;
+  return 7; // BigInt64Array
+}
+
+function littleEndianBytes(data: OnnxTensorData): Uint8Array {
   const out = new Uint8Array(data.length * data.BYTES_PER_ELEMENT);
   const view = new DataView(out.buffer);
-  if (data instanceof Float32Array) {
-    data.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  } else {
-    data.forEach((v, i) => view.setBigInt64(i * 8, v, true));
-  }
+  if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  else if (data instanceof Int32Array) data.forEach((v, i) => view.setInt32(i * 4, v, true));
+  else if (data instanceof BigInt64Array) data.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  else out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return out;
 }
 
@@ -140,8 +151,10 @@ function writeValueInfo(w: ProtoWriter, info: OnnxValueInfo): void {
   w.message(2, (type) =>
     type.message(1, (tensorType) => {
       tensorType.varint(1, TENSOR_FLOAT);
+      const dims = info.shape;
+      if (!dims) return;
       tensorType.message(2, (shape) => {
-        for (const dim of info.shape) {
+        for (const dim of dims) {
           shape.message(1, (d) => (typeof dim === 'number' ? d.varint(1, dim) : d.string(2, dim)));
         }
       });
