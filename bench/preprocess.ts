@@ -168,8 +168,7 @@ async function main(): Promise<void> {
   // Decode + NMS on the raw outputs of the real detector (front, 128) on a real face.
   const face = await readImageFile(path.join(sharedDataDir(), 'aflw2000-3d', 'image00050.jpg'));
   const session = await ModelSession.load(path.join(repoRoot(), 'models', 'blazeface-front.onnx'), detectorExpectation('front'));
-  const input = new Float32Array(128 * 128 * 3);
-  session.bindInput(0, input, [1, 128, 128, 3]);
+  const input = session.bindInput(0, [1, 128, 128, 3]);
   const letterbox = { centerX: face.width / 2, centerY: face.height / 2, size: Math.max(face.width, face.height), angle: 0 };
   warpRoi(face, letterbox, input, 0, { outSize: 128, scale: MINUS_ONE_TO_ONE.scale, offset: MINUS_ONE_TO_ONE.offset, border: 'zero' });
   const [sf, sc, bf, bc] = (await session.run()).map((a) => Float32Array.from(a));

@@ -366,8 +366,7 @@ describe('SIMD level choice', () => {
 async function detectorOutputs(kind: DetectorKind, images: RgbImage[]): Promise<Float32Array[][]> {
   const size = kind === 'front' ? 128 : 256;
   const session = await ModelSession.load(path.join(modelsDir, `blazeface-${kind}.onnx`), detectorExpectation(kind));
-  const input = new Float32Array(size * size * 3);
-  session.bindInput(0, input, [1, size, size, 3]);
+  const input = session.bindInput(0, [1, size, size, 3]);
   const out: Float32Array[][] = [];
   for (const image of images) {
     const roi = { centerX: image.width / 2, centerY: image.height / 2, size: Math.max(image.width, image.height), angle: 0 };

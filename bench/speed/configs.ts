@@ -2,6 +2,7 @@
  * The configurations bench/speed.ts measures, one child process each (so peak RSS is per
  * configuration and ONNX Runtime thread pools never share a process).
  */
+import type { InferenceThreadCount } from '../../src/vision/face-vision';
 import type { DetectorKind } from '../../src/vision/model-specs';
 
 export interface TrackerConfig {
@@ -10,6 +11,12 @@ export interface TrackerConfig {
   detector: DetectorKind;
   /** ORT intra-op threads per session. */
   threads: number;
+  /** Worker threads the models run on (FaceVisionOptions.inferenceThreads; 0 = the calling thread). */
+  inferenceThreads: InferenceThreadCount;
+  /** Frames overlap as in the service (FaceTracker.submit): the next goes in once one is released. */
+  overlap: boolean;
+  /** Frames arrive at this rate, as from a camera (latency without queueing); absent: as fast as taken. */
+  paceFps?: number;
   /** Reset before every frame, so the detector runs each time (what a still-image call costs). */
   detectEveryFrame: boolean;
 }
@@ -27,10 +34,17 @@ export interface RawOnnxConfig {
 export type SpeedConfig = TrackerConfig | HumanConfig | RawOnnxConfig;
 
 export const SPEED_CONFIGS: readonly SpeedConfig[] = [
-  { kind: 'tracker', name: 'front-1t', detector: 'front', threads: 1, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-2t', detector: 'front', threads: 2, detectEveryFrame: false },
-  { kind: 'tracker', name: 'back-1t', detector: 'back', threads: 1, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-1t-detect-every-frame', detector: 'front', threads: 1, detectEveryFrame: true },
+  { kind: 'tracker', name: 'front-1t', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-1w', detector: 'front', threads: 1, inferenceThreads: 1, overlap: true, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-2w', detector: 'front', threads: 1, inferenceThreads: 2, overlap: true, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-3w', detector: 'front', threads: 1, inferenceThreads: 3, overlap: true, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-1t-60fps', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, paceFps: 60, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-1w-60fps', detector: 'front', threads: 1, inferenceThreads: 1, overlap: true, paceFps: 60, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-2w-60fps', detector: 'front', threads: 1, inferenceThreads: 2, overlap: true, paceFps: 60, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-3w-60fps', detector: 'front', threads: 1, inferenceThreads: 3, overlap: true, paceFps: 60, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-2t', detector: 'front', threads: 2, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
+  { kind: 'tracker', name: 'back-1t', detector: 'back', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-1t-detect-every-frame', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: true },
   { kind: 'human', name: 'human' },
   { kind: 'raw-onnx', name: 'raw-onnx' },
 ];
@@ -44,5 +58,7 @@ export function findConfig(name: string): SpeedConfig {
 /** What a row is called in the tables. */
 export function configLabel(c: TrackerConfig): string {
   const mode = c.detectEveryFrame ? 'detector every frame' : 'tracking';
-  return `vtlink, ${c.detector} detector, ${c.threads} thread${c.threads > 1 ? 's' : ''}, ${mode}`;
+  const where = c.inferenceThreads === 0 ? 'on the calling thread' : `${c.inferenceThreads} worker${c.inferenceThreads > 1 ? 's' : ''}${c.overlap ? ', frames overlap' : ''}`;
+  const pace = c.paceFps ? `, frames at ${c.paceFps} fps` : '';
+  return `vtlink, ${c.detector} detector, ${c.threads} ORT thread${c.threads > 1 ? 's' : ''}, ${where}${pace}, ${mode}`;
 }

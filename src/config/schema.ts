@@ -107,6 +107,12 @@ const Tracking = z.strictObject({
     .default('')
     .meta({ title: 'RetinaFace model', description: 'Path of a RetinaFace-MobileNet ONNX file (NCHW input; boxes, scores, optional landmarks), used when the detector is retinaface' }),
   threads: z.int().min(1).max(4).default(1).meta({ title: 'Threads', description: 'Inference threads per model' }),
+  inferenceWorkers: z
+    .int()
+    .min(0)
+    .max(3)
+    .default(0)
+    .meta({ title: 'Inference workers', description: 'Threads the models run on, off the service loop: 0 = one per CPU core, at most 3; 1 = one for every model; 2 = the next frame\'s mesh beside the irises; 3 = and the two eyes apart' }),
   // Defaults match DEFAULT_LANDMARK_SMOOTHING in src/tracking/tracker.ts (a test checks they agree).
   smoothing: section(
     z.strictObject({

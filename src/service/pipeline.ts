@@ -8,7 +8,10 @@
  * (the appliance plays it like a camera); with `once` the input's end ends the loop.
  *
  * Changes from outside (a new camera, a new tracker, the live tracker settings, forgetting the face,
- * calibrating) take effect between two frames, never inside `tracker.process()`.
+ * calibrating) take effect between two frames, never inside a frame's tracking.
+ *
+ * Frames overlap (FaceTracker.submit): the next frame is read as soon as the tracker has released the
+ * current one, while its irises and geometry still run; results reach `onFrame` in frame order.
  */
 import type { CapturedFrame, FrameResult, FrameSource } from '../capture/source';
 import type { Settings } from '../config';
@@ -27,8 +30,10 @@ export interface PipelineOptions {
   live: LiveTrackerSettings;
   once: boolean;
   log: Logger;
-  /** Called after each tracked frame; `captured` is valid only during the call (buffer reuse). */
-  onFrame: (frame: TrackingFrame, captured: CapturedFrame, tracker: FaceTracker) => void;
+  /** Called with each frame before it is tracked; `captured` is valid only during the call (buffer reuse). */
+  onCaptured?: (captured: CapturedFrame) => void;
+  /** Called with each tracked frame, in frame order. */
+  onFrame: (frame: TrackingFrame, tracker: FaceTracker) => void;
   /** Called when a camera retry wait begins. */
   onRetry?: (reason: string) => void;
 }
@@ -46,6 +51,9 @@ export class Pipeline {
   private stopping = false;
   private wake: Wake | null = null;
   private droppedBefore = 0;
+  /** The last submitted frame's delivery, and the first tracking error since the source opened. */
+  private delivered: Promise<void> = Promise.resolve();
+  private trackingError: Error | null = null;
   /** Frames through the tracker since start (the watchdog's progress counter). */
   framesProcessed = 0;
   /** Frames the source could not decode (skipped). */
@@ -172,18 +180,29 @@ export class Pipeline {
         frames++;
         if (frames === 1) backoff.reset();
       }
+      await this.drain();
       return { frames };
     } catch (err) {
       return { frames, failure: (err as Error).message };
     } finally {
+      await this.delivered;
+      this.trackingError = null;
       this.droppedBefore += droppedOf(source);
       this.source = null;
       await source.close();
     }
   }
 
+  /** Waits for the frames in flight; throws the first error tracking them raised. */
+  private async drain(): Promise<void> {
+    await this.delivered;
+    if (this.trackingError) throw this.trackingError;
+  }
+
   private async process(captured: CapturedFrame): Promise<void> {
+    if (this.trackingError) throw this.trackingError;
     if (this.nextTracker) {
+      await this.drain(); // the old tracker's last frame first
       const old = this.tracker;
       this.tracker = this.nextTracker;
       this.nextTracker = null;
@@ -199,9 +218,17 @@ export class Pipeline {
       tracker.calibrateNeutral(this.calibrateRequested);
       this.calibrateRequested = 0;
     }
-    const frame = await tracker.process(captured);
-    this.framesProcessed++;
-    this.options.onFrame(frame, captured, tracker);
+    this.options.onCaptured?.(captured);
+    const job = tracker.submit(captured);
+    this.delivered = job.result
+      .then((frame) => {
+        this.framesProcessed++;
+        this.options.onFrame(frame, tracker);
+      })
+      .catch((err: Error) => {
+        this.trackingError ??= err;
+      });
+    await job.released;
   }
 
   private async retry(camera: Settings['camera'], reason: string, backoff: Backoff): Promise<void> {

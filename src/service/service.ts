@@ -99,7 +99,8 @@ export class VtlinkService implements ServiceControl {
       live: liveTrackerSettings(settings),
       once: options.once ?? false,
       log: service.log,
-      onFrame: (frame, captured, t) => service.onTracked(frame, captured, t),
+      onCaptured: (captured) => service.makePreviews(captured),
+      onFrame: (frame, t) => service.onTracked(frame, t),
       onRetry: () => service.resolveReady('camera-retry'),
     });
     service.outputs.start(settings.outputs);
@@ -241,7 +242,7 @@ export class VtlinkService implements ServiceControl {
     return this.sourceOverride === undefined ? settings.camera : { ...settings.camera, source: this.sourceOverride };
   }
 
-  private onTracked(frame: TrackingFrame, captured: CapturedFrame, tracker: FaceTracker): void {
+  private onTracked(frame: TrackingFrame, tracker: FaceTracker): void {
     this.stats.record(performance.now(), tracker.timings);
     this.totals.record(frame.face !== null, tracker.timings);
     this.faceFound = frame.face !== null;
@@ -253,7 +254,6 @@ export class VtlinkService implements ServiceControl {
         this.log.warn(`frame listener failed: ${(err as Error).message}`);
       }
     }
-    if (this.previewWaiters.length > 0) this.makePreviews(captured);
     if (this.calibration) this.checkCalibration(tracker);
     if (!this.firstFrameSeen) {
       this.firstFrameSeen = true;
@@ -263,6 +263,7 @@ export class VtlinkService implements ServiceControl {
   }
 
   private makePreviews(captured: CapturedFrame): void {
+    if (this.previewWaiters.length === 0) return;
     const waiters = this.previewWaiters;
     this.previewWaiters = [];
     for (const w of waiters) {

@@ -6,6 +6,7 @@ import type { Settings } from '../config';
 import { RAW_METRIC_COUNT } from '../geometry/features';
 import type { Logger } from '../system/log';
 import { FaceTracker, type TrackerOptions } from '../tracking/tracker';
+import { defaultInferenceThreads, type InferenceThreadCount } from '../vision/face-vision';
 
 /** The settings a running tracker takes without being rebuilt (FaceTracker.mirror / setSensitivity). */
 export interface LiveTrackerSettings {
@@ -32,6 +33,8 @@ export function trackerOptions(tracking: Settings['tracking'], modelsDir: string
     detector: tracking.detector,
     retinafaceModel: tracking.retinafaceModel,
     threads: tracking.threads,
+    // Never the service's own thread: onnxruntime-node runs synchronously and would hold the API.
+    inferenceThreads: tracking.inferenceWorkers === 0 ? defaultInferenceThreads() : (tracking.inferenceWorkers as InferenceThreadCount),
     meshThreshold: tracking.meshThreshold,
     focalScale: tracking.focalScale,
     smoothing: s.enabled ? { minCutoff: s.minCutoff, beta: s.beta, dCutoff: s.dCutoff } : false,

@@ -14,6 +14,10 @@
  * The detector runs only when no face is tracked; a tracked face's mesh gives the next frame's ROI.
  * When the mesh score drops while tracking, the same frame is tried once more from a fresh detection,
  * so a fast move costs one detector run, not a lost frame.
+ *
+ * Frames overlap (submit()): once a frame's mesh is known and its eye crops are cut, the frame is
+ * released and the next frame's mesh may run while this one's irises do (on separate inference
+ * threads, a board's cores each take a stage). Irises, geometry and results stay in frame order.
  */
 import type { CapturedFrame } from '../capture/source';
 import { OneEuroBank, type OneEuroParams } from '../filters';
@@ -24,7 +28,7 @@ import { HeadPoseEstimator, type HeadPoseResult } from '../geometry/pose';
 import type { FrameInput } from '../vision/image';
 import { frameOf } from '../capture/source';
 import { FaceVision, type FaceVisionOptions } from '../vision/face-vision';
-import { IRIS_POINTS } from '../vision/iris';
+import { IRIS_POINTS, type IrisResult } from '../vision/iris';
 import { MESH_POINTS, type MeshResult } from '../vision/mesh';
 import { roiFromDetection, roiFromMesh, roiLeavesImage, type RotatedRoi } from '../vision/roi';
 import { landmarks68FromMesh } from '../geometry/landmarks68';
@@ -57,6 +61,12 @@ export interface TrackerTimings {
   detected: boolean;
 }
 
+/** A submitted frame: its pixels are read until `released`; its result comes in submission order. */
+export interface TrackingJob {
+  readonly released: Promise<void>;
+  readonly result: Promise<TrackingFrame>;
+}
+
 /**
  * Landmark smoothing defaults (pixels): still faces stay still, fast moves follow within a frame or
  * two. Chosen on cap13_edit2.mp4 against the unsmoothed track: still-frame jitter 0.0030 -> 0.0019 of
@@ -74,12 +84,16 @@ export class FaceTracker {
   readonly timings: TrackerTimings = { preprocessMs: 0, detectMs: 0, meshMs: 0, irisMs: 0, geometryMs: 0, filtersMs: 0, totalMs: 0, detected: false };
 
   private roi: RotatedRoi | null = null;
+  /** The last submitted frame's result: the next frame's irises and geometry wait for it. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Two mesh buffers, so the next frame's mesh does not overwrite the one this frame still reads. */
+  private readonly meshBuffers = [new Float32Array(MESH_FLOATS), new Float32Array(MESH_FLOATS)];
+  private meshTurn = 0;
   /** Frames still to average into the neutral calibration, and how many were averaged so far. */
   private calibrationLeft = 0;
   private calibrationDone = 0;
   private lastPose: HeadPoseResult | null = null;
   private intrinsics: Intrinsics = defaultIntrinsics(1, 1);
-  private readonly meshPoints = new Float32Array(MESH_FLOATS);
   /** Landmarks then irises, smoothed together so they stay consistent. */
   private readonly signals = new Float32Array(MESH_FLOATS + IRIS_FLOATS);
   private readonly filter: OneEuroBank | null;
@@ -139,58 +153,85 @@ export class FaceTracker {
     this.filter?.reset();
   }
 
-  async process(frame: CapturedFrame): Promise<TrackingFrame> {
+  /** Tracks one frame (submit() without overlap). */
+  process(frame: CapturedFrame): Promise<TrackingFrame> {
+    return this.submit(frame).result;
+  }
+
+  /**
+   * Starts tracking a frame. Its pixels must stay valid until `released`; submit the next frame only
+   * after that (the mesh stage runs one frame at a time). `timings` describe the frame whose result
+   * resolved last.
+   */
+  submit(frame: CapturedFrame): TrackingJob {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.tail;
+    const result = this.track(frame, previous, release).finally(release);
+    this.tail = result.catch(() => undefined);
+    return { released, result };
+  }
+
+  private async track(frame: CapturedFrame, previous: Promise<unknown>, release: () => void): Promise<TrackingFrame> {
     const t0 = performance.now();
-    const t = this.timings;
-    t.preprocessMs = t.detectMs = t.meshMs = t.irisMs = t.geometryMs = t.filtersMs = 0;
-    t.detected = false;
+    const t: TrackerTimings = { preprocessMs: 0, detectMs: 0, meshMs: 0, irisMs: 0, geometryMs: 0, filtersMs: 0, totalMs: 0, detected: false };
     // The source's own layout (NV12, YUYV, RGB...) goes straight into the fused preprocessing kernels.
     const image = frameOf(frame);
     const out: TrackingFrame = { source: frame.source, frame: frame.index, timeMs: frame.timeMs, width: image.width, height: image.height, face: null };
 
-    const mesh = await this.trackMesh(image);
-    if (mesh) out.face = await this.describe(image, mesh, frame.timeMs);
+    const mesh = await this.trackMesh(image, t);
+    await previous; // the iris model and the filters are free once the previous frame is done
+    if (mesh) {
+      const iris = this.vision.iris(image, mesh.points, true); // cuts the eye crops now, then runs
+      release();
+      out.face = await this.describe(image, mesh, await iris, frame.timeMs, t);
+    }
     t.totalMs = performance.now() - t0;
+    Object.assign(this.timings, t);
     return out;
   }
 
   /** The mesh of the tracked face, re-detecting when there is none or it was lost; null when no face. */
-  private async trackMesh(image: FrameInput): Promise<MeshResult | null> {
+  private async trackMesh(image: FrameInput, t: TrackerTimings): Promise<MeshResult | null> {
+    const points = this.meshBuffers[(this.meshTurn ^= 1)];
     if (this.roi) {
-      const mesh = await this.runMesh(image, this.roi);
-      if (mesh.score >= this.vision.meshThreshold) return mesh;
+      const mesh = await this.runMesh(image, this.roi, points, t);
+      if (mesh.score >= this.vision.meshThreshold) return this.follow(mesh, image);
       this.reset();
     }
     const detections = await this.vision.detect(image);
-    this.timings.detectMs = this.vision.timings.detectMs - this.vision.timings.detectPreprocessMs;
-    this.timings.preprocessMs += this.vision.timings.detectPreprocessMs;
-    this.timings.detected = true;
+    t.detectMs = this.vision.timings.detectMs - this.vision.timings.detectPreprocessMs;
+    t.preprocessMs += this.vision.timings.detectPreprocessMs;
+    t.detected = true;
     if (detections.length === 0) return null;
     this.filter?.reset();
-    const mesh = await this.runMesh(image, roiFromDetection(detections[0]));
-    if (mesh.score >= this.vision.meshThreshold) return mesh;
+    const mesh = await this.runMesh(image, roiFromDetection(detections[0]), points, t);
+    if (mesh.score >= this.vision.meshThreshold) return this.follow(mesh, image);
     this.reset();
     return null;
   }
 
-  private async runMesh(image: FrameInput, roi: RotatedRoi): Promise<MeshResult> {
-    const mesh = await this.vision.mesh(image, roi, this.meshPoints);
-    this.timings.meshMs += this.vision.timings.meshMs - this.vision.timings.meshPreprocessMs;
-    this.timings.preprocessMs += this.vision.timings.meshPreprocessMs;
+  /**
+   * Next frame's ROI from this frame's mesh. A ROI partly outside the frame is normal (the crop is
+   * 1.5x the face, and the warp pads); only one whose centre has left the image means the face is
+   * leaving, and then the detector takes over.
+   */
+  private follow(mesh: MeshResult, image: FrameInput): MeshResult {
+    const next = roiFromMesh(mesh.points);
+    this.roi = roiLeavesImage(next, image.width, image.height, ROI_EXIT_TOLERANCE) ? null : next;
     return mesh;
   }
 
-  private async describe(image: FrameInput, mesh: MeshResult, timeMs: number): Promise<TrackedFace> {
-    const t = this.timings;
-    const iris = await this.vision.iris(image, mesh.points, true);
+  private async runMesh(image: FrameInput, roi: RotatedRoi, points: Float32Array, t: TrackerTimings): Promise<MeshResult> {
+    const mesh = await this.vision.mesh(image, roi, points);
+    t.meshMs += this.vision.timings.meshMs - this.vision.timings.meshPreprocessMs;
+    t.preprocessMs += this.vision.timings.meshPreprocessMs;
+    return mesh;
+  }
+
+  private describe(image: FrameInput, mesh: MeshResult, iris: IrisResult, timeMs: number, t: TrackerTimings): TrackedFace {
     t.irisMs = this.vision.timings.irisMs - this.vision.timings.irisPreprocessMs;
     t.preprocessMs += this.vision.timings.irisPreprocessMs;
-
-    // Next frame's ROI comes from this frame's (raw, refined) mesh. A ROI partly outside the frame is
-    // normal (the crop is 1.5x the face, and the warp pads); only one whose centre has left the image
-    // means the face is leaving, and then the detector takes over.
-    const next = roiFromMesh(mesh.points);
-    this.roi = roiLeavesImage(next, image.width, image.height, ROI_EXIT_TOLERANCE) ? null : next;
 
     let t1 = performance.now();
     const signals = this.signals;

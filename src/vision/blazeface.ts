@@ -90,7 +90,6 @@ export class BlazeFaceDetector {
   readonly inputSize: number;
   /** Milliseconds the last run spent preparing the input tensor (warp, colour, normalisation). */
   preprocessMs = 0;
-  private readonly input: Float32Array;
   /** Native decode + NMS settings (anchors are generated and cached in the addon). */
   private readonly decode: DecodeOptions;
   /** Decoded rows, maxDetections x ROW. */
@@ -101,8 +100,7 @@ export class BlazeFaceDetector {
   private constructor(readonly kind: DetectorKind, private readonly session: ModelSession, options: DetectorOptions) {
     const config = kind === 'front' ? FRONT_ANCHORS : BACK_ANCHORS;
     this.inputSize = config.inputSize;
-    this.input = new Float32Array(this.inputSize * this.inputSize * 3);
-    session.bindInput(0, this.input, [1, this.inputSize, this.inputSize, 3]);
+    session.bindInput(0, [1, this.inputSize, this.inputSize, 3]);
     this.decode = {
       anchors: config,
       scoreThreshold: options.scoreThreshold ?? 0.5,
@@ -129,7 +127,7 @@ export class BlazeFaceDetector {
     roi.centerY = image.height / 2;
     roi.size = Math.max(image.width, image.height);
     const t0 = performance.now();
-    warpInput(image, roi, this.input, 0, {
+    warpInput(image, roi, this.session.input(0), 0, {
       outSize: this.inputSize,
       scale: MINUS_ONE_TO_ONE.scale,
       offset: MINUS_ONE_TO_ONE.offset,

@@ -3,6 +3,7 @@
  * once. The per-frame policy (detect only when no face is tracked or the mesh score drops, ROI from
  * the last mesh otherwise) lives in src/tracking; this class only runs the parts and times them.
  */
+import { availableParallelism } from 'node:os';
 import { BlazeFaceDetector, type Detection } from './blazeface';
 import type { FrameInput } from './image';
 import { IrisModel, refineMeshWithIris, type IrisResult } from './iris';
@@ -10,7 +11,8 @@ import { FaceMeshModel, type MeshResult } from './mesh';
 import { modelFiles, type DetectorKind } from './model-specs';
 import { RetinaFaceDetector } from './retinaface';
 import type { RotatedRoi } from './roi-types';
-import { ModelLoadError } from './session';
+import { InferenceThread } from './inference-thread';
+import { ModelLoadError, type SessionOptions } from './session';
 
 export interface FaceVisionOptions {
   /** Folder holding blazeface-front.onnx / blazeface-back.onnx, facemesh.onnx, iris.onnx. */
@@ -21,6 +23,12 @@ export interface FaceVisionOptions {
   readonly retinafaceModel?: string;
   /** ORT intra-op threads per session (default 1). */
   readonly threads?: number;
+  /**
+   * Worker threads the models run on (default 0: the calling thread; see INFERENCE_LAYOUTS).
+   * Any number above 0 keeps inference off the caller's event loop; more let the stages of
+   * overlapping frames (FaceTracker.submit) and the two eyes run on separate cores.
+   */
+  readonly inferenceThreads?: InferenceThreadCount;
   /** Minimum detection score (default 0.5). */
   readonly scoreThreshold?: number;
   /** Mesh face-presence score below which the tracker should re-detect (default 0.5); see meshThreshold. */
@@ -59,13 +67,34 @@ interface FaceDetector {
   release(): Promise<void>;
 }
 
-async function createDetector(options: FaceVisionOptions, file: string, session: { threads: number }): Promise<FaceDetector> {
+async function createDetector(options: FaceVisionOptions, file: string, session: SessionOptions): Promise<FaceDetector> {
   const scoreThreshold = options.scoreThreshold ?? 0.5;
   if (options.detector !== 'retinaface') return BlazeFaceDetector.create(file, options.detector ?? 'front', { scoreThreshold }, session);
   if (!options.retinafaceModel) {
     throw new ModelLoadError('tracking.detector is retinaface but tracking.retinafaceModel names no ONNX file', '');
   }
+  // A user-supplied RetinaFace runs on the calling thread (it only runs while no face is tracked).
   return RetinaFaceDetector.create(options.retinafaceModel, { scoreThreshold, threads: session.threads });
+}
+
+export type InferenceThreadCount = 0 | 1 | 2 | 3;
+
+/**
+ * Which worker (1-based; 0 = the calling thread) runs each model, by worker count. Detector and mesh
+ * share one: they never run at the same time (the detector runs only when the mesh lost the face).
+ */
+export const INFERENCE_LAYOUTS: Record<InferenceThreadCount, { detectorAndMesh: number; irisRight: number; irisLeft: number }> = {
+  0: { detectorAndMesh: 0, irisRight: 0, irisLeft: 0 },
+  1: { detectorAndMesh: 1, irisRight: 1, irisLeft: 1 },
+  // The next frame's mesh overlaps this frame's irises.
+  2: { detectorAndMesh: 1, irisRight: 2, irisLeft: 2 },
+  // ...and the two eyes overlap each other.
+  3: { detectorAndMesh: 1, irisRight: 2, irisLeft: 3 },
+};
+
+/** The worker count for this machine: one per core, at most 3 (what the stages can use). */
+export function defaultInferenceThreads(cores = availableParallelism()): InferenceThreadCount {
+  return Math.max(1, Math.min(3, cores)) as InferenceThreadCount;
 }
 
 export class FaceVision {
@@ -78,6 +107,7 @@ export class FaceVision {
     private readonly detector: FaceDetector,
     private readonly meshModel: FaceMeshModel,
     private readonly irisModel: IrisModel,
+    private readonly threads: readonly InferenceThread[],
     meshThreshold: number,
     mirror: boolean,
   ) {
@@ -89,13 +119,21 @@ export class FaceVision {
   static async create(options: FaceVisionOptions): Promise<FaceVision> {
     const kind = options.detector === 'back' ? 'back' : 'front';
     const files = { ...modelFiles(options.modelsDir, kind), ...options.files };
-    const session = { threads: options.threads ?? 1 };
-    const [detector, mesh, iris] = await Promise.all([
-      createDetector(options, files.detector, session),
-      FaceMeshModel.create(files.mesh, session),
-      IrisModel.create(files.iris, session),
-    ]);
-    return new FaceVision(detector, mesh, iris, options.meshThreshold ?? 0.5, options.mirror ?? false);
+    const layout = INFERENCE_LAYOUTS[options.inferenceThreads ?? 0];
+    const threads = Array.from({ length: options.inferenceThreads ?? 0 }, (_, i) => new InferenceThread(`vtlink inference ${i + 1}`));
+    const on = (worker: number): SessionOptions => ({ threads: options.threads ?? 1, thread: threads[worker - 1] });
+    const perEye = layout.irisLeft !== layout.irisRight ? ([on(layout.irisRight), on(layout.irisLeft)] as const) : undefined;
+    try {
+      const [detector, mesh, iris] = await Promise.all([
+        createDetector(options, files.detector, on(layout.detectorAndMesh)),
+        FaceMeshModel.create(files.mesh, on(layout.detectorAndMesh)),
+        IrisModel.create(files.iris, on(layout.irisRight), perEye),
+      ]);
+      return new FaceVision(detector, mesh, iris, threads, options.meshThreshold ?? 0.5, options.mirror ?? false);
+    } catch (err) {
+      await Promise.all(threads.map((t) => t.close()));
+      throw err;
+    }
   }
 
   /** All faces, best first, in image pixels (of the mirrored image with `mirror`). */
@@ -131,6 +169,10 @@ export class FaceVision {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.detector.release(), this.meshModel.release(), this.irisModel.release()]);
+    try {
+      await Promise.all([this.detector.release(), this.meshModel.release(), this.irisModel.release()]);
+    } finally {
+      await Promise.all(this.threads.map((t) => t.close()));
+    }
   }
 }

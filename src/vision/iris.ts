@@ -11,7 +11,7 @@
  */
 import { LEFT_EYE_CONTOUR_TO_MESH, RIGHT_EYE_CONTOUR_TO_MESH } from './eye-contour-table';
 import type { FrameInput } from './image';
-import { IRIS_EXPECTATION, IRIS_INPUT_SIZE, ZERO_TO_ONE } from './model-specs';
+import { IRIS_INPUT_SIZE, irisExpectation, ZERO_TO_ONE } from './model-specs';
 import type { RotatedRoi } from './roi-types';
 import { ModelSession, type SessionOptions } from './session';
 import { warpInput } from './native-warp';
@@ -63,7 +63,6 @@ function newEye(): EyeResult {
 }
 
 export class IrisModel {
-  private readonly input = new Float32Array(2 * IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3);
   private readonly result: IrisResult = { right: newEye(), left: newEye() };
   private readonly base: WarpOptions = { outSize: IRIS_INPUT_SIZE, scale: ZERO_TO_ONE.scale, offset: ZERO_TO_ONE.offset, border: 'clamp' };
   /** The left eye is mirrored so that it looks like a right eye to the model. */
@@ -71,12 +70,18 @@ export class IrisModel {
   /** Milliseconds the last run spent preparing the input tensor (warp, colour, normalisation). */
   preprocessMs = 0;
 
-  private constructor(private readonly session: ModelSession) {
-    session.bindInput(0, this.input, [2, IRIS_INPUT_SIZE, IRIS_INPUT_SIZE, 3]);
+  /** One session for both eyes (batch 2), or one per eye (right, left) to run at the same time. */
+  private constructor(private readonly sessions: readonly ModelSession[]) {
+    for (const session of sessions) session.bindInput(0, [2 / sessions.length, IRIS_INPUT_SIZE, IRIS_INPUT_SIZE, 3]);
   }
 
-  static async create(file: string, sessionOptions: SessionOptions = {}): Promise<IrisModel> {
-    return new IrisModel(await ModelSession.load(file, IRIS_EXPECTATION, sessionOptions));
+  /**
+   * Both eyes in one batch-2 run; or, given `perEye` options (right eye, left eye: e.g. two
+   * InferenceThreads), one batch-1 session per eye, run at the same time.
+   */
+  static async create(file: string, sessionOptions: SessionOptions = {}, perEye?: readonly [SessionOptions, SessionOptions]): Promise<IrisModel> {
+    if (!perEye) return new IrisModel([await ModelSession.load(file, irisExpectation(2), sessionOptions)]);
+    return new IrisModel(await Promise.all(perEye.map((options) => ModelSession.load(file, irisExpectation(1), { ...sessionOptions, ...options }))));
   }
 
   /**
@@ -89,19 +94,25 @@ export class IrisModel {
     eyeRoi(mesh, RIGHT_EYE_CORNERS[0], RIGHT_EYE_CORNERS[1], right.roi);
     eyeRoi(mesh, LEFT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1], left.roi);
     const crop = IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3;
-    const base = this.base;
+    const [first, second] = this.sessions;
     const t0 = performance.now();
-    warpInput(image, right.roi, this.input, 0, base, mirrorFrame);
-    warpInput(image, left.roi, this.input, crop, this.mirrored, mirrorFrame);
+    warpInput(image, right.roi, first.input(0), 0, this.base, mirrorFrame);
+    warpInput(image, left.roi, second ? second.input(0) : first.input(0), second ? 0 : crop, this.mirrored, mirrorFrame);
     this.preprocessMs = performance.now() - t0;
-    const [raw] = await this.session.run();
-    decodeEye(raw, 0, right, false);
-    decodeEye(raw, VALUES_PER_EYE, left, true);
+    if (second) {
+      const [[rawRight], [rawLeft]] = await Promise.all([first.run(), second.run()]);
+      decodeEye(rawRight, 0, right, false);
+      decodeEye(rawLeft, 0, left, true);
+    } else {
+      const [raw] = await first.run();
+      decodeEye(raw, 0, right, false);
+      decodeEye(raw, VALUES_PER_EYE, left, true);
+    }
     return this.result;
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await Promise.all(this.sessions.map((s) => s.release()));
   }
 }
 

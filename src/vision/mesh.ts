@@ -24,13 +24,12 @@ export interface MeshResult {
 }
 
 export class FaceMeshModel {
-  private readonly input = new Float32Array(MESH_INPUT_SIZE * MESH_INPUT_SIZE * 3);
   private readonly ownPoints = new Float32Array(MESH_POINTS * 3);
   /** Milliseconds the last run() spent preparing the input tensor (warp, colour, normalisation). */
   preprocessMs = 0;
 
   private constructor(private readonly session: ModelSession) {
-    session.bindInput(0, this.input, [1, MESH_INPUT_SIZE, MESH_INPUT_SIZE, 3]);
+    session.bindInput(0, [1, MESH_INPUT_SIZE, MESH_INPUT_SIZE, 3]);
   }
 
   static async create(file: string, sessionOptions: SessionOptions = {}): Promise<FaceMeshModel> {
@@ -45,7 +44,7 @@ export class FaceMeshModel {
   async run(image: FrameInput, roi: RotatedRoi, out: Float32Array = this.ownPoints, mirrorFrame = false): Promise<MeshResult> {
     if (out.length < MESH_POINTS * 3) throw new RangeError(`mesh output needs ${MESH_POINTS * 3} floats`);
     const t0 = performance.now();
-    warpInput(image, roi, this.input, 0, {
+    warpInput(image, roi, this.session.input(0), 0, {
       outSize: MESH_INPUT_SIZE,
       scale: ZERO_TO_ONE.scale,
       offset: ZERO_TO_ONE.offset,

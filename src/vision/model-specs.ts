@@ -53,12 +53,15 @@ export const MESH_EXPECTATION: ModelExpectation = {
 };
 
 export const IRIS_INPUT_SIZE = 64;
-export const IRIS_EXPECTATION: ModelExpectation = {
-  label: 'Iris 64x64 (batch 2)',
-  inputs: [{ name: 'input', shape: [2, 64, 64, 3] }],
-  // 71 eye-contour points then 5 iris points, x y z each (in 64-pixel crop units).
-  outputs: [{ name: 'eye_landmarks', shape: [2, 1, 1, 228] }],
-};
+/** The iris model run on `batch` eyes at once (2: both eyes in one run; 1: one eye per session). */
+export function irisExpectation(batch: 1 | 2): ModelExpectation {
+  return {
+    label: `Iris 64x64 (batch ${batch})`,
+    inputs: [{ name: 'input', shape: [batch, 64, 64, 3] }],
+    // 71 eye-contour points then 5 iris points, x y z each (in 64-pixel crop units).
+    outputs: [{ name: 'eye_landmarks', shape: [batch, 1, 1, 228] }],
+  };
+}
 
 /** File names the converter writes under models/. */
 export function modelFiles(modelsDir: string, detector: DetectorKind): { detector: string; mesh: string; iris: string } {

@@ -1,13 +1,15 @@
 /**
  * ONNX Runtime session wrapper: loads one model file, checks it is the model we expect, and runs it
- * on input buffers owned by the caller's stage (one ort.Tensor over each buffer, made once and
- * reused every frame: no copies, no per-frame tensor allocation on our side).
+ * on input buffers it allocates once (the stage writes each frame's input into `input(i)` in place:
+ * no copies, no per-frame allocation on our side). The session runs on the calling thread, or on an
+ * InferenceThread (SessionOptions.thread), which takes the input buffers there and back without copying.
  *
  * Tensors are matched by shape, with the expected name as a preference: the converter may name
  * outputs differently from the original graph, but a model with the wrong shapes is the wrong model.
  */
 import { promises as fs } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { ModelRunError, type InferenceThread, type ModelInput, type SessionRunner, type TensorInfo } from './inference-thread';
 
 /** A dimension: a fixed size, or 'dynamic' for a symbolic one (e.g. the batch). */
 export type Dim = number | 'dynamic';
@@ -29,6 +31,8 @@ export interface ModelExpectation {
 export interface SessionOptions {
   /** ORT intra-op threads (default 1: the tracker runs stages back to back on a small board). */
   readonly threads?: number;
+  /** Run on this worker thread instead of the calling one. */
+  readonly thread?: InferenceThread;
 }
 
 export class ModelLoadError extends Error {
@@ -64,7 +68,7 @@ function resolve(
   file: string,
   label: string,
   kind: 'input' | 'output',
-  metadata: readonly ort.InferenceSession.ValueMetadata[],
+  metadata: readonly TensorInfo[],
   expected: readonly TensorExpectation[],
 ): string[] {
   const found = metadata.map((m): ResolvedTensor => ({
@@ -100,13 +104,43 @@ function resolve(
   });
 }
 
+/** A session on the calling thread. */
+async function localRunner(bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<SessionRunner> {
+  const session = await ort.InferenceSession.create(bytes, options);
+  const info = (m: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] => m.map((t) => ({ name: t.name, isTensor: t.isTensor, shape: t.isTensor ? t.shape : [] }));
+  // One ort.Tensor per input buffer, made on first use and reused (the buffers never move here).
+  const tensors = new Map<Float32Array, ort.Tensor>();
+  return {
+    inputs: info(session.inputMetadata),
+    outputs: info(session.outputMetadata),
+    async run(inputs, outputNames) {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const input of inputs) {
+        let tensor = tensors.get(input.data);
+        if (!tensor) tensors.set(input.data, (tensor = new ort.Tensor('float32', input.data, input.shape)));
+        feeds[input.name] = tensor;
+      }
+      const result = await session.run(feeds, outputNames as string[]);
+      return {
+        inputs: inputs.map((i) => i.data),
+        outputs: outputNames.map((name) => {
+          const t = result[name];
+          if (!t || t.type !== 'float32') throw new Error(`output ${name} missing or not float32`);
+          return t.data as Float32Array;
+        }),
+      };
+    },
+    release: () => session.release(),
+  };
+}
+
 export class ModelSession {
-  private readonly feeds: Record<string, ort.Tensor> = {};
+  private inputs: ModelInput[] = [];
 
   private constructor(
     readonly file: string,
     readonly label: string,
-    private readonly session: ort.InferenceSession,
+    private readonly runner: SessionRunner,
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
   ) {}
@@ -127,16 +161,17 @@ export class ModelSession {
     if (bytes.length === 0) {
       throw new ModelLoadError(`${file}: file is empty; expected the ${expect.label} ONNX model`, file);
     }
-    let session: ort.InferenceSession;
+    const ortOptions: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: options.threads ?? 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      // Warnings about unused initialisers in converted graphs are noise to a user.
+      logSeverityLevel: 3,
+    };
+    let runner: SessionRunner;
     try {
-      session = await ort.InferenceSession.create(bytes, {
-        intraOpNumThreads: options.threads ?? 1,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        executionMode: 'sequential',
-        // Warnings about unused initialisers in converted graphs are noise to a user.
-        logSeverityLevel: 3,
-      });
+      runner = options.thread ? await options.thread.load(bytes, ortOptions) : await localRunner(bytes, ortOptions);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       throw new ModelLoadError(
@@ -146,38 +181,52 @@ export class ModelSession {
       );
     }
     try {
-      const inputs = resolve(file, expect.label, 'input', session.inputMetadata, expect.inputs);
-      const outputs = resolve(file, expect.label, 'output', session.outputMetadata, expect.outputs);
-      return new ModelSession(file, expect.label, session, inputs, outputs);
+      const inputs = resolve(file, expect.label, 'input', runner.inputs, expect.inputs);
+      const outputs = resolve(file, expect.label, 'output', runner.outputs, expect.outputs);
+      return new ModelSession(file, expect.label, runner, inputs, outputs);
     } catch (err) {
-      await session.release();
+      await runner.release();
       throw err;
     }
   }
 
   /**
-   * Binds a caller-owned buffer as input `index` with the given shape. The buffer is read at every
-   * run(); write the next frame into it in place.
+   * Allocates input `index` with the given shape and returns its buffer. On the calling thread the
+   * buffer stays the same; on an InferenceThread take `input(index)` again before each run.
    */
-  bindInput(index: number, buffer: Float32Array, shape: readonly number[]): void {
+  bindInput(index: number, shape: readonly number[]): Float32Array {
+    if (index < 0 || index >= this.inputNames.length) throw new RangeError(`${this.label}: no input ${index} (the model has ${this.inputNames.length})`);
     const count = shape.reduce((a, b) => a * b, 1);
-    if (buffer.length !== count) {
-      throw new RangeError(`${this.label}: input buffer holds ${buffer.length} floats, shape ${describe(shape)} needs ${count}`);
-    }
-    this.feeds[this.inputNames[index]] = new ort.Tensor('float32', buffer, shape);
+    const data = new Float32Array(count);
+    this.inputs[index] = { name: this.inputNames[index], data, shape: [...shape] };
+    return data;
+  }
+
+  /**
+   * The buffer of input `index`, to write the next run's input into. Take it again before each run:
+   * a session on an InferenceThread gets its buffers back as new views after every run.
+   */
+  input(index: number): Float32Array {
+    const input = this.inputs[index];
+    if (!input) throw new RangeError(`${this.label}: input ${index} is not bound`);
+    if (input.data.buffer.byteLength === 0) throw new Error(`${this.label}: input ${index} is in use by a run that has not finished`);
+    return input.data;
   }
 
   /** Runs the model; returns output data in the order of the expectation's outputs. */
   async run(): Promise<Float32Array[]> {
-    const result = await this.session.run(this.feeds, this.outputNames as string[]);
-    return this.outputNames.map((name) => {
-      const t = result[name];
-      if (!t || t.type !== 'float32') throw new Error(`${this.label}: output ${name} missing or not float32`);
-      return t.data as Float32Array;
-    });
+    const inputs = this.inputs;
+    try {
+      const result = await this.runner.run(inputs, this.outputNames);
+      this.inputs = inputs.map((input, i) => ({ ...input, data: result.inputs[i] }));
+      return result.outputs;
+    } catch (err) {
+      if (err instanceof ModelRunError) this.inputs = inputs.map((input, i) => ({ ...input, data: err.inputs[i] }));
+      throw err;
+    }
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await this.runner.release();
   }
 }

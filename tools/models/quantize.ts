@@ -107,6 +107,33 @@ export function uint8Params(range: TensorRange): QuantParams {
   return { scale: Math.fround(scale), zeroPoint };
 }
 
+/**
+ * Per-channel scaling (Mul by a [1, C, 1, 1] constant: PReLU's slopes) as a 1x1 depthwise Conv.
+ * Same values; quantised, it becomes a QLinearConv (ONNX Runtime's QLinearMul broadcasts slowly).
+ */
+export function channelScalesAsConvs(model: OnnxModel): OnnxModel {
+  const initializers = new Map(model.graph.initializers.map((t) => [t.name, t]));
+  const added: OnnxTensor[] = [];
+  const nodes = model.graph.nodes.map((node): OnnxNode => {
+    if (node.opType !== 'Mul') return node;
+    const c = initializers.get(node.inputs[1]);
+    if (!c || !(c.data instanceof Float32Array) || c.dims.length !== 4 || c.dims[0] !== 1 || c.dims[2] !== 1 || c.dims[3] !== 1) return node;
+    const channels = c.dims[1];
+    const weights = `${c.name}/depthwise`;
+    added.push({ name: weights, dims: [channels, 1, 1, 1], data: c.data });
+    return {
+      opType: 'Conv',
+      name: node.name,
+      inputs: [node.inputs[0], weights],
+      outputs: node.outputs,
+      attributes: { kernel_shape: { kind: 'ints', value: [1, 1] }, group: { kind: 'int', value: channels } },
+    };
+  });
+  const used = new Set(nodes.flatMap((n) => n.inputs));
+  const kept = model.graph.initializers.filter((t) => used.has(t.name));
+  return { ...model, graph: { ...model.graph, nodes, initializers: [...kept, ...added] } };
+}
+
 /** The quantised graph: QDQ pairs on every planned activation, int8 per-channel Conv weights, int32 biases. */
 export function quantizeModel(model: OnnxModel, ranges: ActivationRanges): OnnxModel {
   const { quantized, rangeOf, convs } = plan(model);
