@@ -18,7 +18,7 @@ import type { NativeFrameSource } from '../src/capture/native-source';
 import { frameOf } from '../src/capture/source';
 import { defaultModelsDir } from '../src/system/paths';
 import { FaceTracker } from '../src/tracking/tracker';
-import { createRgbImage } from '../src/vision/image';
+import { createRgbImage } from '../src/image/frame';
 import { commandLine, currentRssMb, formatMachineInfo, formatTable, median, nowMs, parseArgs, peakRssMb, percentile, sharedDataDir, type Row } from './lib';
 
 // A full GC at the marks separates memory kept per frame (a leak) from garbage not yet collected.

@@ -18,7 +18,7 @@ import { onlyFrames } from '../src/capture/source';
 import { openVideoFile } from '../src/capture/video-file';
 import { readImageFile } from '../src/capture/image-decode';
 import { BlazeFaceDetector, type Detection } from '../src/vision/blazeface';
-import type { RgbImage } from '../src/vision/image';
+import type { RgbImage } from '../src/image/frame';
 import { modelFiles } from '../src/vision/model-specs';
 import { RetinaFaceDetector } from '../src/vision/retinaface';
 import { loadHelen } from './accuracy/datasets';

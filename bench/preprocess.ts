@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { decodeBlazeFace, preprocess, supportedSimdLevels, type SimdLevel } from '../src/native/kernels';
 import { FRONT_ANCHORS, generateAnchors } from '../src/vision/anchors';
 import { decodeCandidates } from '../src/vision/blazeface';
-import { packedFrame, type Frame, type RgbImage } from '../src/vision/image';
+import { packedFrame, type Frame, type RgbImage } from '../src/image/frame';
 import { readImageFile } from '../src/capture/image-decode';
 import { MINUS_ONE_TO_ONE, ZERO_TO_ONE, detectorExpectation } from '../src/vision/model-specs';
 import { weightedNms, type Candidate } from '../src/vision/nms';

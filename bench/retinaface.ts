@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BlazeFaceDetector } from '../src/vision/blazeface';
-import type { RgbImage } from '../src/vision/image';
+import type { RgbImage } from '../src/image/frame';
 import { modelFiles } from '../src/vision/model-specs';
 import { RetinaFaceDetector } from '../src/vision/retinaface';
 import { buildMnetModel } from '../tools/retinaface/mnet-model';

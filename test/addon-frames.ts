@@ -1,5 +1,5 @@
 /** Frame builders for the addon tests: random frames with row padding, and RGB -> other layouts. */
-import type { Frame, PixelFormat, RgbImage } from '../src/vision/image';
+import type { Frame, PixelFormat, RgbImage } from '../src/image/frame';
 
 export const FORMATS: readonly PixelFormat[] = ['rgb', 'bgr', 'rgba', 'yuyv', 'nv12'];
 

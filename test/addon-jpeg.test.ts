@@ -12,7 +12,7 @@ import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodePreviewJpeg } from '../src/native/jpeg';
-import { bytesPerPixel, packedFrame, type Frame, type PixelFormat, type RgbImage } from '../src/vision/image';
+import { bytesPerPixel, packedFrame, type Frame, type PixelFormat, type RgbImage } from '../src/image/frame';
 import { dataFile } from './vision-fixtures';
 
 const W = 640;

@@ -14,7 +14,7 @@ import { encodePreviewJpeg } from '../src/native/jpeg';
 import { decodeBlazeFace, preprocess, simdLevel, supportedSimdLevels, type SimdLevel } from '../src/native/kernels';
 import { BACK_ANCHORS, FRONT_ANCHORS, generateAnchors, type AnchorConfig } from '../src/vision/anchors';
 import { decodeCandidates } from '../src/vision/blazeface';
-import { packedFrame, rgbFrame, type Frame, type RgbImage } from '../src/vision/image';
+import { packedFrame, rgbFrame, type Frame, type RgbImage } from '../src/image/frame';
 import { MINUS_ONE_TO_ONE, detectorExpectation, type DetectorKind } from '../src/vision/model-specs';
 import { weightedNms, type Candidate } from '../src/vision/nms';
 import type { RotatedRoi } from '../src/vision/roi-types';

@@ -17,7 +17,7 @@ import {
 } from '../src/capture/demo';
 import { FrameSourceError } from '../src/capture/errors';
 import type { FrameSource } from '../src/capture/source';
-import { createRgbImage } from '../src/vision/image';
+import { createRgbImage } from '../src/image/frame';
 
 const repoRoot = resolve(__dirname, '..');
 const SIZE = { width: 640, height: 480, fps: 30 };

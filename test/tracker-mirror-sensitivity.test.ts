@@ -15,7 +15,7 @@ import { BLENDSHAPE_NAMES } from '../src/geometry/features';
 import { defaultModelsDir } from '../src/system/paths';
 import { FaceTracker } from '../src/tracking/tracker';
 import type { TrackedFace } from '../src/tracking/types';
-import { createRgbImage, type RgbImage } from '../src/vision/image';
+import { createRgbImage, type RgbImage } from '../src/image/frame';
 import { sharedDataDir, useFrontTracker } from './helpers/tracker-fixture';
 
 const data = sharedDataDir();

@@ -13,7 +13,7 @@ import { readImageFile } from '../src/capture/image-decode';
 import { defaultModelsDir } from '../src/system/paths';
 import { FaceTracker } from '../src/tracking/tracker';
 import type { TrackingFrame } from '../src/tracking/types';
-import { createRgbImage, type RgbImage } from '../src/vision/image';
+import { createRgbImage, type RgbImage } from '../src/image/frame';
 import { sharedDataDir, useFrontTracker } from './helpers/tracker-fixture';
 
 const data = sharedDataDir();

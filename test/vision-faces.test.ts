@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlazeFaceDetector, type Detection } from '../src/vision/blazeface';
 import { FaceVision } from '../src/vision/face-vision';
-import type { RgbImage } from '../src/vision/image';
+import type { RgbImage } from '../src/image/frame';
 import { modelFiles } from '../src/vision/model-specs';
 import { roiFromDetection, roiFromMesh } from '../src/vision/roi';
 import { dataFile, loadJpeg, modelsDir, readJson } from './vision-fixtures';

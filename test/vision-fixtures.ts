@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
-import type { RgbImage } from '../src/vision/image';
+import type { RgbImage } from '../src/image/frame';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const dataDir = path.resolve(repoRoot, '../shared/data');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeRetinaFace } from '../src/native/kernels';
-import { createRgbImage } from '../src/vision/image';
+import { createRgbImage } from '../src/image/frame';
 import { weightedNms } from '../src/vision/nms';
 import { RetinaFaceDetector } from '../src/vision/retinaface';
 import { decodeRetinaFaceReference } from '../src/vision/retinaface-decode';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detection } from '../src/vision/blazeface';
 import { FaceVision } from '../src/vision/face-vision';
-import type { RgbImage } from '../src/vision/image';
+import type { RgbImage } from '../src/image/frame';
 import { eyeRoi } from '../src/vision/iris';
 import { roiFromDetection, roiFromMesh, roiLeavesImage } from '../src/vision/roi';
 import { dataFile, loadJpeg, modelsDir, readJson } from './vision-fixtures';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RgbImage } from '../src/vision/image';
+import type { RgbImage } from '../src/image/frame';
 import type { RotatedRoi } from '../src/vision/roi-types';
 import { imageToRoi, roiToImage } from '../src/vision/roi-types';
 import { warpRoi, type BorderMode } from '../src/vision/warp';

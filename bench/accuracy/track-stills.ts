@@ -2,7 +2,7 @@
 import { readImageFile } from '../../src/capture/image-decode';
 import type { FaceTracker } from '../../src/tracking/tracker';
 import type { TrackedFace } from '../../src/tracking/types';
-import type { RgbImage } from '../../src/vision/image';
+import type { RgbImage } from '../../src/image/frame';
 
 export async function trackStill(tracker: FaceTracker, file: string, image?: RgbImage): Promise<TrackedFace | null> {
   const pixels = image ?? (await readImageFile(file));

@@ -5,7 +5,7 @@
  */
 import { onlyFrames } from '../../src/capture/source';
 import { openVideoFile } from '../../src/capture/video-file';
-import type { RgbImage } from '../../src/vision/image';
+import type { RgbImage } from '../../src/image/frame';
 
 export interface DecodedVideo {
   path: string;

@@ -4,7 +4,7 @@
  */
 import type { Tensor3D } from '@tensorflow/tfjs-core';
 import type { FaceResult, Human, Point } from '@vladmandic/human';
-import type { RgbImage } from '../../src/vision/image';
+import type { RgbImage } from '../../src/image/frame';
 import { summarizeTimings, type TimingSummary } from '../lib/stats';
 import { nowMs, peakRssMb, processCpuMs } from '../lib/timing';
 import { loadHumanWasm, type Tf } from './human-wasm';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { defaultModelsDir } from '../../src/system/paths';
 import { peakRssMb } from '../lib/timing';
-import type { RgbImage } from '../../src/vision/image';
+import type { RgbImage } from '../../src/image/frame';
 import { timeOnnxModel, type OnnxTiming } from '../peers/onnx-timer';
 import { timeOnRealCrops, type RealCropTiming } from './real-crops';
 

@@ -8,7 +8,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import path from 'node:path';
 import { defaultModelsDir } from '../../src/system/paths';
 import { FaceVision } from '../../src/vision/face-vision';
-import type { RgbImage } from '../../src/vision/image';
+import type { RgbImage } from '../../src/image/frame';
 import { eyeRoi, LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from '../../src/vision/iris';
 import { IRIS_INPUT_SIZE, MESH_INPUT_SIZE, ZERO_TO_ONE } from '../../src/vision/model-specs';
 import { roiFromDetection, roiFromMesh } from '../../src/vision/roi';

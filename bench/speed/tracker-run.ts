@@ -6,7 +6,7 @@ import type { CapturedFrame } from '../../src/capture/source';
 import { defaultModelsDir } from '../../src/system/paths';
 import { FaceTracker, type TrackerTimings } from '../../src/tracking/tracker';
 import type { TrackingFrame } from '../../src/tracking/types';
-import type { RgbImage } from '../../src/vision/image';
+import type { RgbImage } from '../../src/image/frame';
 import { median, percentile, summarizeTimings, type TimingSummary } from '../lib/stats';
 import { nowMs, peakRssMb, processCpuMs } from '../lib/timing';
 import type { TrackerConfig } from './configs';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRgbImage, type RgbImage } from '../vision/image';
+import { createRgbImage, type RgbImage } from '../image/frame';
 import { FrameSourceError } from './errors';
 import { decodeImage } from './image-decode';
 

@@ -1,4 +1,4 @@
-import { createRgbImage, type RgbImage } from '../vision/image';
+import { createRgbImage, type RgbImage } from '../image/frame';
 import type { DemoFace } from './demo-image';
 import { DEMO_CENTER_BELOW_EYES, type DemoPose } from './demo-script';
 

@@ -1,4 +1,4 @@
-import type { RgbImage } from '../vision/image';
+import type { RgbImage } from '../image/frame';
 import { loadDemoImage, type DemoFace } from './demo-image';
 import { DemoRenderer } from './demo-render';
 import { demoFramesPerPass, demoPoseAt, type DemoFrameSize } from './demo-script';

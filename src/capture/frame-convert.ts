@@ -1,4 +1,4 @@
-import type { Frame, RgbImage } from '../vision/image';
+import type { Frame, RgbImage } from '../image/frame';
 
 // BT.601 limited range (what UVC cameras, H.264 files and the Jetson's nvvidconv give), the same
 // constants as the addon's preprocessing kernels (addon/src/kernels/preprocess_common.h).

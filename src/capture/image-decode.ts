@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { createRgbImage, type RgbImage } from '../vision/image';
+import { createRgbImage, type RgbImage } from '../image/frame';
 import { FrameDecodeError } from './errors';
 import { applyOrientation, orientationSwapsAxes, readJpegOrientation } from './jpeg-orientation';
 

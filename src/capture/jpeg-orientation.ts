@@ -1,4 +1,4 @@
-import type { RgbImage } from '../vision/image';
+import type { RgbImage } from '../image/frame';
 
 /**
  * EXIF orientation for JPEG files. jpeg-js decodes the stored pixels and ignores the EXIF

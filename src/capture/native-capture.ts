@@ -4,7 +4,7 @@
  * gstreamer.ts and v4l2.ts wrap it in the `FrameSource` contract; use those, not this, elsewhere.
  */
 import { nativeAddon } from '../native/addon';
-import type { PixelFormat } from '../vision/image';
+import type { PixelFormat } from '../image/frame';
 
 /** One frame as the addon hands it over. `data` aliases the capture buffer (no copy). */
 export interface NativeFrameDescriptor {

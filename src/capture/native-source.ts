@@ -1,5 +1,5 @@
-import type { Frame, FramePlane, RgbImage } from '../vision/image';
-import { createRgbImage } from '../vision/image';
+import type { Frame, FramePlane, RgbImage } from '../image/frame';
+import { createRgbImage } from '../image/frame';
 import { CameraError, FrameDecodeError, FrameSourceError } from './errors';
 import { convertFrameToRgb } from './frame-convert';
 import { captureErrorCode, type CaptureStats, type CaptureStreamHandle, type NativeFrameDescriptor } from './native-capture';

@@ -1,4 +1,4 @@
-import { rgbFrame, type Frame, type RgbImage } from '../vision/image';
+import { rgbFrame, type Frame, type RgbImage } from '../image/frame';
 import type { FrameDecodeError } from './errors';
 
 /**

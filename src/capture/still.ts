@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { RgbImage } from '../vision/image';
+import type { RgbImage } from '../image/frame';
 import { FrameDecodeError, FrameSourceError } from './errors';
 import { IMAGE_EXTENSIONS, readImageFile } from './image-decode';
 import type { FrameResult, FrameSource, SkippedFrame } from './source';

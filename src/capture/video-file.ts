@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { createRgbImage } from '../vision/image';
+import { createRgbImage } from '../image/frame';
 import { DecoderMissingError, FrameSourceError } from './errors';
 import { RawFrameReader } from './raw-frame-reader';
 import type { FrameResult, FrameSource } from './source';

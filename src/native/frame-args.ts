@@ -3,7 +3,7 @@
  * and the plane checks done before the flat (data, format, width, height, offset0, stride0, offset1,
  * stride1) arguments are passed. Shared by kernels.ts (preprocess) and jpeg.ts (preview JPEG).
  */
-import type { Frame, FramePlane, PixelFormat } from '../vision/image';
+import type { Frame, FramePlane, PixelFormat } from '../image/frame';
 
 /** Must match vtlink::PixelFormat in addon/src/kernels/preprocess.h. */
 export const FORMAT_CODES: Record<PixelFormat, number> = { rgb: 0, bgr: 1, rgba: 2, yuyv: 3, nv12: 4 };

@@ -4,7 +4,7 @@
  * capture buffer that is recycled right after), then libjpeg-turbo encodes it on the libuv pool so the
  * tracking thread never waits for the encoder.
  */
-import type { Frame } from '../vision/image';
+import type { Frame } from '../image/frame';
 import { nativeAddon } from './addon';
 import { FORMAT_CODES, firstPlane } from './frame-args';
 

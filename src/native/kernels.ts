@@ -5,7 +5,7 @@
  * the tests compare against.
  */
 import type { AnchorConfig } from '../vision/anchors';
-import type { Frame, RgbImage } from '../vision/image';
+import type { Frame, RgbImage } from '../image/frame';
 import type { RotatedRoi } from '../vision/roi-types';
 import type { BorderMode } from '../vision/warp';
 import { nativeAddon } from './addon';

@@ -5,7 +5,7 @@
  * for the copy, and only while somebody watches.
  */
 import { encodePreviewJpeg } from '../native/jpeg';
-import type { Frame } from '../vision/image';
+import type { Frame } from '../image/frame';
 
 export function previewJpegOf(frame: Frame, maxWidth: number, quality = 75): Promise<Uint8Array> {
   const width = Number.isFinite(maxWidth) ? Math.min(1 << 15, Math.max(1, Math.floor(maxWidth))) : frame.width;

@@ -25,7 +25,7 @@ import { FaceFeatures, BLENDSHAPE_NAMES, type Sensitivity } from '../geometry/fe
 import { GazeEstimator } from '../geometry/gaze';
 import { defaultIntrinsics, type Intrinsics } from '../geometry/intrinsics';
 import { HeadPoseEstimator, type HeadPoseResult } from '../geometry/pose';
-import type { FrameInput } from '../vision/image';
+import type { FrameInput } from '../image/frame';
 import { frameOf } from '../capture/source';
 import { FaceVision, type FaceVisionOptions } from '../vision/face-vision';
 import { IRIS_POINTS, type IrisResult } from '../vision/iris';

@@ -11,7 +11,7 @@
  */
 import { decodeBlazeFace, type DecodeOptions } from '../native/kernels';
 import { BACK_ANCHORS, FRONT_ANCHORS } from './anchors';
-import type { FrameInput } from './image';
+import type { FrameInput } from '../image/frame';
 import { MINUS_ONE_TO_ONE, detectorExpectation, type DetectorKind } from './model-specs';
 import type { Candidate } from './nms';
 import type { RotatedRoi } from './roi-types';

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { BlazeFaceDetector, type Detection } from './blazeface';
-import type { FrameInput } from './image';
+import type { FrameInput } from '../image/frame';
 import { IrisModel, refineMeshWithIris, type IrisResult } from './iris';
 import { FaceMeshModel, type MeshResult } from './mesh';
 import { modelFiles, type DetectorKind } from './model-specs';

@@ -1,6 +1,6 @@
 /** Public face of the vision stage. */
-export type { RgbImage } from './image';
-export { createRgbImage } from './image';
+export type { RgbImage } from '../image/frame';
+export { createRgbImage } from '../image/frame';
 export type { RotatedRoi } from './roi-types';
 export { roiToImage, imageToRoi } from './roi-types';
 export { roiFromDetection, roiFromMesh, roiLeavesImage, FACE_ROI_SCALE } from './roi';

@@ -10,7 +10,7 @@
  * 64-pixel crop units.
  */
 import { LEFT_EYE_CONTOUR_TO_MESH, RIGHT_EYE_CONTOUR_TO_MESH } from './eye-contour-table';
-import type { FrameInput } from './image';
+import type { FrameInput } from '../image/frame';
 import { IRIS_INPUT_SIZE, irisExpectation, ZERO_TO_ONE } from './model-specs';
 import type { RotatedRoi } from './roi-types';
 import { ModelSession, type SessionOptions } from './session';

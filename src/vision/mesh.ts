@@ -6,7 +6,7 @@
  * (size / 192). The face-presence output of this graph already ends in a sigmoid (tfjs original:
  * 1.0 on a face, ~1e-5 on noise), so it is used as the score directly.
  */
-import type { FrameInput } from './image';
+import type { FrameInput } from '../image/frame';
 import { MESH_EXPECTATION, MESH_INPUT_SIZE, ZERO_TO_ONE } from './model-specs';
 import type { RotatedRoi } from './roi-types';
 import { ModelSession, type SessionOptions } from './session';

@@ -12,7 +12,7 @@
  * so every decode (ROI frame -> image pixels with the caller's ROI) gives mirrored-image coordinates.
  */
 import { preprocess, preprocessRgbImage, type PreprocessOptions } from '../native/kernels';
-import { isFrame, type FrameInput } from './image';
+import { isFrame, type FrameInput } from '../image/frame';
 import type { RotatedRoi } from './roi-types';
 import type { BorderMode, WarpOptions } from './warp';
 

@@ -18,7 +18,7 @@ import type * as ort from 'onnxruntime-node';
 import { Tensor } from 'onnxruntime-node';
 import { decodeRetinaFace } from '../native/kernels';
 import type { Detection, DetectorOptions, Point2 } from './blazeface';
-import type { FrameInput } from './image';
+import type { FrameInput } from '../image/frame';
 import { warpInput } from './native-warp';
 import { looksLikeProbabilities } from './retinaface-decode';
 import { loadRetinaFace, RETINAFACE_EXPECTED, type RetinaFaceModelInfo } from './retinaface-model';

@@ -16,7 +16,7 @@
  *   first except where a tap lies outside the RGB gamut. In 'zero' border mode an outside tap counts
  *   as Y - 16 = U - 128 = V - 128 = 0, i.e. RGB black, as for the RGB formats.
  */
-import type { Frame } from './image';
+import type { Frame } from '../image/frame';
 import type { RotatedRoi } from './roi-types';
 import type { WarpOptions } from './warp';
 

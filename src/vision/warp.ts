@@ -14,7 +14,7 @@
  *
  * Downscaling is plain bilinear (no area filter), as MediaPipe's CPU path (cv::warpAffine INTER_LINEAR).
  */
-import type { RgbImage } from './image';
+import type { RgbImage } from '../image/frame';
 import type { RotatedRoi } from './roi-types';
 import { warpFrame } from './warp-frame';
 
