@@ -21,7 +21,7 @@ import { runOpenSeeFaceRaw } from './peers/openseeface-raw';
 import { runChild, spawnChild, type ChildArgs, type ChildResult, type HumanRunResult } from './speed/child';
 import { findConfig, SPEED_CONFIGS } from './speed/configs';
 import type { RawOnnxResult } from './speed/raw-models';
-import { humanRatioRows, openSeeFaceLines, overheadRows, rawModelRows, stageRows, targetLine, wholeFrameRows } from './speed/report';
+import { humanRatioRows, openSeeFaceGateLines, openSeeFaceLines, overheadRows, rawModelRows, stageRows, targetLine, wholeFrameRows } from './speed/report';
 import type { TrackerRunResult } from './speed/tracker-run';
 
 const args = parseArgs();
@@ -78,6 +78,7 @@ async function runAll(): Promise<void> {
   out.push(formatTable(wholeFrameRows(trackers, human)));
   out.push('');
   out.push(targetLine(trackers));
+  out.push(...openSeeFaceGateLines(trackers, osf));
   out.push('');
   out.push('### Stages (median / p90 ms)');
   out.push('');

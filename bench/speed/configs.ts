@@ -35,13 +35,15 @@ export type SpeedConfig = TrackerConfig | HumanConfig | RawOnnxConfig;
 
 export const SPEED_CONFIGS: readonly SpeedConfig[] = [
   { kind: 'tracker', name: 'front-1t', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-1w', detector: 'front', threads: 1, inferenceThreads: 1, overlap: true, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-2w', detector: 'front', threads: 1, inferenceThreads: 2, overlap: true, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-3w', detector: 'front', threads: 1, inferenceThreads: 3, overlap: true, detectEveryFrame: false },
+  // The stages on workers, one frame at a time: latency with the eyes in parallel.
+  { kind: 'tracker', name: 'front-3w', detector: 'front', threads: 1, inferenceThreads: 3, overlap: false, detectEveryFrame: false },
+  // Frames overlapping as the service feeds them, as fast as the tracker takes them: throughput.
+  { kind: 'tracker', name: 'front-1w-overlap', detector: 'front', threads: 1, inferenceThreads: 1, overlap: true, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-2w-overlap', detector: 'front', threads: 1, inferenceThreads: 2, overlap: true, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-3w-overlap', detector: 'front', threads: 1, inferenceThreads: 3, overlap: true, detectEveryFrame: false },
+  // Frames from a 60 fps camera: the latency a user sees.
   { kind: 'tracker', name: 'front-1t-60fps', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, paceFps: 60, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-1w-60fps', detector: 'front', threads: 1, inferenceThreads: 1, overlap: true, paceFps: 60, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-2w-60fps', detector: 'front', threads: 1, inferenceThreads: 2, overlap: true, paceFps: 60, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-3w-60fps', detector: 'front', threads: 1, inferenceThreads: 3, overlap: true, paceFps: 60, detectEveryFrame: false },
+  { kind: 'tracker', name: 'front-3w-overlap-60fps', detector: 'front', threads: 1, inferenceThreads: 3, overlap: true, paceFps: 60, detectEveryFrame: false },
   { kind: 'tracker', name: 'front-2t', detector: 'front', threads: 2, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
   { kind: 'tracker', name: 'back-1t', detector: 'back', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
   { kind: 'tracker', name: 'front-1t-detect-every-frame', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: true },

@@ -157,6 +157,24 @@ export function openSeeFaceLines(osf: OpenSeeFaceRawResult): string[] {
   return out;
 }
 
+/**
+ * Issue 11's gate: vtlink's whole frame (tracking mode) against OpenSeeFace model 0's raw inference
+ * (lm_model0 + gaze for both eyes) measured in the same run, on one core and on all of them.
+ */
+export function openSeeFaceGateLines(trackers: readonly TrackerRunResult[], osf: OpenSeeFaceRawResult): string[] {
+  const find = (name: string): TrackerRunResult | undefined => trackers.find((t) => t.config.name === name);
+  const osfAt = (threads: number): number | undefined => osf.perFrame.find((p) => p.threads === threads)?.totalMs;
+  const line = (what: string, ours: TrackerRunResult | undefined, theirs: number | undefined, theirsWhat: string): string => {
+    if (!ours || theirs === undefined) return `- ${what}: not measured in this run.`;
+    const ratio = theirs / ours.frame.medianMs;
+    return `- ${what}: vtlink ${f2(ours.frame.medianMs)} ms (${configLabel(ours.config)}) vs OpenSeeFace ${f2(theirs)} ms (${theirsWhat}): ratio ${f2(ratio)} — **${ratio >= 1 ? 'MET' : 'NOT MET'}** (>= 1.0; aim 2).`;
+  };
+  return [
+    line('Gate, one core', find('front-1t'), osfAt(1), 'lm_model0 + 2 x gaze32, raw ORT, 1 thread'),
+    line('Gate, all cores', find('front-3w'), osfAt(2), 'the same, 2 intra-op threads'),
+  ];
+}
+
 export function targetLine(trackers: readonly TrackerRunResult[]): string {
   const r = trackers.find((t) => t.config.threads === 1 && t.config.detector === 'front' && !t.config.detectEveryFrame);
   if (!r) return `- Target (median whole frame <= ${TARGET_MEDIAN_MS} ms, 1 thread, tracking): not measured in this run.`;
