@@ -22,6 +22,7 @@ import { runChild, spawnChild, type ChildArgs, type ChildResult, type HumanRunRe
 import { findConfig, SPEED_CONFIGS } from './speed/configs';
 import type { RawOnnxResult } from './speed/raw-models';
 import { humanRatioRows, openSeeFaceGateLines, openSeeFaceLines, overheadRows, rawModelRows, stageRows, targetLine, wholeFrameRows } from './speed/report';
+import type { GateRunResult } from './speed/gate';
 import type { TrackerRunResult } from './speed/tracker-run';
 
 const args = parseArgs();
@@ -78,7 +79,7 @@ async function runAll(): Promise<void> {
   out.push(formatTable(wholeFrameRows(trackers, human)));
   out.push('');
   out.push(targetLine(trackers));
-  out.push(...openSeeFaceGateLines(trackers, osf));
+  out.push(...openSeeFaceGateLines(trackers, osf, results.find((r): r is GateRunResult => r.kind === 'gate')));
   out.push('');
   out.push('### Stages (median / p90 ms)');
   out.push('');

@@ -10,6 +10,7 @@ import { decodeVideoFrames } from '../lib/video-frames';
 import { peakRssMb } from '../lib/timing';
 import type { SpeedConfig } from './configs';
 import { timeOurModels, type RawOnnxResult } from './raw-models';
+import { runGate, type GateRunResult } from './gate';
 import { runTrackerConfig, type TrackerRunResult } from './tracker-run';
 
 export interface HumanRunResult {
@@ -22,7 +23,7 @@ export interface HumanRunResult {
 /** Frames whose mesh and iris inputs the raw-model timing cycles through. */
 const REAL_CROP_FRAMES = 150;
 
-export type ChildResult = TrackerRunResult | HumanRunResult | RawOnnxResult;
+export type ChildResult = TrackerRunResult | HumanRunResult | RawOnnxResult | GateRunResult;
 
 export interface ChildArgs {
   video: string;
@@ -45,6 +46,8 @@ export async function runChild(config: SpeedConfig, args: ChildArgs, resultFile:
     const rssBeforeModelsMb = peakRssMb();
     if (config.kind === 'tracker') {
       result = await runTrackerConfig(config, video.frames, video.fps, args.warmupFrames);
+    } else if (config.kind === 'gate') {
+      result = await runGate(video.frames, video.fps, args.warmupFrames);
     } else {
       // Human's own video mode (its caching defaults), as a web page would run it.
       const human = await runHumanPeer(video.frames, { warmupFrames: args.warmupFrames, keepLandmarks: false });

@@ -31,7 +31,12 @@ export interface RawOnnxConfig {
   name: string;
 }
 
-export type SpeedConfig = TrackerConfig | HumanConfig | RawOnnxConfig;
+export interface GateConfig {
+  kind: 'gate';
+  name: string;
+}
+
+export type SpeedConfig = TrackerConfig | HumanConfig | RawOnnxConfig | GateConfig;
 
 export const SPEED_CONFIGS: readonly SpeedConfig[] = [
   { kind: 'tracker', name: 'front-1t', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
@@ -47,6 +52,7 @@ export const SPEED_CONFIGS: readonly SpeedConfig[] = [
   { kind: 'tracker', name: 'front-2t', detector: 'front', threads: 2, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
   { kind: 'tracker', name: 'back-1t', detector: 'back', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
   { kind: 'tracker', name: 'front-1t-detect-every-frame', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: true },
+  { kind: 'gate', name: 'gate-interleaved' },
   { kind: 'human', name: 'human' },
   { kind: 'raw-onnx', name: 'raw-onnx' },
 ];
