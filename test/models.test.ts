@@ -13,7 +13,9 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError, buildModels, readManifest, sha256, type Manifest } from '../tools/models/build';
 import { MODEL_SPECS, type ConvertedModelSpec } from '../tools/models/specs';
-import { readTfjsGraphModel } from '../tools/models/tfjs-graph';
+import { convertTfjsGraph } from '../tools/models/convert';
+import { encodeModel } from '../tools/models/onnx';
+import { parseTfjsGraphModel, readTfjsGraphModel } from '../tools/models/tfjs-graph';
 import { seededRandom } from './helpers/random';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -330,6 +332,51 @@ describe('converted models match the tfjs originals', () => {
         expect(iris[0]).toBeLessThan(x1);
       }
     }
+  });
+});
+
+// --- converter ops without a counterpart in ONNX ----------------------------------------
+
+describe('converter: Atan2', () => {
+  it('matches Math.atan2 in all four quadrants, on both axes and at the origin', async () => {
+    const values = [-3, -1, -0.25, 0, 1e-30, 0.25, 1, 3];
+    const pairs = values.flatMap((y) => values.map((x) => [y, x]));
+    const n = pairs.length;
+    // input [1, n, 2] holds (y, x) pairs; two StridedSlices split it, Atan2 joins them.
+    const ints = [0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 2];
+    const consts = ['begin_y', 'end_y', 'strides', 'begin_x', 'end_x'];
+    const slice = (name: string, begin: string, end: string) => ({
+      name,
+      op: 'StridedSlice',
+      input: ['input', begin, end, 'strides'],
+      attr: { begin_mask: { i: '3' }, end_mask: { i: '3' }, shrink_axis_mask: { i: '4' } },
+    });
+    const json = {
+      modelTopology: {
+        node: [
+          { name: 'input', op: 'Placeholder', attr: {} },
+          ...consts.map((name) => ({ name, op: 'Const', attr: {} })),
+          slice('y', 'begin_y', 'end_y'),
+          slice('x', 'begin_x', 'end_x'),
+          { name: 'atan2', op: 'Atan2', input: ['y', 'x'], attr: {} },
+        ],
+      },
+      weightsManifest: [{ paths: ['w.bin'], weights: consts.map((name) => ({ name, shape: [3], dtype: 'int32' })) }],
+    };
+    const graph = parseTfjsGraphModel(json, new Map([['w.bin', new Uint8Array(Int32Array.from(ints).buffer)]]));
+    const model = convertTfjsGraph(graph, {
+      graphName: 'atan2',
+      input: { tfName: 'input', onnxName: 'input', shape: [1, n, 2] },
+      outputs: [{ tfName: 'atan2', onnxName: 'angle' }],
+      producerName: 'test',
+      producerVersion: '0',
+      docString: '',
+      metadata: {},
+    });
+    const session = await ort.InferenceSession.create(encodeModel(model));
+    const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(pairs.flat()), [1, n, 2]) });
+    const angles = result.angle.data as Float32Array;
+    pairs.forEach(([y, x], i) => expect(angles[i], `atan2(${y}, ${x})`).toBeCloseTo(Math.atan2(y, x), 6));
   });
 });
 
