@@ -13,12 +13,17 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError, buildModels, readManifest, sha256, type Manifest } from '../tools/models/build';
 import { MODEL_SPECS, type ConvertedModelSpec } from '../tools/models/specs';
+import { convertTfjsGraph } from '../tools/models/convert';
+import { encodeModel } from '../tools/models/onnx';
+import { parseTfjsGraphModel, readTfjsGraphModel } from '../tools/models/tfjs-graph';
 import { seededRandom } from './helpers/random';
 
 const repoRoot = path.resolve(__dirname, '..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
 const cropDir = path.join(dataDir, '300w-helen-test-crop');
 const humanModels = path.join(repoRoot, 'node_modules/@vladmandic/human/models');
+/** A converted model's tfjs source (model.json) inside its npm package. */
+const sourceJson = (s: ConvertedModelSpec): string => path.join(repoRoot, 'node_modules', s.sourcePackage, s.sourceFiles[0]);
 const TOLERANCE = 1e-3; // max|onnx - tfjs| <= TOLERANCE * max|tfjs|, per output
 const FACE_COUNT = 3;
 
@@ -235,7 +240,7 @@ describe('converted models match the tfjs originals', () => {
     await buildModels({ repoRoot, log: () => {} }); // no-op when up to date
     await tf.setBackend('cpu');
     for (const s of converted) {
-      tfModels.set(s.id, (await loadTfjsModel(path.join(humanModels, path.basename(s.sourceFiles[0])))).model);
+      tfModels.set(s.id, (await loadTfjsModel(sourceJson(s))).model);
       sessions.set(s.id, await ort.InferenceSession.create(path.join(repoRoot, 'models', s.file)));
     }
   });
@@ -294,6 +299,84 @@ describe('converted models match the tfjs originals', () => {
       });
       await expectSameOutputs(id, tfModels.get(id)!, sessions.get(id)!, concatBatch(eyes), [2, 64, 64, 3]);
     }
+  });
+
+  it('facemesh-attention: random inputs and real faces; outputs are the named tfjs heads; refinement maps are the graph\'s own', async () => {
+    const id = 'facemesh-attention';
+    const s = spec(id);
+    const graph = await readTfjsGraphModel(sourceJson(s));
+    // Each output is the Identity of the head it is named after (only three are named in the signature).
+    const heads: Record<string, string> = { mesh: 'output_mesh_identity' };
+    for (const [name, tfName] of Object.entries(s.tfOutputs)) {
+      const identity = graph.nodes.find((n) => n.name === tfName)!;
+      expect(identity.op).toBe('Identity');
+      expect(identity.inputs[0]).toContain(`/${heads[name] ?? `output_${name}`}/`);
+    }
+    // The manifest's refinement maps are the mesh indices the model gathers to place each crop.
+    const refinement = s.notes.refinement as Record<string, unknown>;
+    const gathered = graph.nodes.filter((n) => n.op === 'GatherV2').map((n) => Array.from(graph.weights.get(n.inputs[1])?.values ?? []));
+    for (const part of ['lips', 'left_eye', 'right_eye']) expect(gathered).toContainEqual(refinement[part]);
+
+    const shape = [1, 192, 192, 3];
+    for (const seed of [4, 5]) await expectSameOutputs(id, tfModels.get(id)!, sessions.get(id)!, randomInput(192 * 192 * 3, [0, 1], seed), shape);
+    const mean = (v: Float32Array, offset: number) => v.filter((_, i) => i % 2 === offset).reduce((a, b) => a + b, 0) / (v.length / 2);
+    for (const face of faces) {
+      const box = landmarkBox(face.pts68, 1.6);
+      const out = await expectSameOutputs(id, tfModels.get(id)!, sessions.get(id)!, cropSquare(face.image, box.x0, box.y0, box.size, 192, [0, 1]), shape);
+      expect(out.faceflag[0]).toBeGreaterThan(0.9);
+      // left_eye is the eye on the image's left, and each iris centre lies between its eye's corners.
+      expect(mean(out.left_eye, 0)).toBeLessThan(mean(out.right_eye, 0) - 20);
+      for (const [eye, iris] of [[out.left_eye, out.left_iris], [out.right_eye, out.right_iris]]) {
+        const [x0, x1] = [eye[0], eye[16]].sort((a, b) => a - b); // contour points 0 and 8: the corners
+        expect(iris[0]).toBeGreaterThan(x0);
+        expect(iris[0]).toBeLessThan(x1);
+      }
+    }
+  });
+});
+
+// --- converter ops without a counterpart in ONNX ----------------------------------------
+
+describe('converter: Atan2', () => {
+  it('matches Math.atan2 in all four quadrants, on both axes and at the origin', async () => {
+    const values = [-3, -1, -0.25, 0, 1e-30, 0.25, 1, 3];
+    const pairs = values.flatMap((y) => values.map((x) => [y, x]));
+    const n = pairs.length;
+    // input [1, n, 2] holds (y, x) pairs; two StridedSlices split it, Atan2 joins them.
+    const ints = [0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 2];
+    const consts = ['begin_y', 'end_y', 'strides', 'begin_x', 'end_x'];
+    const slice = (name: string, begin: string, end: string) => ({
+      name,
+      op: 'StridedSlice',
+      input: ['input', begin, end, 'strides'],
+      attr: { begin_mask: { i: '3' }, end_mask: { i: '3' }, shrink_axis_mask: { i: '4' } },
+    });
+    const json = {
+      modelTopology: {
+        node: [
+          { name: 'input', op: 'Placeholder', attr: {} },
+          ...consts.map((name) => ({ name, op: 'Const', attr: {} })),
+          slice('y', 'begin_y', 'end_y'),
+          slice('x', 'begin_x', 'end_x'),
+          { name: 'atan2', op: 'Atan2', input: ['y', 'x'], attr: {} },
+        ],
+      },
+      weightsManifest: [{ paths: ['w.bin'], weights: consts.map((name) => ({ name, shape: [3], dtype: 'int32' })) }],
+    };
+    const graph = parseTfjsGraphModel(json, new Map([['w.bin', new Uint8Array(Int32Array.from(ints).buffer)]]));
+    const model = convertTfjsGraph(graph, {
+      graphName: 'atan2',
+      input: { tfName: 'input', onnxName: 'input', shape: [1, n, 2] },
+      outputs: [{ tfName: 'atan2', onnxName: 'angle' }],
+      producerName: 'test',
+      producerVersion: '0',
+      docString: '',
+      metadata: {},
+    });
+    const session = await ort.InferenceSession.create(encodeModel(model));
+    const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(pairs.flat()), [1, n, 2]) });
+    const angles = result.angle.data as Float32Array;
+    pairs.forEach(([y, x], i) => expect(angles[i], `atan2(${y}, ${x})`).toBeCloseTo(Math.atan2(y, x), 6));
   });
 });
 

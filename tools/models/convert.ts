@@ -3,14 +3,27 @@
 // Convolutions in ONNX are NCHW, so 4-D activations are carried in NCHW between
 // layout-agnostic ops and transposed back to TF's NHWC only where ordering is observable:
 // before a Reshape (TF flattens in NHWC order) and at graph outputs.
+//
+// Every node is first offered to the constant folder (fold.ts): with static shapes, TF's run-time
+// shape arithmetic becomes initializers. What remains is emitted here (convolutions, pooling,
+// padding, reshape, concat: the layout-sensitive ops) or by ops-math.ts / ops-index.ts.
 import {
-  GraphBuilder,
-  attrInt,
-  attrInts,
-  attrString,
-  type OnnxDim,
-  type OnnxModel,
-} from './onnx';
+  NCHW_TO_NHWC,
+  NHWC_TO_NCHW,
+  constantValue,
+  runtimeValue,
+  type ConstantValue,
+  type ConvertOptions,
+  type Layout,
+  type OpContext,
+  type RuntimeValue,
+  type Value,
+} from './context';
+import { foldTfOp } from './fold';
+import { GraphBuilder, attrInt, attrInts, attrString, type OnnxDim, type OnnxModel } from './onnx';
+import { INDEX_OPS } from './ops-index';
+import { MATH_OPS } from './ops-math';
+import { isStatic, resolveReshape, tensor, transposeTensor, type ConstTensor } from './tensor';
 import { attrIntList, attrString as tfAttrString, attrStringList, type TfGraphModel, type TfNode, type TfWeight } from './tfjs-graph';
 
 export interface ConvertSpec {
@@ -23,52 +36,44 @@ export interface ConvertSpec {
   producerVersion: string;
   docString: string;
   metadata: Record<string, string>;
+  options?: ConvertOptions;
 }
 
 export const OPSET_VERSION = 13;
-
-/** 'nchw': a 4-D TF tensor held as [N,C,H,W] in ONNX. 'tf': held in TF's own dimension order. */
-type Layout = 'nchw' | 'tf';
-
-interface Value {
-  onnxName: string;
-  layout: Layout;
-  /** TF (logical) shape; -1 for the dynamic batch. */
-  shape: number[];
-}
-
-const NHWC_TO_NCHW = [0, 3, 1, 2];
-const NCHW_TO_NHWC = [0, 2, 3, 1];
 
 export function convertTfjsGraph(model: TfGraphModel, spec: ConvertSpec): OnnxModel {
   const converter = new Converter(model, spec);
   return converter.run();
 }
 
-class Converter {
-  private readonly builder = new GraphBuilder();
+class Converter implements OpContext {
+  readonly builder = new GraphBuilder();
+  readonly options: ConvertOptions;
   private readonly nodesByName = new Map<string, TfNode>();
   private readonly values = new Map<string, Value>();
   /** Transposed copies already emitted, so several consumers share one Transpose. */
-  private readonly layoutCache = new Map<string, Value>();
+  private readonly layoutCache = new Map<string, RuntimeValue>();
+  /** Constants already emitted as initializers, per held layout. */
+  private readonly emitted = new Map<ConstantValue, Partial<Record<Layout, RuntimeValue>>>();
 
   constructor(private readonly model: TfGraphModel, private readonly spec: ConvertSpec) {
     for (const node of model.nodes) this.nodesByName.set(node.name, node);
+    this.options = spec.options ?? {};
   }
 
   run(): OnnxModel {
     const { input } = this.spec;
     this.builder.reserveName(input.onnxName);
-    this.values.set(input.tfName, {
-      onnxName: input.onnxName,
-      layout: 'tf',
-      shape: input.shape.map((d) => (typeof d === 'number' ? d : -1)),
-    });
+    const inputShape = input.shape.map((d) => (typeof d === 'number' ? d : -1));
+    this.values.set(input.tfName, runtimeValue(input.onnxName, 'tf', inputShape, 'float32'));
     for (const node of this.topologicalOrder()) this.convertNode(node);
 
     const outputs = this.spec.outputs.map(({ tfName, onnxName }) => {
-      const value = this.toTfLayout(this.valueOf(tfName), false);
+      const produced = this.value(tfName);
+      if (produced.kind === 'constant') throw new Error(`output ${onnxName} is a constant`);
+      const value = this.toTfLayout(produced, false);
       if (value.onnxName === input.onnxName) throw new Error(`output ${onnxName} would alias the graph input`);
+      if (value.dtype !== 'float32') throw new Error(`output ${onnxName} is ${value.dtype}, only float outputs are declared`);
       this.builder.renameValue(value.onnxName, onnxName);
       return { name: onnxName, shape: value.shape.map((d) => (d === -1 ? this.batchDimName() : d)) };
     });
@@ -113,18 +118,16 @@ class Converter {
   }
 
   private convertNode(node: TfNode): void {
+    const folded = this.fold(node);
+    if (folded) {
+      this.values.set(node.name, constantValue(node.name, folded));
+      return;
+    }
     switch (node.op) {
       case '_FusedConv2D':
         return this.conv(node, false);
       case 'DepthwiseConv2dNative':
         return this.conv(node, true);
-      case 'AddV2':
-      case 'Add':
-        return this.add(node);
-      case 'Relu':
-        return this.unary(node, 'Relu');
-      case 'Sigmoid':
-        return this.unary(node, 'Sigmoid');
       case 'Prelu':
         return this.prelu(node);
       case 'MaxPool':
@@ -136,20 +139,85 @@ class Converter {
       case 'ConcatV2':
         return this.concat(node);
       case 'Identity':
-        this.values.set(node.name, this.valueOf(node.inputs[0]));
+        this.values.set(node.name, this.value(node.inputs[0]));
         return;
       case 'Placeholder':
         throw new Error(`unexpected second input ${node.name}`);
-      default:
-        throw new Error(`unsupported tfjs op ${node.op} (node ${node.name})`);
     }
+    const emit = MATH_OPS[node.op] ?? INDEX_OPS[node.op];
+    if (!emit) throw new Error(`unsupported tfjs op ${node.op} (node ${node.name})`);
+    emit(this, node);
+  }
+
+  /**
+   * The node's value when it is known at conversion time: shape queries of static tensors, and
+   * any op whose inputs are all constants (fold.ts).
+   */
+  private fold(node: TfNode): ConstTensor | undefined {
+    if (node.op === 'Shape' || node.op === 'ZerosLike') {
+      const x = this.value(node.inputs[0]);
+      if (!isStatic(x.shape)) return undefined;
+      if (node.op === 'Shape') {
+        if (node.attr.out_type && node.attr.out_type.type !== 'DT_INT32') throw new Error(`${node.name}: Shape to ${node.attr.out_type.type}`);
+        return tensor('int32', [x.shape.length], x.shape);
+      }
+      return tensor(x.dtype, [...x.shape]);
+    }
+    if (node.op === 'Placeholder' || node.inputs.length === 0) return undefined;
+    const inputs = node.inputs.map((name) => this.value(name));
+    if (!inputs.every((v): v is ConstantValue => v.kind === 'constant')) return undefined;
+    return foldTfOp(node, inputs.map((v) => v.tensor));
+  }
+
+  // --- OpContext ---------------------------------------------------------------------
+
+  value(tfName: string): Value {
+    const value = this.values.get(tfName);
+    if (value) return value;
+    const node = this.nodesByName.get(tfName);
+    if (node?.op === 'Const') {
+      const { values, shape } = this.weight(tfName);
+      const constant = constantValue(tfName, tensor(values instanceof Int32Array ? 'int32' : 'float32', [...shape], values));
+      this.values.set(tfName, constant);
+      return constant;
+    }
+    throw new Error(`value ${tfName} used before it is computed`);
+  }
+
+  constant(tfName: string): ConstTensor {
+    const value = this.value(tfName);
+    if (value.kind !== 'constant') throw new Error(`${tfName} must be known at conversion time (it is computed at run time)`);
+    return value.tensor;
+  }
+
+  define(tfName: string, value: Value): void {
+    this.values.set(tfName, value);
+  }
+
+  tfOrder(value: Value): RuntimeValue {
+    return this.toTfLayout(value, false);
+  }
+
+  aligned(values: Value[]): RuntimeValue[] {
+    const computed = values.filter((v): v is RuntimeValue => v.kind === 'runtime');
+    if (computed.every((v) => v.layout === 'tf')) return values.map((v) => this.toTfLayout(v, false));
+    if (computed.every((v) => v.shape.length === 4) && values.every((v) => v.shape.length <= 4)) return values.map((v) => this.toNchw(v));
+    return values.map((v) => this.toTfLayout(v, false));
+  }
+
+  reshaped(value: Value, shape: number[], name: string): Value {
+    if (value.kind === 'constant') return constantValue(name, { ...value.tensor, shape });
+    const x = this.toTfLayout(value, true);
+    if (x.shape.join() === shape.join()) return x;
+    const target = this.builder.addInt64Initializer(`${name}/shape`, shape);
+    return runtimeValue(this.builder.addNode('Reshape', name, [x.onnxName, target]), 'tf', shape, x.dtype);
   }
 
   // --- ops ---------------------------------------------------------------------------
 
   private conv(node: TfNode, depthwise: boolean): void {
     this.requireNhwc(node);
-    const x = this.toNchw(this.valueOf(node.inputs[0]));
+    const x = this.toNchw(this.value(node.inputs[0]));
     const kernel = this.weight(node.inputs[1]);
     const [kh, kw, inChannels, multiplier] = kernel.shape; // HWIO, or HWCM for depthwise
     const outChannels = depthwise ? inChannels * multiplier : multiplier;
@@ -173,31 +241,19 @@ class Converter {
       else if (op === 'Prelu') out = this.preluNodes(`${node.name}/prelu`, out, node.inputs[next++], outChannels);
       else throw new Error(`${node.name}: unsupported fused op ${op} (fused_ops ${fused})`);
     }
-    this.values.set(node.name, { onnxName: out, layout: 'nchw', shape: [x.shape[0], ...geometry.outSize, outChannels] });
-  }
-
-  private add(node: TfNode): void {
-    const [a, b] = this.sameLayout(node.inputs.map((n) => this.valueOf(n)));
-    if (a.shape.join() !== b.shape.join()) throw new Error(`${node.name}: broadcasting add ${a.shape} + ${b.shape} not supported`);
-    const out = this.builder.addNode('Add', node.name, [a.onnxName, b.onnxName]);
-    this.values.set(node.name, { ...a, onnxName: out });
-  }
-
-  private unary(node: TfNode, opType: string): void {
-    const x = this.valueOf(node.inputs[0]);
-    this.values.set(node.name, { ...x, onnxName: this.builder.addNode(opType, node.name, [x.onnxName]) });
+    this.values.set(node.name, runtimeValue(out, 'nchw', [x.shape[0], ...geometry.outSize, outChannels], 'float32'));
   }
 
   private prelu(node: TfNode): void {
-    const x = this.toNchw(this.valueOf(node.inputs[0]));
+    const x = this.toNchw(this.value(node.inputs[0]));
     const channels = x.shape[3];
     const out = this.preluNodes(node.name, x.onnxName, node.inputs[1], channels);
-    this.values.set(node.name, { ...x, onnxName: out });
+    this.values.set(node.name, runtimeValue(out, 'nchw', x.shape, x.dtype));
   }
 
   private maxPool(node: TfNode): void {
     this.requireNhwc(node);
-    const x = this.toNchw(this.valueOf(node.inputs[0]));
+    const x = this.toNchw(this.value(node.inputs[0]));
     const ksize = attrIntList(node, 'ksize');
     if (ksize[0] !== 1 || ksize[3] !== 1) throw new Error(`${node.name}: pooling over batch/channels`);
     const geometry = this.windowGeometry(node, x.shape, [ksize[1], ksize[2]]);
@@ -207,12 +263,12 @@ class Converter {
       dilations: attrInts(geometry.dilations),
       pads: attrInts(geometry.pads),
     });
-    this.values.set(node.name, { onnxName: out, layout: 'nchw', shape: [x.shape[0], ...geometry.outSize, x.shape[3]] });
+    this.values.set(node.name, runtimeValue(out, 'nchw', [x.shape[0], ...geometry.outSize, x.shape[3]], x.dtype));
   }
 
   private pad(node: TfNode): void {
-    const x = this.valueOf(node.inputs[0]);
-    const paddings = Array.from(this.weight(node.inputs[1]).values); // [[begin, end] per TF dim]
+    const x = this.value(node.inputs[0]);
+    const paddings = Array.from(this.constant(node.inputs[1]).data); // [[begin, end] per TF dim]
     if (paddings.length !== 2 * x.shape.length) throw new Error(`${node.name}: paddings do not match rank`);
     const rank = x.shape.length;
     const held = rank === 4 ? this.toNchw(x) : this.toTfLayout(x, false);
@@ -222,33 +278,40 @@ class Converter {
     const pads = this.builder.addInt64Initializer(`${node.inputs[1]}/onnx`, [...begins, ...ends]);
     const out = this.builder.addNode('Pad', node.name, [held.onnxName, pads], { mode: attrString('constant') });
     const shape = x.shape.map((d, i) => (d === -1 ? -1 : d + paddings[2 * i] + paddings[2 * i + 1]));
-    this.values.set(node.name, { onnxName: out, layout: held.layout, shape });
+    this.values.set(node.name, runtimeValue(out, held.layout, shape, x.dtype));
   }
 
   private reshape(node: TfNode): void {
-    const x = this.toTfLayout(this.valueOf(node.inputs[0]), true);
-    const target = Array.from(this.weight(node.inputs[1]).values);
+    const x = this.toTfLayout(this.value(node.inputs[0]), true);
+    const target = Array.from(this.constant(node.inputs[1]).data);
     const shapeName = this.builder.addInt64Initializer(node.inputs[1], target);
     const out = this.builder.addNode('Reshape', node.name, [x.onnxName, shapeName]);
-    this.values.set(node.name, { onnxName: out, layout: 'tf', shape: resolveReshape(x.shape, target) });
+    this.values.set(node.name, runtimeValue(out, 'tf', resolveReshape(x.shape, target), x.dtype));
   }
 
   private concat(node: TfNode): void {
-    const axisNode = node.inputs[node.inputs.length - 1];
-    const axisValues = this.weight(axisNode).values;
-    const parts = this.sameLayout(node.inputs.slice(0, -1).map((n) => this.valueOf(n)));
-    const rank = parts[0].shape.length;
+    const axisValues = this.constant(node.inputs[node.inputs.length - 1]).data;
+    const values = node.inputs.slice(0, -1).map((n) => this.value(n));
+    const parts = this.aligned(values);
+    const rank = values[0].shape.length;
     const axis = (axisValues[0] + rank) % rank;
     const onnxAxis = parts[0].layout === 'nchw' ? NHWC_TO_NCHW.indexOf(axis) : axis;
     const out = this.builder.addNode('Concat', node.name, parts.map((p) => p.onnxName), { axis: attrInt(onnxAxis) });
-    const shape = [...parts[0].shape];
-    shape[axis] = parts.reduce((sum, p) => sum + p.shape[axis], 0);
-    this.values.set(node.name, { onnxName: out, layout: parts[0].layout, shape });
+    const shape = [...values[0].shape];
+    shape[axis] = values.reduce((sum, p) => (sum < 0 || p.shape[axis] < 0 ? -1 : sum + p.shape[axis]), 0);
+    this.values.set(node.name, runtimeValue(out, parts[0].layout, shape, values[0].dtype));
   }
 
   // --- layout ------------------------------------------------------------------------
 
-  private toNchw(v: Value): Value {
+  /** A 4-D value held as NCHW; a constant of lower rank is first broadcast-aligned to rank 4. */
+  private toNchw(v: Value): RuntimeValue {
+    if (v.kind === 'constant') {
+      if (v.shape.length > 4) throw new Error(`${v.name}: a rank-${v.shape.length} constant cannot join NCHW operands`);
+      if (v.shape.length === 0) return this.emitConstant(v, 'nchw', v.tensor);
+      const shape4 = [...new Array<number>(4 - v.shape.length).fill(1), ...v.shape];
+      return this.emitConstant(v, 'nchw', transposeTensor({ ...v.tensor, shape: shape4 }, NHWC_TO_NCHW));
+    }
     if (v.layout === 'nchw') return v;
     if (v.shape.length !== 4) throw new Error(`${v.onnxName}: expected a 4-D tensor, got [${v.shape}]`);
     return this.transposed(v, NHWC_TO_NCHW, 'nchw', 'to_nchw');
@@ -258,27 +321,33 @@ class Converter {
    * Brings a value to TF dimension order. With `forFlattening`, a [N,1,1,C] tensor is passed
    * through as is: its NCHW and NHWC memory orders coincide, and a Reshape follows.
    */
-  private toTfLayout(v: Value, forFlattening: boolean): Value {
+  private toTfLayout(v: Value, forFlattening: boolean): RuntimeValue {
+    if (v.kind === 'constant') return this.emitConstant(v, 'tf', v.tensor);
     if (v.layout === 'tf') return v;
     if (forFlattening && v.shape[1] === 1 && v.shape[2] === 1) return v;
     return this.transposed(v, NCHW_TO_NHWC, 'tf', 'to_nhwc');
   }
 
-  private transposed(v: Value, perm: number[], layout: Layout, suffix: string): Value {
+  private transposed(v: RuntimeValue, perm: number[], layout: Layout, suffix: string): RuntimeValue {
     const key = `${v.onnxName}\u0000${layout}`;
     const cached = this.layoutCache.get(key);
     if (cached) return cached;
     const out = this.builder.addNode('Transpose', `${v.onnxName}/${suffix}`, [v.onnxName], { perm: attrInts(perm) });
-    const result: Value = { onnxName: out, layout, shape: v.shape };
+    const result = runtimeValue(out, layout, v.shape, v.dtype);
     this.layoutCache.set(key, result);
     return result;
   }
 
-  /** Elementwise ops need operands in one layout: prefer NCHW when any 4-D operand already is. */
-  private sameLayout(values: Value[]): Value[] {
-    if (values.every((v) => v.layout === values[0].layout)) return values;
-    if (values.every((v) => v.shape.length === 4)) return values.map((v) => this.toNchw(v));
-    return values.map((v) => this.toTfLayout(v, false));
+  /** A constant as an initializer holding `held` (its data in the given layout); emitted once per layout. */
+  private emitConstant(v: ConstantValue, layout: Layout, held: ConstTensor): RuntimeValue {
+    const done = this.emitted.get(v) ?? {};
+    const existing = done[layout];
+    if (existing) return existing;
+    if (held.dtype === 'bool') throw new Error(`${v.name}: boolean constants are not emitted (fold the op that reads it)`);
+    const name = this.builder.addInitializer(layout === 'nchw' ? `${v.name}/nchw` : v.name, held.shape, held.data as Float32Array | Int32Array);
+    const result = runtimeValue(name, layout, v.shape, v.dtype);
+    this.emitted.set(v, { ...done, [layout]: result });
+    return result;
   }
 
   private requireNhwc(node: TfNode): void {
@@ -326,12 +395,6 @@ class Converter {
   }
 
   // --- constants ---------------------------------------------------------------------
-
-  private valueOf(tfName: string): Value {
-    const value = this.values.get(tfName);
-    if (!value) throw new Error(`value ${tfName} used before it is computed (or is a Const fed as data)`);
-    return value;
-  }
 
   private weight(tfName: string): TfWeight {
     const node = this.nodesByName.get(tfName);
@@ -390,11 +453,4 @@ class Converter {
     return this.builder.addNode('Add', name, [linear, positive]);
   }
 
-}
-
-function resolveReshape(inShape: number[], target: number[]): number[] {
-  if (inShape.includes(-1)) return target; // dynamic batch: leave the -1 in place
-  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const total = inShape.reduce((a, b) => a * b, 1);
-  return target.map((d) => (d === -1 ? total / known : d));
 }

@@ -181,6 +181,13 @@ export class GraphBuilder {
     return unique;
   }
 
+  /** Any initializer; the array type gives the element type (see elementType). */
+  addInitializer(name: string, dims: readonly number[], data: OnnxTensorData): string {
+    const unique = this.uniqueName(name);
+    this.initializers.push({ name: unique, dims, data });
+    return unique;
+  }
+
   addInt64Initializer(name: string, values: readonly number[]): string {
     const unique = this.uniqueName(name);
     this.initializers.push({ name: unique, dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) });

@@ -27,6 +27,7 @@ export async function convertModel(spec: ConvertedModelSpec, packageDir: string,
     producerVersion: CONVERTER_VERSION,
     docString: `${spec.notes.description as string}; converted from ${spec.sourcePackage}@${packageVersion} ${spec.sourceFiles.join(', ')}`,
     metadata: { source_package: spec.sourcePackage, source_version: packageVersion, normalization: spec.normalization.formula },
+    options: spec.convertOptions,
   });
 }
 

