@@ -1,6 +1,6 @@
 /**
  * Script: landmark, head-pose and video-tracking accuracy of the tracker, with Human as the peer.
- *   bash bench/run.sh bench/accuracy.ts [--threads N] [--no-human] [--no-video] [--no-uncropped] [--write]
+ *   bash bench/run.sh bench/accuracy.ts [--threads N] [--landmarks attention|mesh-iris] [--no-human] [--no-video] [--no-uncropped] [--write]
  * Prints markdown; --write also replaces the "## Accuracy" section of bench/RESULTS.md with it.
  *
  * Sets (../shared/data): 300-W HELEN test crops (report half = odd positions of the name-sorted list;
@@ -23,9 +23,13 @@ import { formatTable, type Row } from './lib/table';
 import { IBUG68_MESH_INDEX } from '../src/geometry/face-model';
 import { defaultModelsDir } from '../src/system/paths';
 import { FaceTracker, type TrackerOptions } from '../src/tracking/tracker';
+import { DEFAULT_LANDMARK_MODEL } from '../src/vision/face-vision';
+import type { LandmarkModel } from '../src/vision/model-specs';
 
 const args = parseArgs();
 const threads = args.number('threads', 1);
+const landmarks = (args.get('landmarks') ?? DEFAULT_LANDMARK_MODEL) as LandmarkModel;
+if (landmarks !== 'attention' && landmarks !== 'mesh-iris') throw new Error(`--landmarks must be attention or mesh-iris, got ${landmarks}`);
 const data = sharedDataDir();
 const out: string[] = [];
 const say = (s = ''): void => {
@@ -34,7 +38,7 @@ const say = (s = ''): void => {
 };
 
 async function withTracker<T>(options: Partial<TrackerOptions>, run: (t: FaceTracker) => Promise<T>): Promise<T> {
-  const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads, smoothing: false, ...options });
+  const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads, landmarks, smoothing: false, ...options });
   try {
     return await run(tracker);
   } finally {
@@ -53,7 +57,7 @@ const HAND_TABLE = IBUG68_MESH_INDEX.map((i) => [i]);
 say('## Accuracy');
 say();
 say(`Measured ${new Date().toISOString().slice(0, 10)} with \`${commandLine('bench/accuracy.ts', process.argv.slice(2))}\`.`);
-say(`Tracker: front BlazeFace, ${threads} ORT thread(s), smoothing off and reset per image for stills.`);
+say(`Tracker: front BlazeFace, landmarks ${landmarks === 'attention' ? 'FaceMesh with attention' : 'FaceMesh + Iris'}, ${threads} ORT thread(s), smoothing off and reset per image for stills.`);
 say();
 
 // --- 300-W HELEN crops -------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import { parseSourceUri, SourceUriError, type SourceSpec } from './capture/sourc
 import { runTrack } from './commands/track';
 import { UsageError, positiveInt } from './commands/args';
 import { defaultModelsDir } from './system/paths';
+import { DEFAULT_LANDMARK_MODEL } from './vision/face-vision';
+import type { LandmarkModel } from './vision/model-specs';
 import { ModelLoadError } from './vision/session';
 import type { TrackerOptions } from './tracking/tracker';
 
@@ -28,6 +30,9 @@ Options:
                          BlazeFace short range (front, default) or full range (back), or RetinaFace
   --retinaface-model PATH  with --detector retinaface: your RetinaFace-MobileNet ONNX file
                          (run: --detector/--retinaface-model are saved to the settings, as the UI would)
+  --landmarks attention|mesh-iris
+                         FaceMesh with attention (default: mesh, lips, eyes, irises in one model)
+                         or FaceMesh + the Iris model on each eye
   --threads N            onnxruntime intra-op threads per model (default 1)
   --no-smoothing         turn the One Euro landmark filter off
   --max-frames N         stop each input after N frames
@@ -46,6 +51,7 @@ const OPTIONS = {
   detector: { type: 'string' },
   'retinaface-model': { type: 'string' },
   threads: { type: 'string' },
+  landmarks: { type: 'string' },
   'no-smoothing': { type: 'boolean' },
   'max-frames': { type: 'string' },
   models: { type: 'string' },
@@ -74,10 +80,17 @@ function detectorOption(values: { detector?: string; 'retinaface-model'?: string
   return detector === 'retinaface' ? { detector, retinafaceModel: model } : { detector };
 }
 
-function trackerOptions(values: { detector?: string; 'retinaface-model'?: string; threads?: string; models?: string; 'no-smoothing'?: boolean }): TrackerOptions {
+function landmarksOption(value: string | undefined): LandmarkModel {
+  const landmarks = value ?? DEFAULT_LANDMARK_MODEL;
+  if (landmarks !== 'attention' && landmarks !== 'mesh-iris') throw new UsageError(`--landmarks must be "attention" or "mesh-iris", got "${landmarks}"`);
+  return landmarks;
+}
+
+function trackerOptions(values: { detector?: string; 'retinaface-model'?: string; landmarks?: string; threads?: string; models?: string; 'no-smoothing'?: boolean }): TrackerOptions {
   return {
     modelsDir: values.models ?? defaultModelsDir(),
     ...detectorOption(values),
+    landmarks: landmarksOption(values.landmarks),
     threads: positiveInt('threads', values.threads, 1),
     smoothing: values['no-smoothing'] ? false : undefined,
   };

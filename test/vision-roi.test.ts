@@ -100,7 +100,7 @@ describe('rotated and mirrored faces (real image)', () => {
     const roi = roiFromDetection(d);
     const a = await vision.mesh(im, roi);
     const m = await vision.mesh(im, roiFromMesh(a.points), new Float32Array(468 * 3));
-    const ir = await vision.iris(im, m.points, false);
+    const ir = await vision.iris(im, m, false);
     return { mesh: m.points, iris: [Float32Array.from(ir.right.iris), Float32Array.from(ir.left.iris)], angle: roi.angle };
   }
 

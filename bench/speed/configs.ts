@@ -3,12 +3,13 @@
  * configuration and ONNX Runtime thread pools never share a process).
  */
 import type { InferenceThreadCount } from '../../src/vision/face-vision';
-import type { DetectorKind } from '../../src/vision/model-specs';
+import type { DetectorKind, LandmarkModel } from '../../src/vision/model-specs';
 
 export interface TrackerConfig {
   kind: 'tracker';
   name: string;
   detector: DetectorKind;
+  landmarks: LandmarkModel;
   /** ORT intra-op threads per session. */
   threads: number;
   /** Worker threads the models run on (FaceVisionOptions.inferenceThreads; 0 = the calling thread). */
@@ -38,20 +39,22 @@ export interface GateConfig {
 
 export type SpeedConfig = TrackerConfig | HumanConfig | RawOnnxConfig | GateConfig;
 
+const FRONT = { kind: 'tracker', detector: 'front', threads: 1, overlap: false, detectEveryFrame: false } as const;
+
 export const SPEED_CONFIGS: readonly SpeedConfig[] = [
-  { kind: 'tracker', name: 'front-1t', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
-  // The stages on workers, one frame at a time: latency with the eyes in parallel.
-  { kind: 'tracker', name: 'front-3w', detector: 'front', threads: 1, inferenceThreads: 3, overlap: false, detectEveryFrame: false },
+  // One core: everything on the calling thread, one frame at a time.
+  { ...FRONT, name: 'front-1t', landmarks: 'attention', inferenceThreads: 0 },
+  { ...FRONT, name: 'front-1t-mesh-iris', landmarks: 'mesh-iris', inferenceThreads: 0 },
+  // Stages on workers, one frame at a time: FaceMesh + Iris with the eyes in parallel.
+  { ...FRONT, name: 'front-3w-mesh-iris', landmarks: 'mesh-iris', inferenceThreads: 3 },
   // Frames overlapping as the service feeds them, as fast as the tracker takes them: throughput.
-  { kind: 'tracker', name: 'front-1w-overlap', detector: 'front', threads: 1, inferenceThreads: 1, overlap: true, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-2w-overlap', detector: 'front', threads: 1, inferenceThreads: 2, overlap: true, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-3w-overlap', detector: 'front', threads: 1, inferenceThreads: 3, overlap: true, detectEveryFrame: false },
-  // Frames from a 60 fps camera: the latency a user sees.
-  { kind: 'tracker', name: 'front-1t-60fps', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, paceFps: 60, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-3w-overlap-60fps', detector: 'front', threads: 1, inferenceThreads: 3, overlap: true, paceFps: 60, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-2t', detector: 'front', threads: 2, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
-  { kind: 'tracker', name: 'back-1t', detector: 'back', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: false },
-  { kind: 'tracker', name: 'front-1t-detect-every-frame', detector: 'front', threads: 1, inferenceThreads: 0, overlap: false, detectEveryFrame: true },
+  { ...FRONT, name: 'front-1w-overlap', landmarks: 'attention', inferenceThreads: 1, overlap: true },
+  { ...FRONT, name: 'front-3w-overlap-mesh-iris', landmarks: 'mesh-iris', inferenceThreads: 3, overlap: true },
+  // Frames from a 60 fps camera: the latency a user sees, as the service runs (1 worker, overlap).
+  { ...FRONT, name: 'front-1w-overlap-60fps', landmarks: 'attention', inferenceThreads: 1, overlap: true, paceFps: 60 },
+  { ...FRONT, name: 'front-2t', landmarks: 'attention', threads: 2, inferenceThreads: 0 },
+  { ...FRONT, name: 'back-1t', landmarks: 'attention', detector: 'back', inferenceThreads: 0 },
+  { ...FRONT, name: 'front-1t-detect-every-frame', landmarks: 'attention', inferenceThreads: 0, detectEveryFrame: true },
   { kind: 'gate', name: 'gate-interleaved' },
   { kind: 'human', name: 'human' },
   { kind: 'raw-onnx', name: 'raw-onnx' },
@@ -68,5 +71,6 @@ export function configLabel(c: TrackerConfig): string {
   const mode = c.detectEveryFrame ? 'detector every frame' : 'tracking';
   const where = c.inferenceThreads === 0 ? 'on the calling thread' : `${c.inferenceThreads} worker${c.inferenceThreads > 1 ? 's' : ''}${c.overlap ? ', frames overlap' : ''}`;
   const pace = c.paceFps ? `, frames at ${c.paceFps} fps` : '';
-  return `vtlink, ${c.detector} detector, ${c.threads} ORT thread${c.threads > 1 ? 's' : ''}, ${where}${pace}, ${mode}`;
+  const models = c.landmarks === 'attention' ? 'attention mesh' : 'mesh + iris';
+  return `vtlink, ${c.detector} detector, ${models}, ${c.threads} ORT thread${c.threads > 1 ? 's' : ''}, ${where}${pace}, ${mode}`;
 }

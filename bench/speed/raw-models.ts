@@ -10,7 +10,7 @@ import { timeOnnxModel, type OnnxTiming } from '../peers/onnx-timer';
 import { timeOnRealCrops, type RealCropTiming } from './real-crops';
 
 export interface OurModelSpec {
-  key: 'detector-front' | 'detector-back' | 'mesh' | 'iris';
+  key: 'detector-front' | 'detector-back' | 'mesh' | 'iris' | 'attention';
   file: string;
   what: string;
   /** Batch fed where the model's batch is symbolic: the iris model takes both eyes at once. */
@@ -23,6 +23,7 @@ export const OUR_MODELS: readonly OurModelSpec[] = [
   { key: 'detector-back', file: 'blazeface-back.onnx', what: 'BlazeFace full range, 256x256', batch: 1, runs: 150 },
   { key: 'mesh', file: 'facemesh.onnx', what: 'FaceMesh, 192x192', batch: 1, runs: 300 },
   { key: 'iris', file: 'iris.onnx', what: 'Iris, 64x64, both eyes (batch 2)', batch: 2, runs: 300 },
+  { key: 'attention', file: 'facemesh-attention.onnx', what: 'FaceMesh with attention, 192x192 (mesh, lips, eyes, irises)', batch: 1, runs: 300 },
 ];
 
 export interface OurModelTiming {

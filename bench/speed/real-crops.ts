@@ -36,7 +36,7 @@ interface Crops {
 
 /** The mesh and iris inputs of `frames`, followed as the tracker follows a face (ROI from the last mesh). */
 async function collectCrops(frames: readonly RgbImage[]): Promise<Crops> {
-  const vision = await FaceVision.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1 });
+  const vision = await FaceVision.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1, landmarks: 'mesh-iris' });
   const meshOpts: WarpOptions = { outSize: MESH_INPUT_SIZE, scale: ZERO_TO_ONE.scale, offset: ZERO_TO_ONE.offset, border: 'clamp' };
   const irisOpts: WarpOptions = { outSize: IRIS_INPUT_SIZE, scale: ZERO_TO_ONE.scale, offset: ZERO_TO_ONE.offset, border: 'clamp' };
   const eyeFloats = IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3;

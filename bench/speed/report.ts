@@ -105,12 +105,13 @@ function realMedian(raw: RawOnnxResult, model: 'mesh' | 'iris', threads: number)
 }
 
 /**
- * Tracking-mode frames run mesh + iris (batch 2) and no detector: the tracker's cost above that bare
- * inference, against the real-crop figure (the inputs it actually feeds) and the noise-input one.
+ * Tracking-mode frames with FaceMesh + Iris run mesh + iris (batch 2) and no detector, on one
+ * thread: the tracker's cost above that bare inference, against the real-crop figure (the inputs it
+ * actually feeds) and the noise-input one.
  */
 export function overheadRows(trackers: readonly TrackerRunResult[], raw: RawOnnxResult): Row[] {
   return trackers
-    .filter((r) => !r.config.detectEveryFrame)
+    .filter((r) => !r.config.detectEveryFrame && r.config.landmarks === 'mesh-iris' && r.config.inferenceThreads === 0)
     .map((r) => {
       const real = realMedian(raw, 'mesh', r.config.threads) + realMedian(raw, 'iris', r.config.threads);
       const noise = noiseMedian(raw, 'mesh', r.config.threads) + noiseMedian(raw, 'iris', r.config.threads);
@@ -173,10 +174,13 @@ export function openSeeFaceGateLines(trackers: readonly TrackerRunResult[], osf:
   const interleaved = gate
     ? `- Gate, one core, interleaved (the deciding figure: vtlink's frame and OpenSeeFace's inference alternate frame by frame, ${gate.frames} frames, so drift hits both): vtlink ${f2(gate.vtlink.medianMs)} ms vs OpenSeeFace ${f2(gate.openSeeFace.medianMs)} ms: ratio ${f2(gate.openSeeFace.medianMs / gate.vtlink.medianMs)} — **${gate.openSeeFace.medianMs >= gate.vtlink.medianMs ? 'MET' : 'NOT MET'}** (>= 1.0; aim 2).`
     : '- Gate, one core, interleaved: not measured in this run.';
+  // All cores: the fastest configuration that tracks one frame at a time as fast as it can.
+  const unpaced = trackers.filter((t) => t.config.detector === 'front' && !t.config.overlap && !t.config.paceFps && !t.config.detectEveryFrame);
+  const best = unpaced.reduce<TrackerRunResult | undefined>((b, t) => (!b || t.frame.medianMs < b.frame.medianMs ? t : b), undefined);
   return [
     interleaved,
     line('Gate, one core', find('front-1t'), osfAt(1), 'lm_model0 + 2 x gaze32, raw ORT, 1 thread'),
-    line('Gate, all cores', find('front-3w'), osfAt(2), 'the same, 2 intra-op threads'),
+    line('Gate, all cores (the fastest configuration)', best, osfAt(2), 'the same, 2 intra-op threads'),
   ];
 }
 

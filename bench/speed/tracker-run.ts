@@ -61,7 +61,7 @@ export async function runTrackerConfig(config: TrackerConfig, images: readonly R
   if (images.length <= warmupFrames) throw new RangeError(`need more than ${warmupFrames} frames, got ${images.length}`);
   const rssBeforeModelsMb = peakRssMb();
   const t0 = nowMs();
-  const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: config.detector, threads: config.threads, inferenceThreads: config.inferenceThreads });
+  const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: config.detector, landmarks: config.landmarks, threads: config.threads, inferenceThreads: config.inferenceThreads });
   const loadMs = nowMs() - t0;
 
   // Every frame object and result buffer is made before timing starts.

@@ -32,6 +32,7 @@ export function trackerOptions(tracking: Settings['tracking'], modelsDir: string
     modelsDir,
     detector: tracking.detector,
     retinafaceModel: tracking.retinafaceModel,
+    landmarks: tracking.landmarks,
     threads: tracking.threads,
     // Never the service's own thread: onnxruntime-node runs synchronously and would hold the API.
     inferenceThreads: tracking.inferenceWorkers === 0 ? defaultInferenceThreads() : (tracking.inferenceWorkers as InferenceThreadCount),

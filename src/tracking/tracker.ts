@@ -182,7 +182,7 @@ export class FaceTracker {
     const mesh = await this.trackMesh(image, t);
     await previous; // the iris model and the filters are free once the previous frame is done
     if (mesh) {
-      const iris = this.vision.iris(image, mesh.points, true); // cuts the eye crops now, then runs
+      const iris = this.vision.iris(image, mesh, true); // cuts the eye crops now (the attention mesh has them)
       release();
       out.face = await this.describe(image, mesh, await iris, frame.timeMs, t);
     }

@@ -8,7 +8,9 @@ import { BlazeFaceDetector, type Detection } from './blazeface';
 import type { FrameInput } from '../image/frame';
 import { IrisModel, refineMeshWithIris, type IrisResult } from './iris';
 import { FaceMeshModel, type MeshResult } from './mesh';
-import { modelFiles, type DetectorKind } from './model-specs';
+import { AttentionMeshModel } from './attention-mesh';
+import { refineMeshWithLips } from './lips-table';
+import { modelFiles, type DetectorKind, type LandmarkModel } from './model-specs';
 import { RetinaFaceDetector } from './retinaface';
 import type { RotatedRoi } from './roi-types';
 import { InferenceThread } from './inference-thread';
@@ -23,6 +25,8 @@ export interface FaceVisionOptions {
   readonly retinafaceModel?: string;
   /** ORT intra-op threads per session (default 1). */
   readonly threads?: number;
+  /** Which landmark models run (default DEFAULT_LANDMARK_MODEL; model-specs.ts LandmarkModel). */
+  readonly landmarks?: LandmarkModel;
   /**
    * Worker threads the models run on (default 0: the calling thread; see INFERENCE_LAYOUTS).
    * Any number above 0 keeps inference off the caller's event loop; more let the stages of
@@ -79,6 +83,9 @@ async function createDetector(options: FaceVisionOptions, file: string, session:
 
 export type InferenceThreadCount = 0 | 1 | 2 | 3;
 
+/** The landmark models by default: chosen by measurement (bench/RESULTS.md "Speed", "Accuracy"). */
+export const DEFAULT_LANDMARK_MODEL: LandmarkModel = 'attention';
+
 /**
  * Which worker (1-based; 0 = the calling thread) runs each model, by worker count. Detector and mesh
  * share one: they never run at the same time (the detector runs only when the mesh lost the face).
@@ -105,8 +112,9 @@ export class FaceVision {
 
   private constructor(
     private readonly detector: FaceDetector,
-    private readonly meshModel: FaceMeshModel,
-    private readonly irisModel: IrisModel,
+    private readonly meshModel: FaceMeshModel | AttentionMeshModel,
+    /** Null with the attention mesh, which sees the eyes itself. */
+    private readonly irisModel: IrisModel | null,
     private readonly threads: readonly InferenceThread[],
     meshThreshold: number,
     mirror: boolean,
@@ -115,19 +123,22 @@ export class FaceVision {
     this.mirror = mirror;
   }
 
-  /** Loads all three models; rejects with a ModelLoadError naming the file if one is missing or wrong. */
+  /** Loads the models; rejects with a ModelLoadError naming the file if one is missing or wrong. */
   static async create(options: FaceVisionOptions): Promise<FaceVision> {
     const kind = options.detector === 'back' ? 'back' : 'front';
     const files = { ...modelFiles(options.modelsDir, kind), ...options.files };
-    const layout = INFERENCE_LAYOUTS[options.inferenceThreads ?? 0];
-    const threads = Array.from({ length: options.inferenceThreads ?? 0 }, (_, i) => new InferenceThread(`vtlink inference ${i + 1}`));
+    const attention = (options.landmarks ?? DEFAULT_LANDMARK_MODEL) === 'attention';
+    // The attention mesh is one model a frame: a second worker would have nothing to run.
+    const count = attention ? (Math.min(1, options.inferenceThreads ?? 0) as InferenceThreadCount) : (options.inferenceThreads ?? 0);
+    const layout = INFERENCE_LAYOUTS[count];
+    const threads = Array.from({ length: count }, (_, i) => new InferenceThread(`vtlink inference ${i + 1}`));
     const on = (worker: number): SessionOptions => ({ threads: options.threads ?? 1, thread: threads[worker - 1] });
     const perEye = layout.irisLeft !== layout.irisRight ? ([on(layout.irisRight), on(layout.irisLeft)] as const) : undefined;
     try {
       const [detector, mesh, iris] = await Promise.all([
         createDetector(options, files.detector, on(layout.detectorAndMesh)),
-        FaceMeshModel.create(files.mesh, on(layout.detectorAndMesh)),
-        IrisModel.create(files.iris, on(layout.irisRight), perEye),
+        attention ? AttentionMeshModel.create(files.attention, on(layout.detectorAndMesh)) : FaceMeshModel.create(files.mesh, on(layout.detectorAndMesh)),
+        attention ? null : IrisModel.create(files.iris, on(layout.irisRight), perEye),
       ]);
       return new FaceVision(detector, mesh, iris, threads, options.meshThreshold ?? 0.5, options.mirror ?? false);
     } catch (err) {
@@ -155,14 +166,24 @@ export class FaceVision {
   }
 
   /**
-   * Irises and eye contours of both eyes from a mesh. With `refine`, the mesh's eye points are
-   * replaced in place by the iris model's contour (MediaPipe's refinement). The result is overwritten
-   * by the next call.
+   * Irises and eye contours of both eyes for a mesh: the attention mesh's own, or the iris model run
+   * on the eye crops (cut before this returns: the image may change once it has). With `refine`, the
+   * mesh's eye points (and the attention mesh's lip points) are replaced in place by the refined ones
+   * (MediaPipe's refinement). The result is overwritten by the next call.
    */
-  async iris(image: FrameInput, mesh: Float32Array, refine = true): Promise<IrisResult> {
+  async iris(image: FrameInput, mesh: MeshResult, refine = true): Promise<IrisResult> {
+    if (mesh.attention) {
+      this.timings.irisMs = this.timings.irisPreprocessMs = 0;
+      if (refine) {
+        refineMeshWithIris(mesh.points, mesh.attention.eyes);
+        refineMeshWithLips(mesh.points, mesh.attention.lips);
+      }
+      return mesh.attention.eyes;
+    }
+    if (!this.irisModel) throw new Error('the iris model is not loaded for a mesh without attention parts');
     const t0 = performance.now();
-    const result = await this.irisModel.run(image, mesh, this.mirror);
-    if (refine) refineMeshWithIris(mesh, result);
+    const result = await this.irisModel.run(image, mesh.points, this.mirror);
+    if (refine) refineMeshWithIris(mesh.points, result);
     this.timings.irisMs = performance.now() - t0;
     this.timings.irisPreprocessMs = this.irisModel.preprocessMs;
     return result;
@@ -170,7 +191,7 @@ export class FaceVision {
 
   async release(): Promise<void> {
     try {
-      await Promise.all([this.detector.release(), this.meshModel.release(), this.irisModel.release()]);
+      await Promise.all([this.detector.release(), this.meshModel.release(), this.irisModel?.release()]);
     } finally {
       await Promise.all(this.threads.map((t) => t.close()));
     }

@@ -7,6 +7,7 @@
  * 1.0 on a face, ~1e-5 on noise), so it is used as the score directly.
  */
 import type { FrameInput } from '../image/frame';
+import type { AttentionParts } from './attention-mesh';
 import { MESH_EXPECTATION, MESH_INPUT_SIZE, ZERO_TO_ONE } from './model-specs';
 import type { RotatedRoi } from './roi-types';
 import { ModelSession, type SessionOptions } from './session';
@@ -21,6 +22,8 @@ export interface MeshResult {
   points: Float32Array;
   /** The ROI the mesh was run on. */
   roi: RotatedRoi;
+  /** The attention model's refined lips, eyes and irises (absent for the plain FaceMesh). */
+  attention?: AttentionParts;
 }
 
 export class FaceMeshModel {

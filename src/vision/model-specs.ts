@@ -52,6 +52,21 @@ export const MESH_EXPECTATION: ModelExpectation = {
   ],
 };
 
+/** FaceMesh with attention: the same crop; mesh, then the refined parts (x y per point, crop pixels). */
+export const ATTENTION_MESH_EXPECTATION: ModelExpectation = {
+  label: 'FaceMesh with attention 192x192',
+  inputs: [{ name: 'input', shape: [1, 192, 192, 3] }],
+  outputs: [
+    { name: 'mesh', shape: [1, 1, 1, 1404] },
+    { name: 'faceflag', shape: [1, 1] },
+    { name: 'lips', shape: [1, 1, 1, 160] },
+    { name: 'left_eye', shape: [1, 1, 1, 142] },
+    { name: 'right_eye', shape: [1, 1, 1, 142] },
+    { name: 'left_iris', shape: [1, 1, 1, 10] },
+    { name: 'right_iris', shape: [1, 1, 1, 10] },
+  ],
+};
+
 export const IRIS_INPUT_SIZE = 64;
 /** The iris model run on `batch` eyes at once (2: both eyes in one run; 1: one eye per session). */
 export function irisExpectation(batch: 1 | 2): ModelExpectation {
@@ -63,11 +78,18 @@ export function irisExpectation(batch: 1 | 2): ModelExpectation {
   };
 }
 
+/**
+ * The landmark models: 'attention' = FaceMesh with attention (mesh, lips, eyes and irises in one run);
+ * 'mesh-iris' = FaceMesh, then the Iris model on both eye crops.
+ */
+export type LandmarkModel = 'attention' | 'mesh-iris';
+
 /** File names the converter writes under models/. */
-export function modelFiles(modelsDir: string, detector: DetectorKind): { detector: string; mesh: string; iris: string } {
+export function modelFiles(modelsDir: string, detector: DetectorKind): { detector: string; mesh: string; iris: string; attention: string } {
   return {
     detector: path.join(modelsDir, detector === 'front' ? 'blazeface-front.onnx' : 'blazeface-back.onnx'),
     mesh: path.join(modelsDir, 'facemesh.onnx'),
     iris: path.join(modelsDir, 'iris.onnx'),
+    attention: path.join(modelsDir, 'facemesh-attention.onnx'),
   };
 }

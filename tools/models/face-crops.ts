@@ -18,7 +18,7 @@ export interface Crops {
 }
 
 export async function collectCrops(files: readonly string[]): Promise<Crops> {
-  const vision = await FaceVision.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1 });
+  const vision = await FaceVision.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1, landmarks: 'mesh-iris' });
   const meshOpts: WarpOptions = { outSize: MESH_INPUT_SIZE, scale: ZERO_TO_ONE.scale, offset: ZERO_TO_ONE.offset, border: 'clamp' };
   const irisOpts: WarpOptions = { outSize: IRIS_INPUT_SIZE, scale: ZERO_TO_ONE.scale, offset: ZERO_TO_ONE.offset, border: 'clamp' };
   const eyeFloats = IRIS_INPUT_SIZE * IRIS_INPUT_SIZE * 3;

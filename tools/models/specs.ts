@@ -1,6 +1,8 @@
 // What each shipped model is, where it comes from and how a consumer must feed and read it.
 // build.ts turns these into models/manifest.json (adding versions and hashes).
 import type { ConvertOptions } from './context';
+import { LEFT_EYE_CONTOUR_TO_MESH, RIGHT_EYE_CONTOUR_TO_MESH } from '../../src/vision/eye-contour-table';
+import { LIPS_TO_MESH } from '../../src/vision/lips-table';
 import type { OnnxDim } from './onnx';
 
 export interface TensorDescription {
@@ -79,27 +81,14 @@ const BLAZEFACE_DECODING = (inputSize: number, strides: [number, number], refere
 });
 
 /**
- * Which of the 468 mesh points each attention output refines, point for point. These are the
- * index lists the model itself gathers from its mesh to place each attention crop (its GatherV2
- * constants; test/models.test.ts checks they still are), and MediaPipe's refinement maps as human
- * src/face/constants.ts LANDMARKS_REFINEMENT_*_CONFIG lists them.
+ * Which of the 468 mesh points each attention output refines, point for point: the index lists the
+ * model itself gathers from its mesh to place each attention crop (its GatherV2 constants;
+ * test/models.test.ts checks they still are). The tracker reads the same tables from src/vision.
  */
 const ATTENTION_REFINEMENT = {
-  lips: [
-    61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409, 78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191,
-    80, 81, 82, 13, 312, 311, 310, 415, 76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306, 184, 74, 73, 72, 11, 302, 303, 304, 408, 62, 96, 89, 179,
-    86, 15, 316, 403, 319, 325, 292, 183, 42, 41, 38, 12, 268, 271, 272, 407,
-  ],
-  left_eye: [
-    33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173, 130, 25, 110, 24, 23, 22, 26, 112, 243, 247, 30, 29, 27, 28, 56, 190,
-    226, 31, 228, 229, 230, 231, 232, 233, 244, 113, 225, 224, 223, 222, 221, 189, 35, 124, 46, 53, 52, 65, 143, 111, 117, 118, 119, 120, 121, 128,
-    245, 156, 70, 63, 105, 66, 107, 55, 193,
-  ],
-  right_eye: [
-    263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398, 359, 255, 339, 254, 253, 252, 256, 341, 463, 467, 260, 259, 257,
-    258, 286, 414, 446, 261, 448, 449, 450, 451, 452, 453, 464, 342, 445, 444, 443, 442, 441, 413, 265, 353, 276, 283, 282, 295, 372, 340, 346, 347,
-    348, 349, 350, 357, 465, 383, 300, 293, 334, 296, 336, 285, 417,
-  ],
+  lips: LIPS_TO_MESH,
+  left_eye: RIGHT_EYE_CONTOUR_TO_MESH, // the image's left eye: the subject's right
+  right_eye: LEFT_EYE_CONTOUR_TO_MESH,
   left_iris: [468, 469, 470, 471, 472],
   right_iris: [473, 474, 475, 476, 477],
 };
