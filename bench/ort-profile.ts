@@ -2,9 +2,11 @@
  * Where ONNX Runtime spends a model's time, by operator type (its own profiler), next to the plain
  * median run time; several files are timed round-robin in one process so they share the machine's noise.
  *
- *   bash bench/run.sh bench/ort-profile.ts --models A.onnx[,B.onnx...] [--batch N] [--runs N]
+ *   bash bench/run.sh bench/ort-profile.ts --models A.onnx[:BATCH][,B.onnx[:BATCH]...] [--runs N]
  *
- * Inputs are uniform noise in [0, 1] (the mesh and iris models' range); symbolic dimensions take --batch.
+ * Inputs are uniform noise in [0, 1] (the mesh and iris models' range); a symbolic batch dimension
+ * takes the file's :BATCH (default 1), e.g. the attention mesh against what it replaces:
+ *   --models models/facemesh-attention.onnx,models/facemesh.onnx,models/iris.onnx:2
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -18,9 +20,10 @@ import { median } from './lib/stats';
 import { formatTable, type Row } from './lib/table';
 
 const args = parseArgs();
-const files = (args.get('models') ?? '').split(',').filter(Boolean);
-if (files.length === 0) throw new Error('usage: bench/ort-profile.ts --models A.onnx[,B.onnx...] [--batch N] [--runs N]');
-const batch = args.number('batch', 1);
+const entries = (args.get('models') ?? '').split(',').filter(Boolean);
+if (entries.length === 0) throw new Error('usage: bench/ort-profile.ts --models A.onnx[:BATCH][,B.onnx[:BATCH]...] [--runs N]');
+const files = entries.map((e) => e.replace(/:\d+$/, ''));
+const batches = entries.map((e) => Number(/:(\d+)$/.exec(e)?.[1] ?? 1));
 const runs = args.number('runs', 300);
 
 const options = (extra: Partial<ort.InferenceSession.SessionOptions> = {}): ort.InferenceSession.SessionOptions => ({
@@ -31,7 +34,7 @@ const options = (extra: Partial<ort.InferenceSession.SessionOptions> = {}): ort.
   ...extra,
 });
 
-function feedsFor(session: ort.InferenceSession): Record<string, ort.Tensor> {
+function feedsFor(session: ort.InferenceSession, batch: number): Record<string, ort.Tensor> {
   const meta = session.inputMetadata[0];
   if (!meta.isTensor) throw new Error('the first input is not a tensor');
   const shape = meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : batch));
@@ -42,7 +45,7 @@ function feedsFor(session: ort.InferenceSession): Record<string, ort.Tensor> {
 
 // Plain run times, round-robin.
 const sessions = await Promise.all(files.map(async (f) => ort.InferenceSession.create(readFileSync(f), options())));
-const feeds = sessions.map(feedsFor);
+const feeds = sessions.map((s, k) => feedsFor(s, batches[k]));
 const times = files.map((): number[] => []);
 for (let r = 0; r < runs + 30; r++) {
   for (let k = 0; k < sessions.length; k++) {
@@ -71,13 +74,13 @@ for (let k = 0; k < files.length; k++) {
   const total = [...byOp.values()].reduce((a, b) => a + b, 0);
   const top = [...byOp.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
   rows.push({
-    model: path.relative(process.cwd(), files[k]),
+    model: `${path.relative(process.cwd(), files[k])}${batches[k] > 1 ? ` (batch ${batches[k]})` : ''}`,
     'median run ms': median(times[k]),
     'kernel ms / run (profiled)': total / profiled / 1000,
     'largest operators (share of kernel time)': top.map(([op, us]) => `${op} ${((100 * us) / total).toFixed(0)} %`).join(', '),
   });
 }
-console.log(`${runs} runs per model, round-robin, 1 ORT thread, noise input, batch ${batch}.`);
+console.log(`${runs} runs per model, round-robin, 1 ORT thread, noise input.`);
 console.log('');
 console.log(formatTable(rows));
 console.log('');
