@@ -79,7 +79,7 @@ async function runAll(): Promise<void> {
   out.push(formatTable(wholeFrameRows(trackers, human)));
   out.push('');
   out.push(targetLine(trackers));
-  out.push(...openSeeFaceGateLines(trackers, osf, results.find((r): r is GateRunResult => r.kind === 'gate')));
+  out.push(...openSeeFaceGateLines(trackers, osf, results.filter((r): r is GateRunResult => r.kind === 'gate')));
   out.push('');
   out.push('### Stages (median / p90 ms)');
   out.push('');

@@ -30,9 +30,9 @@ Options:
                          BlazeFace short range (front, default) or full range (back), or RetinaFace
   --retinaface-model PATH  with --detector retinaface: your RetinaFace-MobileNet ONNX file
                          (run: --detector/--retinaface-model are saved to the settings, as the UI would)
-  --landmarks attention|mesh-iris
-                         FaceMesh with attention (default: mesh, lips, eyes, irises in one model)
-                         or FaceMesh + the Iris model on each eye
+  --landmarks mesh-iris|attention
+                         FaceMesh + the Iris model on each eye (default), or FaceMesh with
+                         attention (mesh, lips, eyes, irises in one model)
   --threads N            onnxruntime intra-op threads per model (default 1)
   --no-smoothing         turn the One Euro landmark filter off
   --max-frames N         stop each input after N frames

@@ -26,7 +26,7 @@ function boxContains(d: Detection, p: [number, number]): boolean {
   return p[0] > d.box.xMin && p[0] < d.box.xMin + d.box.width && p[1] > d.box.yMin && p[1] < d.box.yMin + d.box.height;
 }
 
-// Both landmark models: the attention mesh (the default) and FaceMesh + Iris.
+// Both landmark models: FaceMesh + Iris (the default) and the attention mesh.
 for (const landmarks of ['attention', 'mesh-iris'] as const) describe(`landmarks: ${landmarks}`, () => {
   let vision: FaceVision;
   let back: BlazeFaceDetector;

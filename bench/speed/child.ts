@@ -47,7 +47,7 @@ export async function runChild(config: SpeedConfig, args: ChildArgs, resultFile:
     if (config.kind === 'tracker') {
       result = await runTrackerConfig(config, video.frames, video.fps, args.warmupFrames);
     } else if (config.kind === 'gate') {
-      result = await runGate(video.frames, video.fps, args.warmupFrames);
+      result = await runGate(config.landmarks, video.frames, video.fps, args.warmupFrames);
     } else {
       // Human's own video mode (its caching defaults), as a web page would run it.
       const human = await runHumanPeer(video.frames, { warmupFrames: args.warmupFrames, keepLandmarks: false });

@@ -35,6 +35,7 @@ export interface RawOnnxConfig {
 export interface GateConfig {
   kind: 'gate';
   name: string;
+  landmarks: LandmarkModel;
 }
 
 export type SpeedConfig = TrackerConfig | HumanConfig | RawOnnxConfig | GateConfig;
@@ -43,19 +44,21 @@ const FRONT = { kind: 'tracker', detector: 'front', threads: 1, overlap: false, 
 
 export const SPEED_CONFIGS: readonly SpeedConfig[] = [
   // One core: everything on the calling thread, one frame at a time.
-  { ...FRONT, name: 'front-1t', landmarks: 'attention', inferenceThreads: 0 },
-  { ...FRONT, name: 'front-1t-mesh-iris', landmarks: 'mesh-iris', inferenceThreads: 0 },
-  // Stages on workers, one frame at a time: FaceMesh + Iris with the eyes in parallel.
-  { ...FRONT, name: 'front-3w-mesh-iris', landmarks: 'mesh-iris', inferenceThreads: 3 },
+  { ...FRONT, name: 'front-1t', landmarks: 'mesh-iris', inferenceThreads: 0 },
+  { ...FRONT, name: 'front-1t-attention', landmarks: 'attention', inferenceThreads: 0 },
+  // Stages on workers, one frame at a time: the eyes in parallel.
+  { ...FRONT, name: 'front-3w', landmarks: 'mesh-iris', inferenceThreads: 3 },
   // Frames overlapping as the service feeds them, as fast as the tracker takes them: throughput.
-  { ...FRONT, name: 'front-1w-overlap', landmarks: 'attention', inferenceThreads: 1, overlap: true },
-  { ...FRONT, name: 'front-3w-overlap-mesh-iris', landmarks: 'mesh-iris', inferenceThreads: 3, overlap: true },
-  // Frames from a 60 fps camera: the latency a user sees, as the service runs (1 worker, overlap).
-  { ...FRONT, name: 'front-1w-overlap-60fps', landmarks: 'attention', inferenceThreads: 1, overlap: true, paceFps: 60 },
-  { ...FRONT, name: 'front-2t', landmarks: 'attention', threads: 2, inferenceThreads: 0 },
-  { ...FRONT, name: 'back-1t', landmarks: 'attention', detector: 'back', inferenceThreads: 0 },
-  { ...FRONT, name: 'front-1t-detect-every-frame', landmarks: 'attention', inferenceThreads: 0, detectEveryFrame: true },
-  { kind: 'gate', name: 'gate-interleaved' },
+  { ...FRONT, name: 'front-2w-overlap', landmarks: 'mesh-iris', inferenceThreads: 2, overlap: true },
+  { ...FRONT, name: 'front-3w-overlap', landmarks: 'mesh-iris', inferenceThreads: 3, overlap: true },
+  { ...FRONT, name: 'front-1w-overlap-attention', landmarks: 'attention', inferenceThreads: 1, overlap: true },
+  // Frames from a 60 fps camera: the latency a user sees, as the service runs here (2 workers).
+  { ...FRONT, name: 'front-2w-overlap-60fps', landmarks: 'mesh-iris', inferenceThreads: 2, overlap: true, paceFps: 60 },
+  { ...FRONT, name: 'front-2t', landmarks: 'mesh-iris', threads: 2, inferenceThreads: 0 },
+  { ...FRONT, name: 'back-1t', landmarks: 'mesh-iris', detector: 'back', inferenceThreads: 0 },
+  { ...FRONT, name: 'front-1t-detect-every-frame', landmarks: 'mesh-iris', inferenceThreads: 0, detectEveryFrame: true },
+  { kind: 'gate', name: 'gate-interleaved', landmarks: 'mesh-iris' },
+  { kind: 'gate', name: 'gate-interleaved-attention', landmarks: 'attention' },
   { kind: 'human', name: 'human' },
   { kind: 'raw-onnx', name: 'raw-onnx' },
 ];

@@ -11,6 +11,7 @@ import type { CapturedFrame } from '../../src/capture/source';
 import { defaultModelsDir } from '../../src/system/paths';
 import { FaceTracker } from '../../src/tracking/tracker';
 import type { RgbImage } from '../../src/image/frame';
+import type { LandmarkModel } from '../../src/vision/model-specs';
 import { sharedDataDir } from '../lib/paths';
 import { summarizeTimings, type TimingSummary } from '../lib/stats';
 import { nowMs } from '../lib/timing';
@@ -18,6 +19,7 @@ import { createTimingSession, sessionInputShapes } from '../peers/onnx-timer';
 
 export interface GateRunResult {
   kind: 'gate';
+  landmarks: LandmarkModel;
   frames: number;
   vtlink: TimingSummary;
   openSeeFace: TimingSummary;
@@ -34,9 +36,9 @@ async function noiseFeeds(session: InferenceSession): Promise<Record<string, Ten
   return feeds;
 }
 
-export async function runGate(images: readonly RgbImage[], fps: number, warmupFrames: number): Promise<GateRunResult> {
+export async function runGate(landmarks: LandmarkModel, images: readonly RgbImage[], fps: number, warmupFrames: number): Promise<GateRunResult> {
   const peers = path.join(sharedDataDir(), 'peer-models');
-  const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1 });
+  const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1, landmarks });
   const lm = await createTimingSession(path.join(peers, 'lm_model0_opt.onnx'), 1);
   const gaze = await createTimingSession(path.join(peers, 'mnv3_gaze32_split_opt.onnx'), 1);
   const lmFeeds = await noiseFeeds(lm);
@@ -62,5 +64,5 @@ export async function runGate(images: readonly RgbImage[], fps: number, warmupFr
   } finally {
     await Promise.all([tracker.release(), lm.release(), gaze.release()]);
   }
-  return { kind: 'gate', frames: ours.length, vtlink: summarizeTimings(ours), openSeeFace: summarizeTimings(theirs) };
+  return { kind: 'gate', landmarks, frames: ours.length, vtlink: summarizeTimings(ours), openSeeFace: summarizeTimings(theirs) };
 }

@@ -4,13 +4,13 @@
  * mesh + iris pair: no eye crops, no second model.
  *
  * Post: every output is in 192-pixel crop units, mapped to image pixels through the ROI like the
- * mesh's. The mesh output is not refined; the tracker's refinement (FaceVision.eyes) writes the lips
- * and eye points over it, as with the iris model. "left_eye"/"left_iris" are the image's left eye,
- * the subject's right (mesh corners 33 -> 133), so they fill IrisResult.right.
+ * mesh's. The model's mesh output is not refined; run() writes the lips and eye points over it
+ * (MediaPipe's refinement), so the mesh it returns is the refined one. "left_eye"/"left_iris" are the
+ * image's left eye, the subject's right (mesh corners 33 -> 133), so they fill IrisResult.right.
  */
 import type { FrameInput } from '../image/frame';
-import { EYE_CONTOUR_POINTS, eyeRoi, IRIS_POINTS, LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS, type EyeResult, type IrisResult } from './iris';
-import { LIPS_TO_MESH } from './lips-table';
+import { EYE_CONTOUR_POINTS, eyeRoi, IRIS_POINTS, LEFT_EYE_CORNERS, refineMeshWithIris, RIGHT_EYE_CORNERS, type EyeResult, type IrisResult } from './iris';
+import { LIPS_TO_MESH, refineMeshWithLips } from './lips-table';
 import type { MeshResult } from './mesh';
 import { MESH_POINTS } from './mesh';
 import { ATTENTION_MESH_EXPECTATION, MESH_INPUT_SIZE, ZERO_TO_ONE } from './model-specs';
@@ -67,6 +67,10 @@ export class AttentionMeshModel {
     toImage(leftIris, 2, right.iris, 2, IRIS_POINTS, false);
     toImage(rightEye, 2, left.contour, 2, EYE_CONTOUR_POINTS, false);
     toImage(rightIris, 2, left.iris, 2, IRIS_POINTS, false);
+    // The mesh comes out refined (MediaPipe's 478-point refinement, less the irises): the next ROI
+    // and every consumer read the attention heads' eye and lip points.
+    refineMeshWithIris(out, parts.eyes);
+    refineMeshWithLips(out, parts.lips);
     // The eye ROIs the iris model would have used, for anyone drawing them.
     eyeRoi(out, RIGHT_EYE_CORNERS[0], RIGHT_EYE_CORNERS[1], right.roi);
     eyeRoi(out, LEFT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1], left.roi);

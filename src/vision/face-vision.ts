@@ -9,7 +9,6 @@ import type { FrameInput } from '../image/frame';
 import { IrisModel, refineMeshWithIris, type IrisResult } from './iris';
 import { FaceMeshModel, type MeshResult } from './mesh';
 import { AttentionMeshModel } from './attention-mesh';
-import { refineMeshWithLips } from './lips-table';
 import { modelFiles, type DetectorKind, type LandmarkModel } from './model-specs';
 import { RetinaFaceDetector } from './retinaface';
 import type { RotatedRoi } from './roi-types';
@@ -83,8 +82,12 @@ async function createDetector(options: FaceVisionOptions, file: string, session:
 
 export type InferenceThreadCount = 0 | 1 | 2 | 3;
 
-/** The landmark models by default: chosen by measurement (bench/RESULTS.md "Speed", "Accuracy"). */
-export const DEFAULT_LANDMARK_MODEL: LandmarkModel = 'attention';
+/**
+ * The landmark models by default, chosen by the gates in bench/RESULTS.md ("Landmark models"): the
+ * attention mesh is faster and more accurate on stills, but its still-face jitter on franck.mp4 is
+ * 5 % above FaceMesh + Iris's, and an option that fails a gate stays out of the default.
+ */
+export const DEFAULT_LANDMARK_MODEL: LandmarkModel = 'mesh-iris';
 
 /**
  * Which worker (1-based; 0 = the calling thread) runs each model, by worker count. Detector and mesh
@@ -166,18 +169,15 @@ export class FaceVision {
   }
 
   /**
-   * Irises and eye contours of both eyes for a mesh: the attention mesh's own, or the iris model run
-   * on the eye crops (cut before this returns: the image may change once it has). With `refine`, the
-   * mesh's eye points (and the attention mesh's lip points) are replaced in place by the refined ones
-   * (MediaPipe's refinement). The result is overwritten by the next call.
+   * Irises and eye contours of both eyes for a mesh: the attention mesh's own (its mesh came out
+   * refined), or the iris model run on the eye crops (cut before this returns: the image may change
+   * once it has); with `refine`, the mesh's eye points are then replaced in place by the iris model's
+   * contour (MediaPipe's refinement). The result is overwritten by the next call.
    */
   async iris(image: FrameInput, mesh: MeshResult, refine = true): Promise<IrisResult> {
     if (mesh.attention) {
+      // Its mesh is refined already (AttentionMeshModel.run).
       this.timings.irisMs = this.timings.irisPreprocessMs = 0;
-      if (refine) {
-        refineMeshWithIris(mesh.points, mesh.attention.eyes);
-        refineMeshWithLips(mesh.points, mesh.attention.lips);
-      }
       return mesh.attention.eyes;
     }
     if (!this.irisModel) throw new Error('the iris model is not loaded for a mesh without attention parts');
