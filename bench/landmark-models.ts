@@ -7,8 +7,7 @@
  */
 import path from 'node:path';
 import { medianJitter, stillFrames, trackVideo, type VideoTrack } from './accuracy/video';
-import { commandLine } from './lib/command';
-import { formatMachineInfo } from './lib/machine';
+import { reportFooter } from './lib/command';
 import { sharedDataDir } from './lib/paths';
 import { formatTable, type Row } from './lib/table';
 import { defaultModelsDir } from '../src/system/paths';
@@ -49,7 +48,4 @@ console.log('Median still-frame jitter (68 points\' mean displacement per frame 
 console.log('');
 console.log(formatTable(rows, { digits: 5 }));
 console.log('');
-console.log('Machine:');
-console.log(formatMachineInfo());
-console.log('');
-console.log(`Command: \`${commandLine('bench/landmark-models.ts', process.argv.slice(2))}\``);
+console.log(reportFooter('bench/landmark-models.ts'));

@@ -14,8 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseArgs } from './lib/args';
-import { commandLine } from './lib/command';
-import { formatMachineInfo } from './lib/machine';
+import { reportFooter } from './lib/command';
 import { median } from './lib/stats';
 import { formatTable, type Row } from './lib/table';
 
@@ -84,7 +83,4 @@ console.log(`${runs} runs per model, round-robin, 1 ORT thread, noise input.`);
 console.log('');
 console.log(formatTable(rows));
 console.log('');
-console.log('Machine:');
-console.log(formatMachineInfo());
-console.log('');
-console.log(`Command: \`${commandLine('bench/ort-profile.ts', process.argv.slice(2))}\``);
+console.log(reportFooter('bench/ort-profile.ts'));

@@ -12,8 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseArgs } from './lib/args';
-import { commandLine } from './lib/command';
-import { formatMachineInfo } from './lib/machine';
+import { reportFooter } from './lib/command';
 import { repoRoot } from './lib/paths';
 import { median, percentile } from './lib/stats';
 import { formatTable, type Row } from './lib/table';
@@ -72,7 +71,4 @@ console.log(`FaceMesh then Iris (both eyes), back to back, ${rounds} rounds (the
 console.log('');
 console.log(formatTable(rows));
 console.log('');
-console.log('Machine:');
-console.log(formatMachineInfo());
-console.log('');
-console.log(`Command: \`${commandLine('bench/ort-threads.ts', process.argv.slice(2))}\``);
+console.log(reportFooter('bench/ort-threads.ts'));

@@ -16,8 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from './lib/args';
-import { commandLine } from './lib/command';
-import { formatMachineInfo } from './lib/machine';
+import { reportFooter } from './lib/command';
 import { repoRoot } from './lib/paths';
 import { percentile } from './lib/stats';
 import { formatTable, type Row } from './lib/table';
@@ -138,7 +137,4 @@ console.log(`The service tracking its demo input; ${load} busy-loop processes be
 console.log('');
 console.log(formatTable(rows));
 console.log('');
-console.log('Machine:');
-console.log(formatMachineInfo());
-console.log('');
-console.log(`Command: \`${commandLine('bench/service-loop.ts', process.argv.slice(2))}\``);
+console.log(reportFooter('bench/service-loop.ts'));

@@ -98,6 +98,11 @@ const EYE_POINTS =
 const IRIS_POINTS =
   '5 points x (x, y) in input pixels (0..192): iris centre, then the iris edge at +x, -y, -x, +y (right, top, left, bottom in the image); the centre is the mean of the four';
 
+/** RGB bytes / 255: the landmark models' input (MediaPipe face_landmark / iris_landmark: 0..1). */
+function zeroToOne(evidence: string): Normalization {
+  return { range: [0, 1], formula: 'pixel / 255', channels: 'RGB', evidence };
+}
+
 export const MODEL_SPECS: readonly ModelSpec[] = [
   {
     id: 'blazeface-back',
@@ -157,13 +162,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
       { name: 'contours', shape: [BATCH, 266], description: '133 refined contour points x (x, y) in input pixels (attention-mesh head); human reads them as contoursRaw' },
     ],
     layout: 'NHWC',
-    normalization: {
-      range: [0, 1],
-      formula: 'pixel / 255',
-      channels: 'RGB',
-      evidence:
-        'human src/face/facemeshutil.ts cutAndResize: div(crop, 255). Behaviour agrees weakly: on 20 HELEN crops, 6 anchor points (eye/mouth corners, nose tip, chin) err 4.2% of the outer-eye distance with [0, 1] vs 4.7% with [-1, 1]; faceflag stays near 1 either way',
-    },
+    normalization: zeroToOne('human src/face/facemeshutil.ts cutAndResize: div(crop, 255). Behaviour agrees weakly: on 20 HELEN crops, 6 anchor points (eye/mouth corners, nose tip, chin) err 4.2% of the outer-eye distance with [0, 1] vs 4.7% with [-1, 1]; faceflag stays near 1 either way'),
     notes: { description: 'MediaPipe FaceMesh (468 points), as converted to tfjs by human' },
   },
   {
@@ -183,12 +182,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
       },
     ],
     layout: 'NHWC',
-    normalization: {
-      range: [0, 1],
-      formula: 'pixel / 255',
-      channels: 'RGB',
-      evidence: 'human src/face/iris.ts getEyeBox crops from the face tensor, which facemeshutil.ts cutAndResize already divided by 255',
-    },
+    normalization: zeroToOne('human src/face/iris.ts getEyeBox crops from the face tensor, which facemeshutil.ts cutAndResize already divided by 255'),
     notes: { description: 'MediaPipe Iris landmark model, as converted to tfjs by human', irisPointIndex: 71, pointsPerEye: 76 },
   },
   {
@@ -229,13 +223,7 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
       { name: 'right_iris', shape: [1, 1, 1, 10], description: `iris of right_eye (the image's right): ${IRIS_POINTS}` },
     ],
     layout: 'NHWC',
-    normalization: {
-      range: [0, 1],
-      formula: 'pixel / 255',
-      channels: 'RGB',
-      evidence:
-        'human src/face/facemesh.ts feeds the attention model the same face tensor as the plain mesh model (facemeshutil.ts cutAndResize: div(crop, 255)). Behaviour agrees weakly: on 40 HELEN crops, 6 eye/mouth corners err 2.4 % of the outer-eye distance with [0, 1] vs 2.6 % with [-1, 1] (refined points)',
-    },
+    normalization: zeroToOne('human src/face/facemesh.ts feeds the attention model the same face tensor as the plain mesh model (facemeshutil.ts cutAndResize: div(crop, 255)). Behaviour agrees weakly: on 40 HELEN crops, 6 eye/mouth corners err 2.4 % of the outer-eye distance with [0, 1] vs 2.6 % with [-1, 1] (refined points)'),
     notes: {
       description: 'MediaPipe FaceMesh with attention (468 points, then refined lips, eyes and irises from one model), as converted to tfjs by human',
       batch: 'fixed at 1: the converter folds the graph\'s run-time shape arithmetic into constants, which needs a static batch',
