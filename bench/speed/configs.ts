@@ -63,9 +63,26 @@ export const SPEED_CONFIGS: readonly SpeedConfig[] = [
   { kind: 'raw-onnx', name: 'raw-onnx' },
 ];
 
+/**
+ * bench/cores.ts: the service's way of tracking (frames overlapping on N workers; N = 0: the calling
+ * thread, one frame at a time) as fast as frames come (throughput) and at a 30 fps camera's pace
+ * (latency), each run pinned to 1 or 2 cores.
+ */
+export const CORE_CONFIGS: readonly TrackerConfig[] = ([0, 1, 2, 3] as const).flatMap((w) =>
+  [undefined, 30].map((paceFps): TrackerConfig => ({
+    ...FRONT,
+    name: `cores-${w}w${paceFps ? `-${paceFps}fps` : ''}`,
+    landmarks: 'mesh-iris',
+    inferenceThreads: w,
+    overlap: w > 0,
+    paceFps,
+  })),
+);
+
 export function findConfig(name: string): SpeedConfig {
-  const config = SPEED_CONFIGS.find((c) => c.name === name);
-  if (!config) throw new Error(`unknown --config '${name}' (known: ${SPEED_CONFIGS.map((c) => c.name).join(', ')})`);
+  const all = [...SPEED_CONFIGS, ...CORE_CONFIGS];
+  const config = all.find((c) => c.name === name);
+  if (!config) throw new Error(`unknown --config '${name}' (known: ${all.map((c) => c.name).join(', ')})`);
   return config;
 }
 
