@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../src/server';
+import { FrameRateGate } from '../src/server/stream';
 import { frameToJsonLine } from '../src/tracking/serialize';
 import type { TrackingFrame } from '../src/tracking/types';
 import { fullFaceFrame, http, jsonBody, tempDir, TestControl } from './server-helpers';
@@ -121,6 +122,34 @@ describe('tracking stream (/api/stream)', () => {
     await until(() => slow.messages.length >= before + 10, 'frames after the clock restarted');
     slow.ws.close();
     fast.ws.close();
+  });
+
+  it('stills (a folder shown as a camera: every frame has the same timestamp) keep coming at the asked rate', async () => {
+    const client = await open(`${ws}?rate=10&detail=none`);
+    // 24 stills 50 ms apart: at least 1.2 s, so 10 Hz lets at least 10 through (found by a user
+    // trying --source DIR: one frame, then nothing, because the source clock never moved).
+    for (let i = 0; i < 24; i++) {
+      control.emit(fullFaceFrame(i, 0));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const sent = server.streamClients().find((s) => s.rateHz === 10)!.sent;
+    await until(() => client.messages.length - 1 === sent, 'delivery');
+    expect(sent).toBeGreaterThanOrEqual(10);
+    client.ws.close();
+    await until(() => server.streamClients().length === 0, 'client gone');
+  });
+
+  it('the stream clock: media time where it advances, arrival time where it repeats, a restart where it goes back', () => {
+    const passed = (gate: FrameRateGate, frames: [timeMs: number, nowMs: number][]): number[] =>
+      frames.flatMap(([t, now], i) => (gate.take(t, now) ? [i] : []));
+    // Stills 50 ms apart, all at time 0, at 10 Hz: every other one (the limit holds on arrivals).
+    expect(passed(new FrameRateGate(10), Array.from({ length: 8 }, (_, i): [number, number] => [0, 1000 + 50 * i]))).toEqual([0, 2, 4, 6]);
+    // A file tracked 10x faster than real time: its media time decides (60 Hz frames at 10 Hz: one in
+    // about six; the limiter lets a frame a quarter period early through, so frames at 83 and 183 ms).
+    expect(passed(new FrameRateGate(10), Array.from({ length: 13 }, (_, i): [number, number] => [(1000 / 60) * i, 1000 + 1.667 * i]))).toEqual([0, 5, 11]);
+    // A loop starting over goes at once, then keeps the rate.
+    const gate = new FrameRateGate(10);
+    expect(passed(gate, [[0, 0], [500, 500], [520, 520], [0, 530], [20, 550], [100, 630]])).toEqual([0, 1, 3, 5]);
   });
 
   it('the settings cap the rate; bad parameters and paths are refused with JSON errors', async () => {

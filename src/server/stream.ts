@@ -33,19 +33,30 @@ export interface StreamStats {
   framesSkipped: number;
 }
 
-/** Rate limiting on the frames' own timestamps (the source clock), restarting when a looped file starts over. */
-class FrameRateGate {
+/**
+ * Rate limiting on the stream's own clock: it advances with the frames' timestamps (the source clock,
+ * so a file tracked faster than real time is thinned by its media time), and with the time between
+ * the frames' arrivals where a timestamp repeats (a folder of stills shown again and again has none
+ * that advance). A looped file starting over restarts the schedule, so its first frame goes at once.
+ */
+export class FrameRateGate {
   private limiter: RateLimiter;
-  private lastTimeMs = -Infinity;
+  private clockMs = 0;
+  private lastTimeMs: number | null = null;
+  private lastArrivalMs = 0;
 
   constructor(private readonly rateHz: number) {
     this.limiter = new RateLimiter(rateHz);
   }
 
-  take(timeMs: number): boolean {
-    if (timeMs < this.lastTimeMs) this.limiter = new RateLimiter(this.rateHz);
+  take(timeMs: number, nowMs: number = performance.now()): boolean {
+    if (this.lastTimeMs !== null) {
+      if (timeMs < this.lastTimeMs) this.limiter = new RateLimiter(this.rateHz);
+      this.clockMs += timeMs > this.lastTimeMs ? timeMs - this.lastTimeMs : nowMs - this.lastArrivalMs;
+    }
     this.lastTimeMs = timeMs;
-    return this.limiter.take(timeMs);
+    this.lastArrivalMs = nowMs;
+    return this.limiter.take(this.clockMs);
   }
 }
 
