@@ -5,6 +5,7 @@
  *            [ROI from last mesh] ───────────────────┴─► mesh ─► score < threshold? ─► lost (re-detect)
  *                                                          │
  *                           iris (both eyes, one batch) ◄──┘   next ROI ◄── mesh (unless it leaves the image)
+ *                           (the attention mesh: its own eyes and irises, no second model)
  *                                   │
  *            One Euro on landmarks + irises ─► head pose (PnP) ─► gaze ─► eye/mouth/brow features
  *                                   │
@@ -184,7 +185,7 @@ export class FaceTracker {
     if (mesh) {
       const iris = this.vision.iris(image, mesh, true); // cuts the eye crops now (the attention mesh has them)
       release();
-      out.face = await this.describe(image, mesh, await iris, frame.timeMs, t);
+      out.face = this.describe(image, mesh, await iris, frame.timeMs, t);
     }
     t.totalMs = performance.now() - t0;
     Object.assign(this.timings, t);
