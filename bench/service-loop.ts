@@ -20,6 +20,7 @@ import { reportFooter } from './lib/command';
 import { repoRoot } from './lib/paths';
 import { percentile } from './lib/stats';
 import { formatTable, type Row } from './lib/table';
+import { defaultInferenceThreads } from '../src/vision/face-vision';
 
 const args = parseArgs();
 const workers = (args.get('workers') ?? '0,1,2,3').split(',').map(Number);
@@ -107,7 +108,7 @@ async function runOnce(build: string, workerCount: number | null): Promise<RunRe
 const runs: { build: string; workers: number | null; label: string }[] = workers.map((w) => ({
   build: vtlink,
   workers: w,
-  label: `this build, inferenceWorkers ${w}${w === 0 ? ` (= ${Math.min(3, os.availableParallelism())} here)` : ''}`,
+  label: `this build, inferenceWorkers ${w}${w === 0 ? ` (= ${defaultInferenceThreads()} here)` : ''}`,
 }));
 if (before) runs.unshift({ build: path.resolve(before), workers: null, label: `${before}, its defaults` });
 const rows: Row[] = [];

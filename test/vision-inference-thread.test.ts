@@ -122,8 +122,8 @@ describe('ModelSession on an InferenceThread', () => {
     await expect(session.run()).rejects.toThrow(/thread closed/);
   });
 
-  it('uses one worker per core, at most three', () => {
-    expect([1, 2, 3, 4, 16].map((cores) => defaultInferenceThreads(cores))).toEqual([1, 2, 3, 3, 3]);
+  it('uses one worker per core but one, at least one and at most three', () => {
+    expect([1, 2, 3, 4, 16].map((cores) => defaultInferenceThreads(cores))).toEqual([1, 1, 2, 3, 3]);
   });
 });
 

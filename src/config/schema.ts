@@ -116,7 +116,7 @@ const Tracking = z.strictObject({
     .min(0)
     .max(3)
     .default(0)
-    .meta({ title: 'Inference workers', description: 'Threads the models run on, off the service loop: 0 = one per CPU core, at most 3; 1 = one for every model; 2 = the next frame\'s mesh beside the irises; 3 = and the two eyes apart' }),
+    .meta({ title: 'Inference workers', description: 'Threads the models run on, off the service loop: 0 = one per CPU core but one (left to the kiosk), at least 1, at most 3; 1 = one for every model; 2 = the next frame\'s mesh beside the irises; 3 = and the two eyes apart' }),
   // Defaults match DEFAULT_LANDMARK_SMOOTHING in src/tracking/tracker.ts (a test checks they agree).
   smoothing: section(
     z.strictObject({
