@@ -104,9 +104,9 @@ export const INFERENCE_LAYOUTS: Record<InferenceThreadCount, { detectorAndMesh: 
 
 /**
  * The worker count for this machine: one per core but one, at least 1 and at most 3 (what the stages
- * can use). The core left over is the service thread's and the kiosk browser's: where tracking cannot
- * keep up with the camera, workers on every core starved the kiosk (the arm64 boot test's emulated
- * board: a white screen). On 2 cores 1 worker tracks as many frames as 2 (bench/RESULTS.md "Speed").
+ * can use). The core left over is the service thread's and the kiosk browser's, for when tracking
+ * cannot keep up with the camera (the emulated arm64 board, workers on both vCPUs: the first kiosk
+ * render stayed white). On 2 cores 1 worker tracks as many frames as 2 (bench/RESULTS.md "Speed").
  */
 export function defaultInferenceThreads(cores = availableParallelism()): InferenceThreadCount {
   return Math.max(1, Math.min(3, cores - 1)) as InferenceThreadCount;
