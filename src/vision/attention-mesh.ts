@@ -9,7 +9,7 @@
  * image's left eye, the subject's right (mesh corners 33 -> 133), so they fill IrisResult.right.
  */
 import type { FrameInput } from '../image/frame';
-import { EYE_CONTOUR_POINTS, eyeRoi, IRIS_POINTS, LEFT_EYE_CORNERS, refineMeshWithIris, RIGHT_EYE_CORNERS, type EyeResult, type IrisResult } from './iris';
+import { EYE_CONTOUR_POINTS, eyeRoi, IRIS_POINTS, LEFT_EYE_CORNERS, newEye, refineMeshWithIris, RIGHT_EYE_CORNERS, type IrisResult } from './iris';
 import { LIPS_TO_MESH, refineMeshWithLips } from './lips-table';
 import type { MeshResult } from './mesh';
 import { MESH_POINTS } from './mesh';
@@ -28,8 +28,7 @@ export interface AttentionParts {
 }
 
 function newParts(): AttentionParts {
-  const eye = (): EyeResult => ({ iris: new Float32Array(IRIS_POINTS * 2), contour: new Float32Array(EYE_CONTOUR_POINTS * 2), roi: { centerX: 0, centerY: 0, size: 0, angle: 0 } });
-  return { eyes: { right: eye(), left: eye() }, lips: new Float32Array(LIP_POINTS * 2) };
+  return { eyes: { right: newEye(), left: newEye() }, lips: new Float32Array(LIP_POINTS * 2) };
 }
 
 export class AttentionMeshModel {

@@ -54,7 +54,8 @@ export function eyeRoi(mesh: ArrayLike<number>, from: number, to: number, out?: 
   return roi;
 }
 
-function newEye(): EyeResult {
+/** An EyeResult with its buffers allocated (filled by a run). */
+export function newEye(): EyeResult {
   return {
     iris: new Float32Array(IRIS_POINTS * 2),
     contour: new Float32Array(EYE_CONTOUR_POINTS * 2),
