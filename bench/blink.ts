@@ -1,0 +1,122 @@
+/**
+ * Blinks against people's labels: the ZJU Eyeblink clips in ../shared/data/blink-zju/ (RESULTS "Blinks").
+ *
+ * The tracker runs as the product runs it (default settings, smoothing on, a fresh tracker per clip
+ * as for a new user); the threshold on the blink signal (mean of eyeBlinkLeft/Right) is picked on the
+ * tuning half (subjects 1-5) and reported on the other (subjects 6-11). Per-eye closed-frame agreement:
+ * of the frames labelled fully closed, the share whose eyeBlink is at or above the threshold; of the
+ * frames outside every labelled blink, the share below it. Plots: bench/out/blink/plots/<clip>.png.
+ *
+ *   bash bench/run.sh bench/blink.ts            (tracks the clips once, then reuses bench/out/blink/tracks)
+ *   bash bench/run.sh bench/blink.ts --track    (tracks again: after a change in src/)
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { BS, FaceFeatures } from '../src/geometry/features';
+import { defaultIntrinsics } from '../src/geometry/intrinsics';
+import { quaternionToMatrix } from '../src/geometry/linalg';
+import { reportFooter } from './lib/command';
+import { repoRoot } from './lib/paths';
+import { formatTable, type Row } from './lib/table';
+import { halfOf, loadZjuClips, type ZjuClip } from './lib/zju-blinks';
+import { plotClip } from './blink/plot';
+import { addCounts, blinkSignal, detectBlinks, f1, matchBlinks, type Counts, type EyeSignals } from './blink/score';
+import { trackedClips, type TrackedClip } from './blink/track-clips';
+
+const retrack = process.argv.includes('--track');
+const clips = loadZjuClips();
+const tracked = await trackedClips(clips, retrack);
+
+/** The eye signals the tracker's features give for a tracked clip, recomputed from its cached inputs. */
+function eyeSignals(t: TrackedClip): EyeSignals {
+  const features = new FaceFeatures({ camera: defaultIntrinsics(t.width, t.height) });
+  const rotation = new Float64Array(9);
+  return t.frames.map((f) => {
+    if (!f) return null;
+    quaternionToMatrix(f.quaternion, rotation);
+    const r = features.compute(f.landmarks, f.iris, rotation, f.gaze);
+    return [r.blendshapes[BS.eyeBlinkLeft], r.blendshapes[BS.eyeBlinkRight]];
+  });
+}
+
+const signals = tracked.map(eyeSignals);
+let drift = 0;
+tracked.forEach((t, k) => t.frames.forEach((f, i) => f && (drift = Math.max(drift, Math.abs(f.blink[0] - signals[k][i]![0]), Math.abs(f.blink[1] - signals[k][i]![1])))));
+if (retrack && drift > 1e-4) throw new Error(`recomputed eye signals differ from the tracker's by ${drift}: the bench no longer mirrors the tracker`);
+
+function counts(subset: readonly number[], threshold: number): Counts {
+  let c: Counts = { hits: 0, labelled: 0, detected: 0 };
+  for (const k of subset) c = addCounts(c, matchBlinks(detectBlinks(blinkSignal(signals[k]), threshold), clips[k].blinks));
+  return c;
+}
+
+const indices = (keep: (c: ZjuClip) => boolean): number[] => clips.flatMap((c, k) => (keep(c) ? [k] : []));
+const tune = indices((c) => halfOf(c) === 'tune');
+const report = indices((c) => halfOf(c) === 'report');
+
+// The threshold: best F1 on the tuning half; of a plateau of equal F1, its middle.
+const grid = Array.from({ length: 91 }, (_, i) => 0.05 + i * 0.01);
+const scores = grid.map((th) => f1(counts(tune, th)).f1);
+const best = Math.max(...scores);
+const plateau = grid.filter((_, i) => scores[i] === best);
+const threshold = plateau[Math.floor(plateau.length / 2)];
+
+function closedAgreement(subset: readonly number[], th: number): Row {
+  let closed = 0;
+  let closedHit = 0;
+  let open = 0;
+  let openHit = 0;
+  for (const k of subset) {
+    const inBlink = new Set(clips[k].blinks.flatMap((b) => Array.from({ length: b.end - b.start + 1 }, (_, i) => b.start + i)));
+    for (const f of clips[k].frames) {
+      const s = signals[k][f.index];
+      for (const eye of [0, 1] as const) {
+        const isClosed = eye === 0 ? f.leftClosed : f.rightClosed;
+        const hidden = eye === 0 ? f.leftHidden : f.rightHidden;
+        if (hidden) continue;
+        const v = s ? s[eye] : 0;
+        if (isClosed) {
+          closed++;
+          if (v >= th) closedHit++;
+        } else if (!inBlink.has(f.index)) {
+          open++;
+          if (v < th) openHit++;
+        }
+      }
+    }
+  }
+  return { 'closed frames (eye-frames)': closed, 'read closed': closedHit / closed, 'open frames (eye-frames)': open, 'read open': openHit / open };
+}
+
+const rows: Row[] = [];
+const addRow = (label: string, subset: number[]): void => {
+  const c = counts(subset, threshold);
+  const s = f1(c);
+  rows.push({ clips: label, 'labelled blinks': c.labelled, detected: c.detected, hits: c.hits, precision: s.precision, recall: s.recall, F1: s.f1, ...closedAgreement(subset, threshold) });
+};
+addRow('tune (subjects 1-5)', tune);
+addRow('REPORT (subjects 6-11)', report);
+for (const view of ['FBN', 'FNN', 'FTN', 'UNN']) addRow(`report, ${view}`, report.filter((k) => clips[k].view === view));
+addRow('all 40', [...tune, ...report]);
+
+const plots = path.join(repoRoot(), 'bench', 'out', 'blink', 'plots');
+mkdirSync(plots, { recursive: true });
+const missed: string[] = [];
+clips.forEach((clip, k) => {
+  const sig = blinkSignal(signals[k]);
+  const detected = detectBlinks(sig, threshold);
+  plotClip(path.join(plots, `${clip.name}.png`), clip, signals[k], detected, threshold);
+  for (const b of clip.blinks) {
+    if (!detected.some((d) => d.start <= b.end && b.start <= d.end)) missed.push(`${clip.name} ${b.start}-${b.end} (peak ${Math.max(...sig.slice(b.start, b.end + 1)).toFixed(2)})`);
+  }
+  for (const d of detected) if (!clip.blinks.some((b) => d.start <= b.end && b.start <= d.end)) missed.push(`${clip.name} false ${d.start}-${d.end}`);
+});
+
+console.log(`Blinks on blink-zju: threshold ${threshold.toFixed(2)} on the blink signal, picked on the tuning half (best F1 ${best.toFixed(3)}).`);
+console.log('');
+console.log(formatTable(rows, { digits: 3 }));
+console.log('');
+console.log(`Missed labelled blinks and false detections (${missed.length}): ${missed.join('; ') || 'none'}`);
+console.log(`Plots: ${path.relative(repoRoot(), plots)}/<clip>.png; faces found in ${signals.flat().filter(Boolean).length} of ${signals.flat().length} frames; recomputed vs tracker eye signals max difference ${drift.toExponential(1)}${retrack ? '' : ' (cached tracks: run with --track after a change in src/)'}.`);
+console.log('');
+console.log(reportFooter('bench/blink.ts'));
