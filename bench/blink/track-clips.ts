@@ -1,9 +1,9 @@
 /**
- * Runs the product's tracker (default settings, smoothing on) over each ZJU clip and keeps what the
- * expression features are computed from, per frame: the smoothed landmarks and irises, the head
- * rotation and the gaze vectors, plus the tracker's own eyeBlink outputs. Cached in bench/out/blink/
- * so the features can be recomputed offline in seconds (bench/blink.ts checks the recomputation
- * against the tracker's outputs before it trusts it).
+ * Runs a tracker over each ZJU clip and keeps, per frame, the tracker's eyeBlink outputs and what the
+ * expression features are computed from: landmarks, irises, head rotation, gaze vectors and time.
+ * bench/blink.ts runs the product's tracker (default settings) for its report; for tuning it caches
+ * an UNSMOOTHED run in bench/out/blink/tracks-raw and replays the product's smoothing and features
+ * over it offline, in seconds.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,9 +28,10 @@ export interface TrackedClipFrame {
   gaze: { left: { vector: number[] }; right: { vector: number[] } };
   /** The tracker's own eyeBlinkLeft / eyeBlinkRight. */
   blink: [number, number];
+  timeMs: number;
 }
 
-export const cacheDir = (): string => path.join(repoRoot(), 'bench', 'out', 'blink', 'tracks');
+export const cacheDir = (): string => path.join(repoRoot(), 'bench', 'out', 'blink', 'tracks-raw');
 
 export async function trackClip(tracker: FaceTracker, clip: ZjuClip): Promise<TrackedClip> {
   const source = await openVideoFile(clip.video);
@@ -39,7 +40,8 @@ export async function trackClip(tracker: FaceTracker, clip: ZjuClip): Promise<Tr
   try {
     for await (const result of source.frames()) {
       if (result.kind === 'skipped') throw result.error;
-      const face = (await tracker.process(result)).face;
+      const frame = await tracker.process(result);
+      const face = frame.face;
       out.frames.push(
         face && {
           landmarks: Float64Array.from(face.landmarks.flat()),
@@ -47,6 +49,7 @@ export async function trackClip(tracker: FaceTracker, clip: ZjuClip): Promise<Tr
           quaternion: face.pose.quaternion,
           gaze: { left: { vector: [...face.gaze.left.vector] }, right: { vector: [...face.gaze.right.vector] } },
           blink: [face.blendshapes.eyeBlinkLeft, face.blendshapes.eyeBlinkRight],
+          timeMs: frame.timeMs,
         },
       );
     }
@@ -56,8 +59,20 @@ export async function trackClip(tracker: FaceTracker, clip: ZjuClip): Promise<Tr
   return out;
 }
 
-/** Tracked clips from the cache, tracking (and caching) the ones missing or all with `retrack`. */
-export async function trackedClips(clips: readonly ZjuClip[], retrack: boolean): Promise<TrackedClip[]> {
+/** The product's tracker (default settings) over every clip. */
+export async function trackClips(clips: readonly ZjuClip[]): Promise<TrackedClip[]> {
+  const tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1 });
+  try {
+    const out: TrackedClip[] = [];
+    for (const clip of clips) out.push(await trackClip(tracker, clip));
+    return out;
+  } finally {
+    await tracker.release();
+  }
+}
+
+/** Unsmoothed tracks of the clips from the cache, tracking (and caching) the ones missing or all with `retrack`. */
+export async function rawTracks(clips: readonly ZjuClip[], retrack: boolean): Promise<TrackedClip[]> {
   mkdirSync(cacheDir(), { recursive: true });
   const out: TrackedClip[] = [];
   let tracker: FaceTracker | undefined;
@@ -68,7 +83,7 @@ export async function trackedClips(clips: readonly ZjuClip[], retrack: boolean):
         out.push(revive(JSON.parse(readFileSync(file, 'utf8')) as TrackedClip));
         continue;
       }
-      tracker ??= await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1 });
+      tracker ??= await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1, smoothing: false });
       const tracked = await trackClip(tracker, clip);
       writeFileSync(file, JSON.stringify(tracked, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v)));
       out.push(tracked);

@@ -12,6 +12,7 @@ import type { BrowState, EyeState, MouthState } from '../tracking/types';
 import type { Intrinsics } from './intrinsics';
 import { BLENDSHAPE_COUNT, BLENDSHAPE_NAMES, clamp01, computeBlendshapes, eyeOpenness, mouthShape } from './features/blendshapes';
 import type { MouthShape } from './features/blendshapes';
+import { AutoCalibration } from './features/auto-calibration';
 import { NeutralCalibration } from './features/calibration';
 import { FaceFrame, MESH_POINTS } from './features/face-frame';
 import { computeRawMetrics, RAW, RAW_METRIC_COUNT } from './features/raw-metrics';
@@ -22,6 +23,7 @@ import { vowelWeights } from './features/vowels';
 
 export { BLENDSHAPE_NAMES, BLENDSHAPE_COUNT, BS, blendshapesToRecord } from './features/blendshapes';
 export type { BlendshapeName } from './features/blendshapes';
+export { AutoCalibration } from './features/auto-calibration';
 export { NeutralCalibration, canonicalNeutralMetrics, irisFromEyelids } from './features/calibration';
 export { FaceFrame, CANONICAL_IOD_MM } from './features/face-frame';
 export { RAW, RAW_METRIC_COUNT, computeRawMetrics, eyeAspectRatio, lowerLidDepth, lipGap, mouthWidth, browHeight } from './features/raw-metrics';
@@ -38,6 +40,8 @@ export interface FaceFeaturesOptions {
   camera?: Intrinsics;
   /** Movement multipliers (default 1 each); see Sensitivity. */
   sensitivity?: Partial<Sensitivity>;
+  /** Learn the resting face from the frames seen (features/auto-calibration.ts); default true. */
+  autoCalibration?: boolean;
 }
 
 /**
@@ -77,7 +81,13 @@ export interface FeatureResult {
 
 export class FaceFeatures {
   readonly ranges: FeatureRanges;
+  /** The explicit neutral (the user's "calibrate" or a saved one): when captured, the rest values. */
   readonly neutral = new NeutralCalibration();
+  /** The automatic one: the rest values until an explicit neutral is captured. */
+  readonly auto = new AutoCalibration();
+  private autoEnabled: boolean;
+  /** The rest values this frame is measured against. */
+  private readonly rest = new Float64Array(RAW_METRIC_COUNT);
   /** Movement multipliers, applied by every compute(); change them at any time. */
   readonly sensitivity: Sensitivity = { eyes: 1, mouth: 1, brows: 1 };
   private readonly frame = new FaceFrame();
@@ -90,6 +100,7 @@ export class FaceFeatures {
     this.ranges = { ...DEFAULT_RANGES, ...options.ranges };
     this.camera = options.camera ? { ...options.camera } : undefined;
     this.setSensitivity(options.sensitivity ?? {});
+    this.autoEnabled = options.autoCalibration ?? true;
     this.result = {
       valid: false,
       eyes: { left: 1, right: 1 },
@@ -116,7 +127,8 @@ export class FaceFeatures {
       return res;
     }
     computeRawMetrics(this.frame, gaze, this.raw);
-    const n = this.neutral.values;
+    if (this.autoEnabled) this.auto.observe(this.raw);
+    const n = this.restValues();
     const r = this.ranges;
     res.valid = true;
     res.eyes.left = eyeOpenness(this.raw[RAW.eyeOpenLeft], n[RAW.eyeOpenLeft], r);
@@ -130,6 +142,23 @@ export class FaceFeatures {
     computeBlendshapes(this.raw, n, r, shape, gaze !== undefined, res.blendshapes);
     this.applySensitivity(res);
     return res;
+  }
+
+  /** The explicit neutral when captured, else the learnt one when ready, else the canonical face's. */
+  private restValues(): Float64Array {
+    const source = this.neutral.isCalibrated || !this.autoEnabled || !this.auto.ready ? this.neutral.values : this.auto.rest;
+    this.rest.set(source);
+    return this.rest;
+  }
+
+  /** Turns learning the resting face on or off (off forgets what was learnt). */
+  setAutoCalibration(enabled: boolean): void {
+    if (!enabled) this.auto.reset();
+    this.autoEnabled = enabled;
+  }
+
+  get autoCalibration(): boolean {
+    return this.autoEnabled;
   }
 
   /** Sets the given multipliers (the others keep their values); each must be a finite number >= 0. */
@@ -182,9 +211,10 @@ export class FaceFeatures {
     this.camera = camera ? { ...camera } : undefined;
   }
 
-  /** Forgets the calibration (back to the canonical face's neutral). */
+  /** Forgets the explicit neutral and what was learnt (back to the canonical face until relearnt). */
   resetCalibration(): void {
     this.neutral.reset();
+    this.auto.reset();
   }
 }
 

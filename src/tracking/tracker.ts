@@ -21,7 +21,7 @@
  * threads, a board's cores each take a stage). Irises, geometry and results stay in frame order.
  */
 import type { CapturedFrame } from '../capture/source';
-import { OneEuroBank, type OneEuroParams } from '../filters';
+import type { OneEuroBank, OneEuroParams } from '../filters';
 import { FaceFeatures, BLENDSHAPE_NAMES, type Sensitivity } from '../geometry/features';
 import { GazeEstimator } from '../geometry/gaze';
 import { defaultIntrinsics, type Intrinsics } from '../geometry/intrinsics';
@@ -33,6 +33,7 @@ import { IRIS_POINTS, type IrisResult } from '../vision/iris';
 import { MESH_POINTS, type MeshResult } from '../vision/mesh';
 import { roiFromDetection, roiFromMesh, roiLeavesImage, type RotatedRoi } from '../vision/roi';
 import { landmarks68FromMesh } from '../geometry/landmarks68';
+import { landmarkFilter } from './landmark-smoothing';
 import type { EyeGaze, TrackedFace, TrackingFrame, Vec2, Vec3 } from './types';
 
 export interface TrackerOptions extends FaceVisionOptions {
@@ -68,18 +69,13 @@ export interface TrackingJob {
   readonly result: Promise<TrackingFrame>;
 }
 
-/**
- * Landmark smoothing defaults (pixels): still faces stay still, fast moves follow within a frame or
- * two. Chosen on cap13_edit2.mp4 against the unsmoothed track: still-frame jitter 0.0030 -> 0.0019 of
- * the eye distance with a p95 deviation from the raw track of 0.018 (1.5/0.05 gave 0.0020 and 0.029).
- */
-export const DEFAULT_LANDMARK_SMOOTHING: OneEuroParams = { minCutoff: 0.5, beta: 0.2, dCutoff: 1 };
-
 /** How far (in ROI sizes) a ROI corner may stick out of the image: 0.5 = up to the ROI's centre. */
 const ROI_EXIT_TOLERANCE = 0.5;
 
 const IRIS_FLOATS = 2 * 2 * IRIS_POINTS;
 const MESH_FLOATS = MESH_POINTS * 3;
+
+export { DEFAULT_LANDMARK_SMOOTHING } from './landmark-smoothing';
 
 export class FaceTracker {
   readonly timings: TrackerTimings = { preprocessMs: 0, detectMs: 0, meshMs: 0, irisMs: 0, geometryMs: 0, filtersMs: 0, totalMs: 0, detected: false };
@@ -107,7 +103,7 @@ export class FaceTracker {
     private readonly options: TrackerOptions,
   ) {
     this.features = new FaceFeatures({ sensitivity: options.sensitivity });
-    this.filter = options.smoothing === false ? null : new OneEuroBank(this.signals.length, { ...DEFAULT_LANDMARK_SMOOTHING, ...options.smoothing });
+    this.filter = options.smoothing === false ? null : landmarkFilter(options.smoothing);
   }
 
   static async create(options: TrackerOptions): Promise<FaceTracker> {
