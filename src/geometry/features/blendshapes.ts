@@ -64,6 +64,15 @@ export const BLENDSHAPE_NAMES = [
 
 export type BlendshapeName = (typeof BLENDSHAPE_NAMES)[number];
 
+/**
+ * Where each shape comes from. Every shape not listed is MEASURED from the mesh (or the iris / gaze)
+ * against the neutral. ESTIMATED: cheekPuff (the cheeks' width beside the mouth, counted only with the
+ * lips together and no smile; the mesh follows the skin and cannot see air in the mouth). CONSTANT:
+ * tongueOut = 0 (the mesh has no tongue).
+ */
+export const ESTIMATED_BLENDSHAPES: readonly BlendshapeName[] = ['cheekPuff'];
+export const CONSTANT_BLENDSHAPES: Readonly<Partial<Record<BlendshapeName, number>>> = { tongueOut: 0 };
+
 /** Index of each blend shape in the values array. */
 export const BS = Object.fromEntries(BLENDSHAPE_NAMES.map((n, i) => [n, i])) as { readonly [K in BlendshapeName]: number };
 
