@@ -21,7 +21,7 @@ import { DEFAULT_RANGES } from './features/ranges';
 import type { FeatureRanges } from './features/ranges';
 import { vowelWeights } from './features/vowels';
 
-export { BLENDSHAPE_NAMES, BLENDSHAPE_COUNT, BS, blendshapesToRecord } from './features/blendshapes';
+export { BLENDSHAPE_NAMES, BLENDSHAPE_COUNT, BS, CONSTANT_BLENDSHAPES, ESTIMATED_BLENDSHAPES, blendshapesToRecord } from './features/blendshapes';
 export type { BlendshapeName } from './features/blendshapes';
 export { AutoCalibration } from './features/auto-calibration';
 export { NeutralCalibration, canonicalNeutralMetrics, irisFromEyelids } from './features/calibration';

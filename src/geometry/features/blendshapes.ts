@@ -38,9 +38,40 @@ export const BLENDSHAPE_NAMES = [
   'browInnerUp',
   'browOuterUpLeft',
   'browOuterUpRight',
+  // The other 21 of ARKit's 52, appended so the first 31 keep their indices.
+  'jawForward',
+  'jawLeft',
+  'jawRight',
+  'mouthRollLower',
+  'mouthRollUpper',
+  'mouthShrugLower',
+  'mouthShrugUpper',
+  'mouthPressLeft',
+  'mouthPressRight',
+  'mouthLowerDownLeft',
+  'mouthLowerDownRight',
+  'mouthUpperUpLeft',
+  'mouthUpperUpRight',
+  'mouthDimpleLeft',
+  'mouthDimpleRight',
+  'cheekPuff',
+  'cheekSquintLeft',
+  'cheekSquintRight',
+  'noseSneerLeft',
+  'noseSneerRight',
+  'tongueOut',
 ] as const;
 
 export type BlendshapeName = (typeof BLENDSHAPE_NAMES)[number];
+
+/**
+ * Where each shape comes from. Every shape not listed is MEASURED from the mesh (or the iris / gaze)
+ * against the neutral. ESTIMATED: cheekPuff (the cheeks' width beside the mouth, counted only with the
+ * lips together and no smile; the mesh follows the skin and cannot see air in the mouth). CONSTANT:
+ * tongueOut = 0 (the mesh has no tongue).
+ */
+export const ESTIMATED_BLENDSHAPES: readonly BlendshapeName[] = ['cheekPuff'];
+export const CONSTANT_BLENDSHAPES: Readonly<Partial<Record<BlendshapeName, number>>> = { tongueOut: 0 };
 
 /** Index of each blend shape in the values array. */
 export const BS = Object.fromEntries(BLENDSHAPE_NAMES.map((n, i) => [n, i])) as { readonly [K in BlendshapeName]: number };
@@ -134,9 +165,12 @@ export function computeBlendshapes(raw: Float64Array, n: Float64Array, r: Featur
   out[BS.jawOpen] = jaw;
   // Jaw dropped but lips still together.
   out[BS.mouthClose] = clamp01(jaw - mouth.open);
-  // A round mouth with the lips apart is a funnel; with them together, a pucker.
+  // A narrowed mouth with the lips together is a pucker. A funnel is read from the opening's shape
+  // (round rather than wide), which needs no neutral: the narrowing-with-lips-apart it used to be read
+  // from never rose on real video, as an uncalibrated closed mouth is both wider and more shut than
+  // the canonical face's.
   const lipsApart = clamp01(mouth.open / 0.3);
-  out[BS.mouthFunnel] = mouth.round * lipsApart;
+  out[BS.mouthFunnel] = clamp01((raw[RAW.mouthOpeningAspect] - r.funnelAspectStart) / (r.funnelAspectFull - r.funnelAspectStart));
   out[BS.mouthPucker] = mouth.round * (1 - lipsApart);
   const upL2 = raw[RAW.cornerUpLeft] - n[RAW.cornerUpLeft];
   const upR2 = raw[RAW.cornerUpRight] - n[RAW.cornerUpRight];
@@ -163,7 +197,46 @@ export function computeBlendshapes(raw: Float64Array, n: Float64Array, r: Featur
   out[BS.browInnerUp] = clamp01(innerUp / r.browRaise);
   out[BS.browOuterUpLeft] = clamp01((raw[RAW.browOuterLeft] - n[RAW.browOuterLeft]) / r.browRaise);
   out[BS.browOuterUpRight] = clamp01((raw[RAW.browOuterRight] - n[RAW.browOuterRight]) / r.browRaise);
+
+  lowerFaceShapes(raw, n, r, mouth, out);
   return out;
+}
+
+/** Movement of raw metric `k` from neutral towards `sign` (+1 growth, -1 shrinking), over `range`, 0..1. */
+const towards = (raw: Float64Array, n: Float64Array, k: number, sign: 1 | -1, range: number): number => clamp01((sign * (raw[k] - n[k])) / range);
+/** Relative loss of raw metric `k` against neutral, over `fraction`, 0..1. */
+const thinning = (raw: Float64Array, n: Float64Array, k: number, fraction: number): number => (n[k] > 1e-9 ? clamp01((1 - raw[k] / n[k]) / fraction) : 0);
+
+/** The 21 shapes beyond the first 31 (jaw sideways/forward, lips, cheeks, nose, tongue). */
+function lowerFaceShapes(raw: Float64Array, n: Float64Array, r: FeatureRanges, mouth: MouthShape, out: Float32Array): void {
+  out[BS.jawLeft] = towards(raw, n, RAW.jawSide, 1, r.jawSide);
+  out[BS.jawRight] = towards(raw, n, RAW.jawSide, -1, r.jawSide);
+  out[BS.jawForward] = towards(raw, n, RAW.chinDepth, -1, r.jawForward);
+  out[BS.mouthUpperUpLeft] = towards(raw, n, RAW.upperLipLeft, -1, r.upperLipRaise);
+  out[BS.mouthUpperUpRight] = towards(raw, n, RAW.upperLipRight, -1, r.upperLipRaise);
+  out[BS.mouthLowerDownLeft] = towards(raw, n, RAW.lowerLipLeft, -1, r.lowerLipDrop);
+  out[BS.mouthLowerDownRight] = towards(raw, n, RAW.lowerLipRight, -1, r.lowerLipDrop);
+  out[BS.mouthRollUpper] = thinning(raw, n, RAW.upperLipThickness, r.lipRoll);
+  out[BS.mouthRollLower] = thinning(raw, n, RAW.lowerLipThickness, r.lipRoll);
+  // Pressing is with the lips together: apart, thin lips are stretched, not pressed.
+  const together = 1 - clamp01(mouth.open / 0.3);
+  out[BS.mouthPressLeft] = thinning(raw, n, RAW.sideLipsLeft, r.lipPress) * together;
+  out[BS.mouthPressRight] = thinning(raw, n, RAW.sideLipsRight, r.lipPress) * together;
+  out[BS.mouthShrugUpper] = towards(raw, n, RAW.upperLipCentre, -1, r.lipShrug);
+  out[BS.mouthShrugLower] = towards(raw, n, RAW.lowerLipCentre, 1, r.lipShrug);
+  out[BS.mouthDimpleLeft] = towards(raw, n, RAW.cornerDepthLeft, 1, r.cornerBack);
+  out[BS.mouthDimpleRight] = towards(raw, n, RAW.cornerDepthRight, 1, r.cornerBack);
+  out[BS.cheekSquintLeft] = towards(raw, n, RAW.cheekLeft, -1, r.cheekRaise);
+  out[BS.cheekSquintRight] = towards(raw, n, RAW.cheekRight, -1, r.cheekRaise);
+  out[BS.noseSneerLeft] = towards(raw, n, RAW.noseWingLeft, -1, r.noseWingRaise);
+  out[BS.noseSneerRight] = towards(raw, n, RAW.noseWingRight, -1, r.noseWingRaise);
+  // Puffing needs sealed lips, and a smile widens the cheeks too: only wider cheeks with the lips
+  // together and no smile count (an estimate: the mesh's cheek points follow the skin, not the air).
+  const smile = Math.max(out[BS.mouthSmileLeft], out[BS.mouthSmileRight]);
+  const wider = n[RAW.cheekWidth] > 1e-9 ? clamp01((raw[RAW.cheekWidth] / n[RAW.cheekWidth] - 1) / r.cheekPuff) : 0;
+  out[BS.cheekPuff] = wider * together * (1 - smile);
+  // The mesh has no tongue.
+  out[BS.tongueOut] = 0;
 }
 
 /** Copies blend-shape values into a name -> value record (reuse the record to avoid allocation). */

@@ -40,6 +40,35 @@ export const LIPS = {
   outerLower: 17,
 } as const;
 
+/**
+ * Lower-face points for the shapes beyond the first 31, subject's sides (checked against the canonical
+ * model: x < 0 is the subject's right). Lip points "beside the centre" are the second ones out from the
+ * midline on lipsUpperOuter (39 / 269), lipsUpperInner (81 / 311), lipsLowerInner (178 / 402) and
+ * lipsLowerOuter (181 / 405), so each upper/inner/outer set lines up vertically.
+ */
+export const LOWER_FACE = {
+  upperOuterRight: 39,
+  upperOuterLeft: 269,
+  upperInnerRight: 81,
+  upperInnerLeft: 311,
+  lowerInnerRight: 178,
+  lowerInnerLeft: 402,
+  lowerOuterRight: 181,
+  lowerOuterLeft: 405,
+  /** Inner mouth corners (lipsUpperInner / lipsLowerInner ends). */
+  innerCornerRight: 78,
+  innerCornerLeft: 308,
+  /** Upper cheek, below the lower lid (on the cheekbone). */
+  cheekRight: [118, 101] as readonly number[],
+  cheekLeft: [347, 330] as readonly number[],
+  /** Outer edge of the nose wing (ala). */
+  noseWingRight: 64,
+  noseWingLeft: 294,
+  /** Cheek surface beside the mouth corners. */
+  puffRight: [207, 216] as readonly number[],
+  puffLeft: [427, 436] as readonly number[],
+} as const;
+
 export const FACE = {
   /** Between the eyes, on the nose bridge: does not move with expressions. */
   midEyes: 168,

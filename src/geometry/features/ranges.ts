@@ -39,6 +39,33 @@ export interface FeatureRanges {
   browLower: number;
   /** Inner brow ends drawn together, IOD, at browDown = 1. */
   browSqueeze: number;
+  // Lower-face shapes (all IOD unless a ratio; an adult IOD is ~90 mm, so 0.05 IOD is ~4.5 mm).
+  /** Chin moved sideways at jawLeft/Right = 1: the mandible's lateral excursion, ~9 mm. */
+  jawSide: number;
+  /** Chin moved forward at jawForward = 1: mandibular protrusion, ~7 mm. */
+  jawForward: number;
+  /** Upper lip raised beside the centre at mouthUpperUp = 1 (levator labii superioris, ~4.5 mm). */
+  upperLipRaise: number;
+  /** Lower lip pulled down beside the centre at mouthLowerDown = 1 (depressor labii inferioris, ~4.5 mm). */
+  lowerLipDrop: number;
+  /** Fraction of the red lip's neutral thickness hidden at mouthRoll = 1: a rolled-in lip shows about a third. */
+  lipRoll: number;
+  /** Fraction of the lips' neutral thickness beside the centre lost at mouthPress = 1: pressed lips thin by about half. */
+  lipPress: number;
+  /** Upper lip centre raised / lower lip centre pushed up at mouthShrugUpper / Lower = 1 (~4.5 mm). */
+  lipShrug: number;
+  /** Mouth corner drawn back at mouthDimple = 1 (buccinator, ~4.5 mm). */
+  cornerBack: number;
+  /** Upper cheek raised at cheekSquint = 1 (orbicularis oculi, outer part, ~3.5 mm). */
+  cheekRaise: number;
+  /** Nose wing raised at noseSneer = 1 (levator labii superioris alaeque nasi, ~3 mm). */
+  noseWingRaise: number;
+  /** Relative growth of the width across the cheeks at cheekPuff = 1 (~4 mm a side on ~80 mm). */
+  cheekPuff: number;
+  /** Inner-mouth opening aspect (gap / width) where mouthFunnel starts, and where it is full: a wide-open
+   * unrounded mouth is ~27 mm by ~45 mm (0.6), a funnelled one about round (1). */
+  funnelAspectStart: number;
+  funnelAspectFull: number;
 }
 
 export const DEFAULT_RANGES: Readonly<FeatureRanges> = {
@@ -61,4 +88,17 @@ export const DEFAULT_RANGES: Readonly<FeatureRanges> = {
   browRaise: 0.1,
   browLower: 0.05,
   browSqueeze: 0.06,
+  jawSide: 0.1,
+  jawForward: 0.08,
+  upperLipRaise: 0.05,
+  lowerLipDrop: 0.05,
+  lipRoll: 0.65,
+  lipPress: 0.5,
+  lipShrug: 0.05,
+  cornerBack: 0.05,
+  cheekRaise: 0.04,
+  noseWingRaise: 0.035,
+  cheekPuff: 0.1,
+  funnelAspectStart: 0.35,
+  funnelAspectFull: 0.85,
 };

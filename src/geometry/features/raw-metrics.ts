@@ -5,7 +5,7 @@
  */
 
 import type { FaceFrame } from './face-frame';
-import { FACE, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE } from './mesh-indices';
+import { FACE, LEFT_BROW, LEFT_EYE, LIPS, LOWER_FACE, RIGHT_BROW, RIGHT_EYE } from './mesh-indices';
 import type { BrowIndices, EyeIndices } from './mesh-indices';
 
 /** Index of each raw metric in the raw metrics array. */
@@ -53,9 +53,43 @@ export const RAW = {
   gazeYawLeft: 24,
   gazePitchRight: 25,
   gazePitchLeft: 26,
+  // Lower face, for the ARKit shapes beyond the first 31 (computeLowerFaceMetrics). All head frame, IOD.
+  /** Chin (152) sideways from the midline (head x, + = subject's left). */
+  jawSide: 27,
+  /** Chin depth (head z, + = into the head): falls when the jaw juts forward. */
+  chinDepth: 28,
+  /** Height of the upper outer lip beside the centre (39 / 269) below the nose bottom (2): falls as that side of the lip is raised. */
+  upperLipRight: 29,
+  upperLipLeft: 30,
+  /** Height of the lower outer lip beside the centre (181 / 405) above the chin (152): falls as that side of the lip is pulled down. */
+  lowerLipRight: 31,
+  lowerLipLeft: 32,
+  /** Red-lip thickness at the centre, outer to inner contour (0-13 upper, 14-17 lower): falls as the lip rolls in. */
+  upperLipThickness: 33,
+  lowerLipThickness: 34,
+  /** Upper plus lower red-lip thickness beside the centre (39-81 + 178-181, 269-311 + 402-405): falls as the lips press. */
+  sideLipsRight: 35,
+  sideLipsLeft: 36,
+  /** Upper outer lip centre (0) below the nose bottom (2): falls as the upper lip shrugs up. */
+  upperLipCentre: 37,
+  /** Lower outer lip centre (17) above the chin (152): grows as the chin boss pushes the lower lip up. */
+  lowerLipCentre: 38,
+  /** Mouth corner (61 / 291) depth behind the outer lips' centre (0, 17) (head z): grows as the corner is drawn back (dimple). */
+  cornerDepthRight: 39,
+  cornerDepthLeft: 40,
+  /** Upper cheek (118 + 101 / 347 + 330) below its eye's corners (head y): falls as the cheek rises. */
+  cheekRight: 41,
+  cheekLeft: 42,
+  /** Nose wing (64 / 294) below its eye's corners (head y): falls in a sneer. */
+  noseWingRight: 43,
+  noseWingLeft: 44,
+  /** Width across the cheeks beside the mouth (207 + 216 to 427 + 436, head x): grows when they puff. */
+  cheekWidth: 45,
+  /** Inner-lip gap over the inner mouth width (78-308, 3D), unitless: near 1 for a round opening. */
+  mouthOpeningAspect: 46,
 } as const;
 
-export const RAW_METRIC_COUNT = 27;
+export const RAW_METRIC_COUNT = 47;
 
 export type RawMetricName = keyof typeof RAW;
 
@@ -64,6 +98,7 @@ export const CORNER_JAW_FOLLOW = 0.3;
 
 const lx = (loc: Float64Array, i: number): number => loc[i * 3];
 const ly = (loc: Float64Array, i: number): number => loc[i * 3 + 1];
+const lz = (loc: Float64Array, i: number): number => loc[i * 3 + 2];
 
 function dist3(loc: Float64Array, a: number, b: number): number {
   return Math.hypot(loc[a * 3] - loc[b * 3], loc[a * 3 + 1] - loc[b * 3 + 1], loc[a * 3 + 2] - loc[b * 3 + 2]);
@@ -199,7 +234,39 @@ export function computeRawMetrics(frame: FaceFrame, gaze: GazeVectors | undefine
   } else {
     out[RAW.gazeYawRight] = out[RAW.gazeYawLeft] = out[RAW.gazePitchRight] = out[RAW.gazePitchLeft] = 0;
   }
+  computeLowerFaceMetrics(loc, out);
   return out;
+}
+
+/** Mean head-y of the eye corners. */
+const eyeLineY = (loc: Float64Array, eye: EyeIndices): number => (ly(loc, eye.outer) + ly(loc, eye.inner)) / 2;
+
+/** Fills RAW.jawSide .. RAW.mouthOpeningAspect (the lower-face metrics) from local coordinates. */
+export function computeLowerFaceMetrics(loc: Float64Array, out: Float64Array): void {
+  const L = LOWER_FACE;
+  out[RAW.jawSide] = lx(loc, FACE.chin);
+  out[RAW.chinDepth] = lz(loc, FACE.chin);
+  const noseY = ly(loc, FACE.noseBottom);
+  const chinY = ly(loc, FACE.chin);
+  out[RAW.upperLipRight] = ly(loc, L.upperOuterRight) - noseY;
+  out[RAW.upperLipLeft] = ly(loc, L.upperOuterLeft) - noseY;
+  out[RAW.lowerLipRight] = chinY - ly(loc, L.lowerOuterRight);
+  out[RAW.lowerLipLeft] = chinY - ly(loc, L.lowerOuterLeft);
+  out[RAW.upperLipThickness] = ly(loc, 13) - ly(loc, LIPS.outerUpper);
+  out[RAW.lowerLipThickness] = ly(loc, LIPS.outerLower) - ly(loc, 14);
+  out[RAW.sideLipsRight] = ly(loc, L.upperInnerRight) - ly(loc, L.upperOuterRight) + ly(loc, L.lowerOuterRight) - ly(loc, L.lowerInnerRight);
+  out[RAW.sideLipsLeft] = ly(loc, L.upperInnerLeft) - ly(loc, L.upperOuterLeft) + ly(loc, L.lowerOuterLeft) - ly(loc, L.lowerInnerLeft);
+  out[RAW.upperLipCentre] = ly(loc, LIPS.outerUpper) - noseY;
+  out[RAW.lowerLipCentre] = chinY - ly(loc, LIPS.outerLower);
+  const lipsZ = (lz(loc, LIPS.outerUpper) + lz(loc, LIPS.outerLower)) / 2;
+  out[RAW.cornerDepthRight] = lz(loc, LIPS.cornerRight) - lipsZ;
+  out[RAW.cornerDepthLeft] = lz(loc, LIPS.cornerLeft) - lipsZ;
+  out[RAW.cheekRight] = (ly(loc, L.cheekRight[0]) + ly(loc, L.cheekRight[1])) / 2 - eyeLineY(loc, RIGHT_EYE);
+  out[RAW.cheekLeft] = (ly(loc, L.cheekLeft[0]) + ly(loc, L.cheekLeft[1])) / 2 - eyeLineY(loc, LEFT_EYE);
+  out[RAW.noseWingRight] = ly(loc, L.noseWingRight) - eyeLineY(loc, RIGHT_EYE);
+  out[RAW.noseWingLeft] = ly(loc, L.noseWingLeft) - eyeLineY(loc, LEFT_EYE);
+  out[RAW.cheekWidth] = (lx(loc, L.puffLeft[0]) + lx(loc, L.puffLeft[1]) - lx(loc, L.puffRight[0]) - lx(loc, L.puffRight[1])) / 2;
+  out[RAW.mouthOpeningAspect] = lipGap(loc) / Math.max(1e-9, dist3(loc, L.innerCornerRight, L.innerCornerLeft));
 }
 
 function innerEnd(brow: BrowIndices): number {
