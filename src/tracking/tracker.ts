@@ -42,6 +42,8 @@ export interface TrackerOptions extends FaceVisionOptions {
   readonly focalScale?: number;
   /** Expression movement multipliers (FaceFeatures' Sensitivity; default 1 each). */
   readonly sensitivity?: Partial<Sensitivity>;
+  /** Learn the user's resting face and range automatically over the first minutes (default true). */
+  readonly autoCalibration?: boolean;
   // `mirror` (FaceVisionOptions): track the frame flipped left-right; see there for what "left" means.
 }
 
@@ -101,12 +103,15 @@ export class FaceTracker {
   private readonly pose = new HeadPoseEstimator();
   private readonly gaze = new GazeEstimator();
   readonly features: FaceFeatures;
+  /** TrackerOptions.autoCalibration; nothing reads it yet (the automatic calibration is to come). */
+  private autoCalibrationOn: boolean;
 
   private constructor(
     readonly vision: FaceVision,
     private readonly options: TrackerOptions,
   ) {
     this.features = new FaceFeatures({ sensitivity: options.sensitivity });
+    this.autoCalibrationOn = options.autoCalibration ?? true;
     this.filter = options.smoothing === false ? null : new OneEuroBank(this.signals.length, { ...DEFAULT_LANDMARK_SMOOTHING, ...options.smoothing });
   }
 
@@ -145,6 +150,16 @@ export class FaceTracker {
   /** Sets expression movement multipliers (the others keep their values); takes effect next frame. */
   setSensitivity(sensitivity: Partial<Sensitivity>): void {
     this.features.setSensitivity(sensitivity);
+  }
+
+  /** Whether the automatic calibration runs (TrackerOptions.autoCalibration). */
+  get autoCalibration(): boolean {
+    return this.autoCalibrationOn;
+  }
+
+  /** Turns the automatic calibration on or off; takes effect next frame. */
+  setAutoCalibration(enabled: boolean): void {
+    this.autoCalibrationOn = enabled;
   }
 
   /** Forget the tracked face: the next frame starts with a detection. */
