@@ -308,6 +308,50 @@ describe('reset calibration', () => {
   });
 });
 
+describe('sensitivity sliders', () => {
+  it('a tap on the mouth slider sets its value; Apply sends it to the service; the pad still takes an exact value', async () => {
+    const settingsUrl = new URL('api/settings', service.url).href;
+    type Sensitivity = { tracking: { sensitivity: { eyes: number; mouth: number; brows: number } } };
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    try {
+      await page.waitForSelector('.topbar');
+      await page.tap('[data-action=toggle-settings]');
+      await page.tap('[data-tab=tracking]');
+      for (const group of ['eyes', 'mouth', 'brows']) {
+        expect(await page.getAttribute(`[data-slider="tracking.sensitivity.${group}"]`, 'max')).toBe('2');
+      }
+      const slider = page.locator('[data-slider="tracking.sensitivity.mouth"]');
+      await slider.scrollIntoViewIfNeeded();
+      const box = (await slider.boundingBox())!;
+      expect(box.height).toBeGreaterThanOrEqual(47.5);
+      // Three quarters along the track: about 0.5 + 0.75 * 1.5 = 1.6 (the thumb's width shifts it a little).
+      await page.touchscreen.tap(box.x + box.width * 0.75, box.y + box.height / 2);
+      const value = Number(await slider.inputValue());
+      expect(value).toBeGreaterThan(1.45);
+      expect(value).toBeLessThan(1.8);
+      expect(await page.textContent('[data-field="tracking.sensitivity.mouth"]')).toBe(String(value));
+      expect(await page.textContent('[data-note-for="tracking.sensitivity.mouth"]')).toBe('Saved: 1');
+      await page.screenshot({ path: path.join(SHOTS, 'sensitivity-sliders-800x480.png') });
+      await page.tap('[data-apply=tracking]');
+      await page.waitForFunction(`document.querySelector('[data-form-status=tracking]').textContent === 'Applied'`);
+      expect((await getJson<Sensitivity>(settingsUrl)).tracking.sensitivity).toEqual({ eyes: 1, mouth: value, brows: 1 });
+
+      // The value beside the slider opens the pad for an exact number; the slider follows.
+      await page.tap('[data-field="tracking.sensitivity.mouth"]');
+      await page.waitForSelector('.numpad');
+      await typeOnPad(page, '1.2');
+      expect(await slider.inputValue()).toBe('1.2');
+      await page.tap('[data-apply=tracking]');
+      await page.waitForFunction(`document.querySelector('[data-form-status=tracking]').textContent === 'Applied'`);
+      expect((await getJson<Sensitivity>(settingsUrl)).tracking.sensitivity.mouth).toBe(1.2);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+      await fetch(settingsUrl, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tracking: { sensitivity: null } }) });
+    }
+  });
+});
+
 describe('system page', () => {
   it('restarts tracking with a tap and shows the kiosk its pairing PIN and the service version', async () => {
     const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });

@@ -9,6 +9,8 @@ import { SettingsForm } from '../forms/settings-form';
 import { openConfirm } from '../input/confirm';
 
 const COUNTDOWN_S = 3;
+/** Sensitivity multipliers (0.5..2) in twentieths: fine enough to feel, coarse enough to hit by finger. */
+const SENSITIVITY_STEP = { step: 0.05 };
 
 function calibrationCard(ctx: AppContext): HTMLElement {
   const big = el('div', { class: 'countdown', attrs: { 'data-testid': 'countdown', 'aria-live': 'assertive' } });
@@ -105,9 +107,9 @@ export function trackingPage(ctx: AppContext): HTMLElement {
       { path: 'tracking.smoothing.enabled' },
       { path: 'tracking.smoothing.minCutoff' },
       { path: 'tracking.smoothing.beta' },
-      { path: 'tracking.sensitivity.eyes', label: 'Eye sensitivity' },
-      { path: 'tracking.sensitivity.mouth', label: 'Mouth sensitivity' },
-      { path: 'tracking.sensitivity.brows', label: 'Brow sensitivity' },
+      { path: 'tracking.sensitivity.eyes', label: 'Eye sensitivity', slider: SENSITIVITY_STEP },
+      { path: 'tracking.sensitivity.mouth', label: 'Mouth sensitivity', slider: SENSITIVITY_STEP },
+      { path: 'tracking.sensitivity.brows', label: 'Brow sensitivity', slider: SENSITIVITY_STEP },
       { path: 'tracking.autoCalibration' },
       { path: 'tracking.meshThreshold' },
     ],
