@@ -269,10 +269,11 @@ describe('reset calibration', () => {
       await dialog.waitFor({ state: 'visible' });
       // The Reset button is really on top (not hidden behind anything) and drawn in the danger red.
       const confirm = page.locator('[role=dialog] [data-key=Confirm]');
-      expect(await confirm.evaluate((b) => {
+      expect(await page.evaluate<boolean>(`(() => {
+        const b = document.querySelector('[role=dialog] [data-key=Confirm]');
         const r = b.getBoundingClientRect();
         return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.closest('button') === b;
-      })).toBe(true);
+      })()`)).toBe(true);
       const png = PNG.sync.read(await confirm.screenshot());
       let red = 0;
       for (let i = 0; i < png.data.length; i += 4) {
