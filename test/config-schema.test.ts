@@ -57,6 +57,7 @@ describe('settings schema', () => {
     expect(at(schema, ['camera', 'format']).enum).toEqual(['auto', 'yuyv', 'nv12', 'mjpeg']);
     expect(at(schema, ['outputs', 'serial', 'baud']).enum).toEqual([...STANDARD_BAUD_RATES]);
     expect(at(schema, ['tracking', 'sensitivity', 'eyes'])).toMatchObject({ minimum: 0.5, maximum: 2, default: 1 });
+    expect(at(schema, ['tracking', 'autoCalibration'])).toMatchObject({ type: 'boolean', default: true, title: 'Automatic calibration' });
     expect(at(schema, ['tracking', 'smoothing', 'minCutoff']).description).toMatch(/steadier/);
     // The whole default object is given for each section, so a form can reset it.
     expect(at(schema, ['outputs', 'vmc']).default).toEqual(defaultSettings().outputs.vmc);

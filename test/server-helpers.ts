@@ -94,6 +94,17 @@ export class TestControl implements ServiceControl {
     await this.store.save(result.settings);
   }
 
+  resets = 0;
+
+  /** As the service: refused while calibrationError is set (a calibration running); else clears the saved neutral. */
+  async resetCalibration(): Promise<void> {
+    if (this.calibrationError) throw this.calibrationError;
+    this.resets++;
+    const result = validateSettingsPatch(this.store.settings, { calibration: { neutral: null } });
+    if (!result.ok) throw new Error('reset refused');
+    await this.store.save(result.settings);
+  }
+
   restartTracking(): void {
     this.restarts++;
   }

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage } from './helpers/browser';
 import { repoRoot, startService, type RunningService } from './helpers/service';
@@ -238,6 +239,116 @@ describe('calibrate neutral', () => {
       expect(await page.evaluate<boolean>(`document.querySelector('[data-action=calibrate]').disabled`)).toBe(false);
     } finally {
       await close();
+    }
+  });
+});
+
+describe('reset calibration', () => {
+  it('asks first on screen, then resets: Cancel sends nothing, Reset clears the saved neutral and the card says so', async () => {
+    const settingsUrl = new URL('api/settings', service.url).href;
+    type CalibrationView = { calibration: { neutral: { capturedAt: string } | null }; tracking: { autoCalibration: boolean } };
+    // A saved neutral to reset (the demo face is in view).
+    expect((await fetch(new URL('api/calibrate-neutral', service.url), { method: 'POST' })).status).toBe(200);
+    expect((await getJson<CalibrationView>(settingsUrl)).calibration.neutral).not.toBeNull();
+
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    const resets: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/calibration/reset') resets.push(r.method());
+    });
+    const stateText = () => page.textContent('[data-testid=calibration-state]');
+    try {
+      await page.waitForSelector('.topbar');
+      await page.tap('[data-action=toggle-settings]');
+      await page.tap('[data-tab=tracking]');
+      await page.waitForFunction(`/^Calibrated /.test(document.querySelector('[data-testid=calibration-state]').textContent)`);
+
+      // The first tap only asks, in a sheet over the page; Cancel leaves everything as it was.
+      await page.tap('[data-action=reset-calibration]');
+      const dialog = page.locator('[role=dialog][aria-label="Reset calibration?"]');
+      await dialog.waitFor({ state: 'visible' });
+      // The Reset button is really on top (not hidden behind anything) and drawn in the danger red.
+      const confirm = page.locator('[role=dialog] [data-key=Confirm]');
+      expect(await page.evaluate<boolean>(`(() => {
+        const b = document.querySelector('[role=dialog] [data-key=Confirm]');
+        const r = b.getBoundingClientRect();
+        return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.closest('button') === b;
+      })()`)).toBe(true);
+      const png = PNG.sync.read(await confirm.screenshot());
+      let red = 0;
+      for (let i = 0; i < png.data.length; i += 4) {
+        if (png.data[i] > 200 && png.data[i + 1] < 130 && png.data[i + 2] > 90 && png.data[i + 2] < 160) red++;
+      }
+      expect(red).toBeGreaterThan(200); // its border and label (#ff5c7a), not a grey button
+      await page.screenshot({ path: path.join(SHOTS, 'reset-calibration-confirm-800x480.png') });
+      await page.tap('[role=dialog] [data-key=Cancel]');
+      await dialog.waitFor({ state: 'detached' });
+      expect(resets).toEqual([]);
+      expect(await stateText()).toMatch(/^Calibrated /);
+      expect((await getJson<CalibrationView>(settingsUrl)).calibration.neutral).not.toBeNull();
+
+      // Confirmed: one request, the neutral gone from the service, the card tells which state is in force.
+      await page.tap('[data-action=reset-calibration]');
+      await page.tap('[role=dialog] [data-key=Confirm]');
+      await page.waitForFunction(`document.querySelector('[data-testid=calibration-status]').textContent === 'Calibration reset.'`, undefined, { timeout: 15_000 });
+      expect(resets).toEqual(['POST']);
+      expect((await getJson<CalibrationView>(settingsUrl)).calibration.neutral).toBeNull();
+      expect(await stateText()).toBe('Learning your face automatically');
+
+      // Automatic calibration switched off with a tap on its switch: nothing calibrates now.
+      await page.tap('[data-field="tracking.autoCalibration"]');
+      await page.tap('[data-apply=tracking]');
+      await page.waitForFunction(`document.querySelector('[data-form-status=tracking]').textContent === 'Applied'`);
+      expect((await getJson<CalibrationView>(settingsUrl)).tracking.autoCalibration).toBe(false);
+      expect(await stateText()).toBe('Not calibrated');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+      await fetch(settingsUrl, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tracking: { autoCalibration: null } }) });
+    }
+  });
+});
+
+describe('sensitivity sliders', () => {
+  it('a tap on the mouth slider sets its value; Apply sends it to the service; the pad still takes an exact value', async () => {
+    const settingsUrl = new URL('api/settings', service.url).href;
+    type Sensitivity = { tracking: { sensitivity: { eyes: number; mouth: number; brows: number } } };
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    try {
+      await page.waitForSelector('.topbar');
+      await page.tap('[data-action=toggle-settings]');
+      await page.tap('[data-tab=tracking]');
+      for (const group of ['eyes', 'mouth', 'brows']) {
+        expect(await page.getAttribute(`[data-slider="tracking.sensitivity.${group}"]`, 'max')).toBe('2');
+      }
+      const slider = page.locator('[data-slider="tracking.sensitivity.mouth"]');
+      await slider.scrollIntoViewIfNeeded();
+      const box = (await slider.boundingBox())!;
+      expect(box.height).toBeGreaterThanOrEqual(47.5);
+      // Three quarters along the track: about 0.5 + 0.75 * 1.5 = 1.6 (the thumb's width shifts it a little).
+      await page.touchscreen.tap(box.x + box.width * 0.75, box.y + box.height / 2);
+      const value = Number(await slider.inputValue());
+      expect(value).toBeGreaterThan(1.45);
+      expect(value).toBeLessThan(1.8);
+      expect(await page.textContent('[data-field="tracking.sensitivity.mouth"]')).toBe(String(value));
+      expect(await page.textContent('[data-note-for="tracking.sensitivity.mouth"]')).toBe('Saved: 1');
+      await page.screenshot({ path: path.join(SHOTS, 'sensitivity-sliders-800x480.png') });
+      await page.tap('[data-apply=tracking]');
+      await page.waitForFunction(`document.querySelector('[data-form-status=tracking]').textContent === 'Applied'`);
+      expect((await getJson<Sensitivity>(settingsUrl)).tracking.sensitivity).toEqual({ eyes: 1, mouth: value, brows: 1 });
+
+      // The value beside the slider opens the pad for an exact number; the slider follows.
+      await page.tap('[data-field="tracking.sensitivity.mouth"]');
+      await page.waitForSelector('.numpad');
+      await typeOnPad(page, '1.2');
+      expect(await slider.inputValue()).toBe('1.2');
+      await page.tap('[data-apply=tracking]');
+      await page.waitForFunction(`document.querySelector('[data-form-status=tracking]').textContent === 'Applied'`);
+      expect((await getJson<Sensitivity>(settingsUrl)).tracking.sensitivity.mouth).toBe(1.2);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+      await fetch(settingsUrl, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tracking: { sensitivity: null } }) });
     }
   });
 });

@@ -138,6 +138,10 @@ const Tracking = z.strictObject({
       brows: z.number().min(0.5).max(2).default(1).meta({ title: 'Brows', description: 'Multiplier on eyebrow movement' }),
     }),
   ).meta({ title: 'Sensitivity' }),
+  autoCalibration: z
+    .boolean()
+    .default(true)
+    .meta({ title: 'Automatic calibration', description: 'Learns your resting face and your range of movement over the first minutes of tracking' }),
   meshThreshold: z
     .number()
     .min(0.05)

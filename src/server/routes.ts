@@ -44,6 +44,10 @@ const PairRequest = z.strictObject({
 const LOG_LINES_DEFAULT = 200;
 const LOG_LINES_MAX = 1000;
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function retryAfter(seconds: number): Record<string, string> {
   return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };
 }
@@ -94,6 +98,26 @@ export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Rou
           await control.calibrateNeutral();
         } catch (err) {
           throw new ApiError(409, 'calibration-failed', (err as Error).message || 'calibration failed');
+        }
+        sendJson(res, 200, { calibration: control.settings().calibration });
+      },
+    },
+  });
+
+  routes.set('/api/calibration/reset', {
+    POST: {
+      // As calibrate-neutral: whoever may calibrate may also undo it.
+      access: 'change',
+      handle: async ({ req, res }) => {
+        const body = await readJsonBody(req, deps.maxBodyBytes, false);
+        // No options: a body that asks for something (a typo'd field) is refused rather than ignored.
+        if (body !== undefined && !(isPlainObject(body) && Object.keys(body).length === 0)) {
+          throw new ApiError(422, 'invalid-request', 'this request takes no fields: send no body or {}');
+        }
+        try {
+          await control.resetCalibration();
+        } catch (err) {
+          throw new ApiError(409, 'reset-failed', (err as Error).message || 'the calibration could not be reset');
         }
         sendJson(res, 200, { calibration: control.settings().calibration });
       },

@@ -85,6 +85,12 @@ export interface ServiceControl {
   devices(): Promise<DeviceInfo[]>;
   /** Averages the next frames into the neutral expression and saves it in settings.calibration. */
   calibrateNeutral(): Promise<void>;
+  /**
+   * Clears the saved neutral face (settings.calibration.neutral, saved durably) and makes the tracker
+   * forget both it and what the automatic calibration learned. Rejects, changing nothing, while a
+   * neutral calibration runs or when the settings cannot be saved.
+   */
+  resetCalibration(): Promise<void>;
   /** Forgets the tracked face; the next frame starts from a detection. */
   restartTracking(): void;
   /** Every TrackingFrame as it is produced; returns the unsubscribe function. */

@@ -26,7 +26,7 @@ import { applyLiveTrackerSettings, type LiveTrackerSettings } from './tracker-ho
 export interface PipelineOptions {
   tracker: FaceTracker;
   camera: Settings['camera'];
-  /** Mirror and sensitivity, applied to whichever tracker runs (a rebuilt one included). */
+  /** Mirror, sensitivity and automatic calibration, applied to whichever tracker runs (a rebuilt one included). */
   live: LiveTrackerSettings;
   once: boolean;
   log: Logger;
@@ -44,6 +44,7 @@ export class Pipeline {
   private tracker: FaceTracker;
   private nextTracker: FaceTracker | null = null;
   private resetRequested = false;
+  private forgetCalibrationRequested = false;
   private calibrateRequested = 0;
   private camera: Settings['camera'];
   private live: LiveTrackerSettings;
@@ -133,7 +134,7 @@ export class Pipeline {
     if (replaced) void replaced.release();
   }
 
-  /** Track with this mirror and sensitivity from the next frame on (no new tracker, no camera reopen). */
+  /** Track with these live settings from the next frame on (no new tracker, no camera reopen). */
   setLiveSettings(live: LiveTrackerSettings): void {
     this.live = live;
   }
@@ -141,6 +142,11 @@ export class Pipeline {
   /** Forget the tracked face before the next frame. */
   restartTracking(): void {
     this.resetRequested = true;
+  }
+
+  /** Forget the explicit neutral and the automatic calibration's statistics before the next frame. */
+  resetCalibration(): void {
+    this.forgetCalibrationRequested = true;
   }
 
   /** Average the next `frames` frames with a face into the neutral calibration. */
@@ -213,6 +219,11 @@ export class Pipeline {
     if (this.resetRequested) {
       this.resetRequested = false;
       tracker.reset();
+    }
+    // Before a calibration requested after it, so the new neutral is not wiped.
+    if (this.forgetCalibrationRequested) {
+      this.forgetCalibrationRequested = false;
+      tracker.features.resetCalibration();
     }
     if (this.calibrateRequested > 0) {
       tracker.calibrateNeutral(this.calibrateRequested);

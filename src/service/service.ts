@@ -4,8 +4,9 @@
  *
  * Settings changes apply live, by what changed: camera.* reopens the source, outputs.<name>.*
  * rebuilds that output only, tracking.* builds a new tracker (models loaded while the old one keeps
- * tracking) and swaps it in between two frames, calibration.* restores the neutral face; camera.mirror
- * and tracking.sensitivity are set on the running tracker from the next frame. No restart.
+ * tracking) and swaps it in between two frames, calibration.* restores the neutral face; camera.mirror,
+ * tracking.sensitivity and tracking.autoCalibration are set on the running tracker from the next
+ * frame. No restart.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,7 +43,7 @@ export interface ServiceOptions {
 }
 
 /** Tracking settings the running tracker takes live (Pipeline.setLiveSettings), not a new tracker. */
-const TRACKER_FREE = ['tracking.sensitivity'];
+const TRACKER_FREE = ['tracking.sensitivity', 'tracking.autoCalibration'];
 /** Camera settings that change only how frames are tracked, not the source: no reopen. */
 const REOPEN_FREE = ['camera.mirror'];
 
@@ -207,6 +208,17 @@ export class VtlinkService implements ServiceControl {
     });
   }
 
+  async resetCalibration(): Promise<void> {
+    if (this.stopping) throw new Error('the service is stopping');
+    // A capture in progress would save its neutral right after the reset: refuse rather than race it.
+    if (this.calibration) throw new Error('a neutral calibration is running; reset when it has finished');
+    const result = await this.applySettings({ calibration: { neutral: null } });
+    if (!result.ok) throw new Error(result.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '));
+    // Saved first: if the save fails, the tracker keeps what it has and the user is told.
+    this.pipeline.resetCalibration();
+    this.log.info('calibration reset: the neutral face and the automatic calibration are forgotten');
+  }
+
   restartTracking(): void {
     this.pipeline.restartTracking();
   }
@@ -312,7 +324,7 @@ export class VtlinkService implements ServiceControl {
     if (changed.length > 0) this.log.info(`settings changed: ${changed.join(', ')}`);
     if (touches(changed, 'camera.source')) this.sourceOverride = undefined;
     if (changed.some((p) => touches([p], 'camera') && !REOPEN_FREE.some((free) => touches([p], free)))) this.pipeline.reopen(this.effectiveCamera(settings));
-    if (touches(changed, 'camera.mirror') || touches(changed, 'tracking.sensitivity')) this.pipeline.setLiveSettings(liveTrackerSettings(settings));
+    if (['camera.mirror', ...TRACKER_FREE].some((live) => touches(changed, live))) this.pipeline.setLiveSettings(liveTrackerSettings(settings));
     const outputs = MANAGED_OUTPUTS.filter((key) => touches(changed, `outputs.${key}`));
     const work: Promise<void>[] = [];
     if (outputs.length > 0) work.push(this.outputs.rebuild(outputs, settings.outputs));
@@ -340,6 +352,8 @@ export class VtlinkService implements ServiceControl {
         await tracker.release();
         return;
       }
+      // The neutral may have changed (a calibration, a reset) while the models loaded.
+      restoreNeutral(tracker, this.store.settings.calibration, this.log);
       this.pipeline.setTracker(tracker);
     } catch (err) {
       // Valid settings whose models cannot load (a missing detector file): keep tracking with the old ones.

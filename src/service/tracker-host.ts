@@ -8,20 +8,22 @@ import type { Logger } from '../system/log';
 import { FaceTracker, type TrackerOptions } from '../tracking/tracker';
 import { defaultInferenceThreads, type InferenceThreadCount } from '../vision/face-vision';
 
-/** The settings a running tracker takes without being rebuilt (FaceTracker.mirror / setSensitivity). */
+/** The settings a running tracker takes without being rebuilt (FaceTracker.mirror / setSensitivity / setAutoCalibration). */
 export interface LiveTrackerSettings {
   readonly mirror: boolean;
   readonly sensitivity: Settings['tracking']['sensitivity'];
+  readonly autoCalibration: boolean;
 }
 
 export function liveTrackerSettings(settings: Settings): LiveTrackerSettings {
-  return { mirror: settings.camera.mirror, sensitivity: { ...settings.tracking.sensitivity } };
+  return { mirror: settings.camera.mirror, sensitivity: { ...settings.tracking.sensitivity }, autoCalibration: settings.tracking.autoCalibration };
 }
 
 /** Applies the live settings (cheap and idempotent: the mirror setter does nothing when unchanged). */
 export function applyLiveTrackerSettings(tracker: FaceTracker, live: LiveTrackerSettings): void {
   tracker.mirror = live.mirror;
   tracker.setSensitivity(live.sensitivity);
+  tracker.setAutoCalibration(live.autoCalibration);
 }
 
 export function trackerOptions(tracking: Settings['tracking'], modelsDir: string, mirror = false): TrackerOptions {
@@ -29,6 +31,7 @@ export function trackerOptions(tracking: Settings['tracking'], modelsDir: string
   return {
     mirror,
     sensitivity: { ...tracking.sensitivity },
+    autoCalibration: tracking.autoCalibration,
     modelsDir,
     detector: tracking.detector,
     retinafaceModel: tracking.retinafaceModel,

@@ -43,6 +43,8 @@ export interface TrackerOptions extends FaceVisionOptions {
   readonly focalScale?: number;
   /** Expression movement multipliers (FaceFeatures' Sensitivity; default 1 each). */
   readonly sensitivity?: Partial<Sensitivity>;
+  /** Learn the user's resting face automatically from the frames seen (default true; features/auto-calibration.ts). */
+  readonly autoCalibration?: boolean;
   // `mirror` (FaceVisionOptions): track the frame flipped left-right; see there for what "left" means.
 }
 
@@ -102,7 +104,7 @@ export class FaceTracker {
     readonly vision: FaceVision,
     private readonly options: TrackerOptions,
   ) {
-    this.features = new FaceFeatures({ sensitivity: options.sensitivity });
+    this.features = new FaceFeatures({ sensitivity: options.sensitivity, autoCalibration: options.autoCalibration });
     this.filter = options.smoothing === false ? null : landmarkFilter(options.smoothing);
   }
 
@@ -141,6 +143,16 @@ export class FaceTracker {
   /** Sets expression movement multipliers (the others keep their values); takes effect next frame. */
   setSensitivity(sensitivity: Partial<Sensitivity>): void {
     this.features.setSensitivity(sensitivity);
+  }
+
+  /** Whether the automatic calibration runs (TrackerOptions.autoCalibration). */
+  get autoCalibration(): boolean {
+    return this.features.autoCalibration;
+  }
+
+  /** Turns the automatic calibration on or off (off forgets what was learnt); takes effect next frame. */
+  setAutoCalibration(enabled: boolean): void {
+    this.features.setAutoCalibration(enabled);
   }
 
   /** Forget the tracked face: the next frame starts with a detection. */

@@ -172,6 +172,11 @@ export class ApiClient {
     await this.post('/api/calibrate-neutral');
   }
 
+  /** Forgets the saved neutral face and what the automatic calibration learned. */
+  async resetCalibration(): Promise<void> {
+    await this.post('/api/calibration/reset');
+  }
+
   async restartTracking(): Promise<void> {
     await this.post('/api/restart-tracking');
   }

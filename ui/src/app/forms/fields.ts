@@ -22,6 +22,8 @@ export interface FieldOptions {
   choiceLabels?: Record<string, string>;
   /** Extra choices for a text field (e.g. the cameras the service found); "Type…" is always offered. */
   suggestions?: () => Promise<PickerChoice<string>[]>;
+  /** A number field with a slider (this step) beside its value, which still opens the numeric pad. */
+  slider?: { step: number };
 }
 
 const SWATCHES = ['#7c5cff', '#ff7eb6', '#4cc9f0', '#2ec4b6', '#ffb703', '#fb5607', '#e63946', '#f1faee'];
@@ -104,10 +106,34 @@ export class Field {
   }
 
   private render(): void {
-    const v = this.value;
+    this.showDirty();
+    this.control.replaceChildren(...this.widget(this.value));
+  }
+
+  private showDirty(): void {
     this.element.classList.toggle('dirty', this.dirty);
     this.note.textContent = this.dirty ? `Saved: ${this.describe(this.service)}` : '';
-    this.control.replaceChildren(...this.widget(v));
+  }
+
+  /** A range input and the value (tap: numeric pad). Dragging edits in place: a re-render would end the drag. */
+  private slider(v: FieldValue, step: number): HTMLElement[] {
+    const { spec } = this;
+    const value = button(this.describe(v), () => void this.editNumber(), 'value-button', { 'data-field': spec.path });
+    const range = el('input', {
+      class: 'slider',
+      attrs: { type: 'range', min: String(spec.min ?? 0), max: String(spec.max ?? 1), step: String(step), 'data-slider': spec.path, 'aria-label': this.options.label ?? spec.title },
+    });
+    range.value = String(typeof v === 'number' ? v : (spec.min ?? 0));
+    range.addEventListener('input', () => {
+      const n = Number(range.value);
+      this.draftValue = n;
+      this.dirty = n !== this.service;
+      this.setError(null);
+      this.showDirty();
+      value.textContent = this.describe(n);
+      this.onEdit();
+    });
+    return [range, value];
   }
 
   private widget(v: FieldValue): HTMLElement[] {
@@ -122,6 +148,7 @@ export class Field {
       }
       case 'integer':
       case 'number':
+        if (this.options.slider) return this.slider(v, this.options.slider.step);
         return [
           button(this.describe(v), () => void this.editNumber(), 'value-button', testId),
         ];
