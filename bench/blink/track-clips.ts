@@ -36,7 +36,9 @@ export const cacheDir = (): string => path.join(repoRoot(), 'bench', 'out', 'bli
 export async function trackClip(tracker: FaceTracker, clip: ZjuClip): Promise<TrackedClip> {
   const source = await openVideoFile(clip.video);
   const out: TrackedClip = { name: clip.name, width: source.width, height: source.height, frames: [] };
+  // Each clip is a new user: forget the face and what was learnt of the last one.
   tracker.reset();
+  tracker.features.resetCalibration();
   try {
     for await (const result of source.frames()) {
       if (result.kind === 'skipped') throw result.error;
