@@ -35,6 +35,8 @@ interface Track {
 
 async function track(tracker: FaceTracker, file: string, rest: Ranges, calibrate: boolean): Promise<Track> {
   const out: Track = { values: BLENDSHAPE_NAMES.map(() => []), rest: [] };
+  // Each video is a new user: nothing learnt or captured from the last one.
+  tracker.features.resetCalibration();
   if (calibrate) {
     // Play up to the first rest stretch, capture the neutral there, then track the whole video with it.
     const [start] = rest[0];
@@ -112,7 +114,6 @@ try {
   for (const calibrate of [false, true]) {
     const tracks: Track[] = [];
     for (const v of VIDEOS) tracks.push(await track(tracker, path.join(sharedDataDir(), 'video', v), labels[v], calibrate));
-    if (calibrate) tracker.features.resetCalibration();
     report(calibrate ? 'Calibrated (explicit neutral capture, 30 frames at the first rest stretch)' : 'Product defaults (no calibration)', tracks);
   }
 } finally {
