@@ -6,7 +6,8 @@
  * as for a new user); the threshold on the blink signal (mean of eyeBlinkLeft/Right) is picked on the
  * tuning half (subjects 1-5) and reported on the other (subjects 6-11). Per-eye closed-frame agreement:
  * of the frames labelled fully closed, the share whose eyeBlink is at or above the threshold; of the
- * frames outside every labelled blink, the share below it. Plots: bench/out/blink/plots/<clip>.png.
+ * frames outside every labelled blink, the share below it; depth: how far the blinks labelled fully
+ * closed shut both eyes (see blinkDepth). Plots: bench/out/blink/plots/<clip>.png.
  *
  *   bash bench/run.sh bench/blink.ts              (the product's tracker on every clip: the report)
  *   bash bench/run.sh bench/blink.ts --offline    (for tuning: the product's smoothing and features
@@ -18,6 +19,7 @@ import { BS, FaceFeatures } from '../src/geometry/features';
 import { defaultIntrinsics } from '../src/geometry/intrinsics';
 import { quaternionToMatrix } from '../src/geometry/linalg';
 import { reportFooter } from './lib/command';
+import { median } from './lib/stats';
 import { repoRoot } from './lib/paths';
 import { formatTable, type Row } from './lib/table';
 import { halfOf, loadZjuClips, type ZjuClip } from './lib/zju-blinks';
@@ -95,7 +97,23 @@ function closedAgreement(subset: readonly number[], th: number): Row {
       }
     }
   }
-  return { 'closed frames (eye-frames)': closed, 'read closed': closedHit / closed, 'open frames (eye-frames)': open, 'read open': openHit / open };
+  return { 'closed frames (eye-frames)': closed, 'read closed': closedHit / closed, 'open frames (eye-frames)': open, 'read open': openHit / open, 'closed blinks: depth (median)': blinkDepth(subset) };
+}
+
+/**
+ * How far a closed blink shuts an avatar's eyes: per labelled blink with a frame labelled fully
+ * closed, the deepest frame's smaller eyeBlink of the two eyes (the blink and one frame after it,
+ * the smoothing's delay); the median over blinks.
+ */
+function blinkDepth(subset: readonly number[]): number {
+  const depths: number[] = [];
+  for (const k of subset) {
+    for (const b of clips[k].blinks) {
+      if (!clips[k].frames.some((f) => f.index >= b.start && f.index <= b.end && f.leftClosed && f.rightClosed)) continue;
+      depths.push(Math.max(...signals[k].slice(b.start, b.end + 2).map((e) => (e ? Math.min(e[0], e[1]) : 0))));
+    }
+  }
+  return median(depths);
 }
 
 const rows: Row[] = [];

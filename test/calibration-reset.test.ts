@@ -77,6 +77,7 @@ describe('POST /api/calibration/reset', () => {
     expect(calibrated.blendshapes.eyeWideLeft).toBeLessThan(0.05);
     expect(trackerOf(service).features.neutral.isCalibrated).toBe(true);
 
+    const learnt = trackerOf(service).features.auto.frames;
     const reset = await http(`${base}/api/calibration/reset`, { method: 'POST' });
     expect(reset.status).toBe(200);
     expect((reset.json as { calibration: Settings['calibration'] }).calibration).toEqual({ neutral: null });
@@ -84,23 +85,28 @@ describe('POST /api/calibration/reset', () => {
     expect((await onDisk()).calibration.neutral).toBeNull();
     expect((await SettingsStore.open({ stateDir: store.dir })).settings.calibration.neutral).toBeNull();
 
-    const after = (await nthFrameFromNow(3)).face!;
+    await nthFrameFromNow(3);
     expect(trackerOf(service).features.neutral.isCalibrated).toBe(false);
-    expect(after.blendshapes.eyeWideLeft).toBeGreaterThan(0.5);
+    // What the automatic calibration had learnt is gone too: it starts again from the frames since.
+    expect(trackerOf(service).features.auto.frames).toBeLessThan(learnt);
   });
 
   it('tells the tracker to forget what it holds even when no neutral is saved (the automatic statistics)', { timeout: 60_000 }, async () => {
     expect(service.settings().calibration.neutral).toBeNull();
-    // A calibration the tracker holds but the settings do not, as the automatic one will be.
+    // A calibration the tracker holds but the settings do not: the automatic one, and an explicit capture.
     const tracker = trackerOf(service);
     tracker.features.neutral.capture(Array.from(tracker.features.neutral.values, (v) => v * 1.1));
     expect(tracker.features.neutral.isCalibrated).toBe(true);
+    await nthFrameFromNow(6);
+    const learnt = tracker.features.auto.frames;
+    expect(learnt).toBeGreaterThanOrEqual(6);
     const body = jsonBody({});
     const reset = await http(`${base}/api/calibration/reset`, { method: 'POST', ...body });
     expect(reset.status).toBe(200);
     await nthFrameFromNow(2);
     expect(trackerOf(service)).toBe(tracker);
     expect(tracker.features.neutral.isCalibrated).toBe(false);
+    expect(tracker.features.auto.frames).toBeLessThan(learnt);
   });
 
   it('refuses bad requests and a reset during a neutral capture, changing nothing', { timeout: 60_000 }, async () => {

@@ -146,7 +146,8 @@ function makeFace(e: Expression, yaw = 0, pitch = 0, roll = 0): Scene {
 
 /** The tracker knows its camera: features undo perspective with it. */
 const CAMERA = { fx: FOCAL, fy: FOCAL, cx: CX, cy: CY };
-const newFeatures = (): FaceFeatures => new FaceFeatures({ camera: CAMERA });
+// The mapping against a known neutral: nothing learnt from the frames (auto-calibration has its own tests).
+const newFeatures = (): FaceFeatures => new FaceFeatures({ camera: CAMERA, autoCalibration: false });
 
 const bs = (r: FeatureResult): Record<string, number> => blendshapesToRecord(r.blendshapes);
 
@@ -420,5 +421,41 @@ describe('vowelWeights', () => {
           expect(Math.min(...vals)).toBeGreaterThanOrEqual(0);
           expect(vals.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(1 + 1e-9);
         }
+  });
+});
+
+describe('FaceFeatures learning the resting face (auto-calibration)', () => {
+  it('reads a user whose lids rest wider than the canonical face as resting, and their blinks as blinks', () => {
+    const wide = makeFace({ closeRight: -0.4, closeLeft: -0.4 });
+    expect(newFeatures().compute(wide.landmarks, wide.iris).blendshapes[BS.eyeWideLeft]).toBeGreaterThan(0.8);
+
+    const f = new FaceFeatures({ camera: CAMERA });
+    let r = f.compute(wide.landmarks, wide.iris);
+    for (let i = 0; i < 60; i++) r = f.compute(wide.landmarks, wide.iris);
+    expect(r.blendshapes[BS.eyeWideLeft]).toBe(0);
+    expect(r.blendshapes[BS.eyeBlinkLeft]).toBe(0);
+    // Lids closed from that user's rest: a full blink, on both sides.
+    const closed = makeFace({ closeRight: 1, closeLeft: 1 });
+    r = f.compute(closed.landmarks, closed.iris);
+    expect(r.blendshapes[BS.eyeBlinkLeft]).toBeGreaterThan(0.9);
+    expect(r.blendshapes[BS.eyeBlinkRight]).toBeGreaterThan(0.9);
+    // A few blinks do not move the learnt rest (it is the median, not the mean).
+    for (let i = 0; i < 5; i++) f.compute(closed.landmarks, closed.iris);
+    expect(f.compute(wide.landmarks, wide.iris).blendshapes[BS.eyeWideLeft]).toBe(0);
+  });
+
+  it('a smile now and then reads as a smile after learning a neutral face; an explicit neutral wins over what was learnt; reset forgets both', () => {
+    const f = new FaceFeatures({ camera: CAMERA });
+    const neutral = makeFace({});
+    const smile = makeFace({ smileMm: 5 });
+    // Mostly neutral frames with a smile now and then: the smile reads as a smile.
+    for (let i = 0; i < 40; i++) f.compute(neutral.landmarks, neutral.iris);
+    expect(f.compute(smile.landmarks, smile.iris).blendshapes[BS.mouthSmileLeft]).toBeGreaterThan(0.5);
+    // Explicitly calibrated on the smile: it reads neutral whatever was learnt.
+    f.calibrateNeutral(smile.landmarks, smile.iris);
+    expect(f.compute(smile.landmarks, smile.iris).blendshapes[BS.mouthSmileLeft]).toBe(0);
+    f.resetCalibration();
+    expect(f.neutral.isCalibrated).toBe(false);
+    expect(f.auto.frames).toBe(0);
   });
 });

@@ -56,6 +56,14 @@ export interface Sensitivity {
   brows: number;
 }
 
+/** The dead zone around rest, in learnt noise units (see FaceFeatures.settle). */
+const DEAD_ZONE_NOISE = 1;
+
+/** Frames learnt before the eyes' closure range is (2 s at 30 fps: enough for a blink or two). */
+const EYE_RANGE_FRAMES = 60;
+/** The learnt closed level never above this share of the open eye (a user who has not blinked yet). */
+const MAX_LEARNT_CLOSED_RATIO = 0.5;
+
 /** Sensitivity groups of the blend shapes. */
 const Group = { None: 0, Eyes: 1, Mouth: 2, Brows: 3 } as const;
 
@@ -88,6 +96,8 @@ export class FaceFeatures {
   private autoEnabled: boolean;
   /** The rest values this frame is measured against. */
   private readonly rest = new Float64Array(RAW_METRIC_COUNT);
+  /** This frame's raw metrics with the learnt noise taken off their distance from rest. */
+  private readonly settled = new Float64Array(RAW_METRIC_COUNT);
   /** Movement multipliers, applied by every compute(); change them at any time. */
   readonly sensitivity: Sensitivity = { eyes: 1, mouth: 1, brows: 1 };
   private readonly frame = new FaceFrame();
@@ -129,17 +139,18 @@ export class FaceFeatures {
     computeRawMetrics(this.frame, gaze, this.raw);
     if (this.autoEnabled) this.auto.observe(this.raw);
     const n = this.restValues();
+    const raw = this.settle(this.raw, n);
     const r = this.ranges;
     res.valid = true;
-    res.eyes.left = eyeOpenness(this.raw[RAW.eyeOpenLeft], n[RAW.eyeOpenLeft], r);
-    res.eyes.right = eyeOpenness(this.raw[RAW.eyeOpenRight], n[RAW.eyeOpenRight], r);
-    const shape = mouthShape(this.raw, n, r, this.shape);
+    res.eyes.left = eyeOpenness(raw[RAW.eyeOpenLeft], n[RAW.eyeOpenLeft], r);
+    res.eyes.right = eyeOpenness(raw[RAW.eyeOpenRight], n[RAW.eyeOpenRight], r);
+    const shape = mouthShape(raw, n, r, this.shape);
     res.mouth.open = shape.open;
     res.mouth.wide = shape.wide;
     vowelWeights(shape.open, shape.spread, shape.round, res.mouth.vowels);
-    res.brows.left = clamp01((this.raw[RAW.browLeft] - n[RAW.browLeft]) / r.browRaise);
-    res.brows.right = clamp01((this.raw[RAW.browRight] - n[RAW.browRight]) / r.browRaise);
-    computeBlendshapes(this.raw, n, r, shape, gaze !== undefined, res.blendshapes);
+    res.brows.left = clamp01((raw[RAW.browLeft] - n[RAW.browLeft]) / r.browRaise);
+    res.brows.right = clamp01((raw[RAW.browRight] - n[RAW.browRight]) / r.browRaise);
+    computeBlendshapes(raw, n, r, shape, gaze !== undefined, res.blendshapes);
     this.applySensitivity(res);
     return res;
   }
@@ -149,6 +160,42 @@ export class FaceFeatures {
     const source = this.neutral.isCalibrated || !this.autoEnabled || !this.auto.ready ? this.neutral.values : this.auto.rest;
     this.rest.set(source);
     return this.rest;
+  }
+
+  /**
+   * Moves each metric towards its rest value by DEAD_ZONE_NOISE x its learnt wobble (nothing until
+   * learnt): the small movements of a face at rest read 0 instead of flickering shapes, larger
+   * ones keep their full travel beyond it.
+   */
+  private settle(raw: Float64Array, rest: Float64Array): Float64Array {
+    if (!this.autoEnabled || !this.auto.ready) return raw;
+    const noise = this.auto.noise;
+    const out = this.settled;
+    for (let i = 0; i < RAW_METRIC_COUNT; i++) {
+      const d = raw[i] - rest[i];
+      const dead = DEAD_ZONE_NOISE * noise[i];
+      out[i] = rest[i] + (d > dead ? d - dead : d < -dead ? d + dead : 0);
+    }
+    if (this.auto.frames >= EYE_RANGE_FRAMES) {
+      this.stretchEyeClosure(out, rest, RAW.eyeOpenRight);
+      this.stretchEyeClosure(out, rest, RAW.eyeOpenLeft);
+    }
+    return out;
+  }
+
+  /**
+   * This user's range of lid closure, stretched onto the default one: the mesh's lids rarely meet,
+   * and how far they get varies with the face and the camera (a median closed frame read 0.57 of the
+   * open eye on blink-zju), so the learnt low end of the eye's aspect ratio (its deepest blinks) is
+   * mapped to ranges.eyeClosedRatio, i.e. to a fully closed eye, never beyond MAX_LEARNT_CLOSED_RATIO.
+   */
+  private stretchEyeClosure(out: Float64Array, rest: Float64Array, m: number): void {
+    const closedDefault = this.ranges.eyeClosedRatio;
+    const restEar = Math.max(1e-9, rest[m]);
+    const closedUser = Math.min(MAX_LEARNT_CLOSED_RATIO, Math.max(closedDefault, this.auto.low[m] / restEar));
+    const ratio = out[m] / restEar;
+    if (closedUser <= closedDefault || ratio >= 1) return;
+    out[m] = restEar * (1 - ((1 - ratio) * (1 - closedDefault)) / (1 - closedUser));
   }
 
   /** Turns learning the resting face on or off (off forgets what was learnt). */

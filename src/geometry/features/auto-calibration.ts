@@ -5,8 +5,9 @@
  *
  * Per raw metric it keeps the last WINDOW_FRAMES values and, refreshed every few frames, a rest value
  * (a percentile of the window: the median for most metrics, a low one for the mouth, which is closed
- * only part of the time while someone talks) and the low end of the range (LOW_PERCENTILE), which
- * tells how far this user's eyes close in a blink. Early on it refreshes every frame so a new user is
+ * only part of the time while someone talks), the low end of the range (LOW_PERCENTILE) and the
+ * metric's wobble around its rest (`noise`: the median distance from rest, or for the mouth the
+ * distance from its low end), which FaceFeatures takes as a dead zone so a face at rest reads 0. Early on it refreshes every frame so a new user is
  * learnt within a second; afterwards every REFRESH_FRAMES (a selection over the window per metric).
  */
 
@@ -23,15 +24,19 @@ const LOW_PERCENTILE = 0.02;
 
 /** Which percentile of the window is the resting value of each metric (default the median). */
 const REST_PERCENTILE = new Float64Array(RAW_METRIC_COUNT).fill(0.5);
-// Lips apart and jaw down while talking: the mouth rests at its smaller values.
+// Lips apart and jaw down while talking: the mouth rests at its smaller values (the chin, which
+// swings back as the jaw opens, at its most forward).
 REST_PERCENTILE[RAW.lipGap] = 0.2;
 REST_PERCENTILE[RAW.jawDrop] = 0.2;
+REST_PERCENTILE[RAW.chinDepth] = 0.2;
 
 export class AutoCalibration {
   /** Learnt resting value per metric (valid once `ready`). */
   readonly rest = new Float64Array(RAW_METRIC_COUNT);
   /** Learnt low end per metric (LOW_PERCENTILE of the window). */
   readonly low = new Float64Array(RAW_METRIC_COUNT);
+  /** Learnt wobble around the rest value per metric (see the module comment). */
+  readonly noise = new Float64Array(RAW_METRIC_COUNT);
   private readonly window = new Float64Array(WINDOW_FRAMES * RAW_METRIC_COUNT);
   private readonly scratch = new Float64Array(WINDOW_FRAMES);
   private count = 0;
@@ -70,8 +75,15 @@ export class AutoCalibration {
     const s = this.scratch;
     for (let m = 0; m < RAW_METRIC_COUNT; m++) {
       for (let k = 0; k < n; k++) s[k] = this.window[k * RAW_METRIC_COUNT + m];
-      this.rest[m] = select(s, n, Math.round(REST_PERCENTILE[m] * (n - 1)));
+      const rest = select(s, n, Math.round(REST_PERCENTILE[m] * (n - 1)));
+      this.rest[m] = rest;
       this.low[m] = select(s, n, Math.round(LOW_PERCENTILE * (n - 1)));
+      if (REST_PERCENTILE[m] < 0.5) {
+        this.noise[m] = rest - this.low[m];
+      } else {
+        for (let k = 0; k < n; k++) s[k] = Math.abs(this.window[k * RAW_METRIC_COUNT + m] - rest);
+        this.noise[m] = select(s, n, n >> 1);
+      }
     }
   }
 }
