@@ -48,7 +48,7 @@ const EYE: Record<Eye, EyeIndices> = { left: LEFT_EYE, right: RIGHT_EYE };
 /** Frames before the pasted range that give the open eye's "before" values. */
 const BEFORE = 5;
 
-type Variant = 'wink' | 'control';
+type Variant = 'wink' | 'control' | 'original';
 
 interface Sample {
   half: 'tune' | 'report';
@@ -69,6 +69,10 @@ interface Sample {
   lidRatio: number;
   /** Openness replayed with the head rotation frozen at its pre-paste value. */
   openFrozenPose: number;
+  /** The closing eye's lid opening in the image over its pre-paste value (tracked), and from the iris model with its crop fixed before / where tracked. */
+  closingLid: number;
+  closingLidFixedCrop: number;
+  closingLidOwnCrop: number;
   /** Lid opening from the iris model on this frame: crop fixed at the pre-paste place / crop where the tracked corners put it (both unsmoothed), over the pre-paste tracked value. */
   lidRatioFixedCrop: number;
   lidRatioOwnCrop: number;
@@ -122,11 +126,16 @@ async function irisLids(image: RgbImage, cornersFrom: ArrayLike<number>, eye: Ey
 const t0 = performance.now();
 for (const clip of clips) {
   const video = await decodeVideoFrames(clip.video);
-  const runs: { variant: Variant; keep: Eye[]; frames: RgbImage[]; events: WinkEvent[] }[] = [];
+  const runs: { variant: Variant; pairs: { ev: WinkEvent; eye: Eye }[]; frames: RgbImage[]; events: WinkEvent[] }[] = [];
+  const winkPairs: { ev: WinkEvent; eye: Eye }[] = [];
   for (const eye of ['left', 'right'] as const) {
     const w = makeWinkClip(clip, video.frames, eye);
-    runs.push({ variant: 'wink', keep: [eye], frames: w.frames, events: w.events });
+    const pairs = w.events.map((ev) => ({ ev, eye }));
+    winkPairs.push(...pairs);
+    runs.push({ variant: 'wink', pairs, frames: w.frames, events: w.events });
   }
+  // The clip as filmed: the same frames and eyes, both eyes closing (what the closing eye reads in a real blink).
+  runs.push({ variant: 'original', pairs: winkPairs, frames: video.frames, events: winkPairs.map((p) => p.ev) });
   // Control: both eyes pasted open; its "closed" frames are those labelled closed in either eye.
   const l = makeWinkClip(clip, video.frames, 'left');
   const both = makeWinkClip(clip, l.frames, 'right');
@@ -135,12 +144,12 @@ for (const clip of clips) {
     ...e,
     closedFrames: Array.from({ length: e.blink.end - e.blink.start + 1 }, (_, k) => e.blink.start + k).filter((i) => byIndex.get(i)?.leftClosed || byIndex.get(i)?.rightClosed),
   }));
-  runs.push({ variant: 'control', keep: ['left', 'right'], frames: both.frames, events: controlEvents });
+  runs.push({ variant: 'control', pairs: controlEvents.flatMap((ev) => (['left', 'right'] as const).map((eye) => ({ ev, eye }))), frames: both.frames, events: controlEvents });
 
   for (const run of runs) {
     const reads = await trackFrames(tracker, run.frames, video.fps, clip.name);
     const frozen = replayOpenness(reads, video.width, video.height, run.events);
-    for (const ev of run.events) {
+    for (const { ev, eye } of run.pairs) {
       eventCount += run.variant === 'wink' ? 1 : 0;
       const before = Array.from({ length: BEFORE }, (_, k) => ev.pasted.start - 1 - k)
         .filter((i) => i >= 0 && reads[i])
@@ -149,8 +158,10 @@ for (const clip of clips) {
       // The pre-paste mesh, for a crop fixed where the eye was.
       const beforeMesh = new Float32Array(before[0].landmarks.length);
       for (const b of before) for (let j = 0; j < beforeMesh.length; j++) beforeMesh[j] += b.landmarks[j] / before.length;
-      for (const eye of run.keep) {
+      {
         const m = (f: FrameRead) => f[eye];
+        const closing = other(eye);
+        const closingLid0 = mean(before.map((b) => lidOpening(b.landmarks, EYE[closing])));
         const yaw0 = mean(before.map((b) => m(b).yaw));
         const pitch0 = mean(before.map((b) => m(b).pitch));
         const head0 = mean(before.map((b) => b.head.pitch));
@@ -160,7 +171,7 @@ for (const clip of clips) {
           const f = reads[i];
           const base = { half: halfOf(clip), clip: clip.name, variant: run.variant, event: `${clip.name}:${ev.blink.start}`, eye };
           if (!f) {
-            samples.push({ ...base, face: false, open: 0, closingBlink: 0, dYaw: Number.NaN, dPitch: Number.NaN, dHeadPitch: Number.NaN, dHeadRoll: Number.NaN, lidRatio: Number.NaN, openFrozenPose: Number.NaN, lidRatioFixedCrop: Number.NaN, lidRatioOwnCrop: Number.NaN });
+            samples.push({ ...base, face: false, open: 0, closingBlink: 0, dYaw: Number.NaN, dPitch: Number.NaN, dHeadPitch: Number.NaN, dHeadRoll: Number.NaN, lidRatio: Number.NaN, openFrozenPose: Number.NaN, lidRatioFixedCrop: Number.NaN, lidRatioOwnCrop: Number.NaN, closingLid: Number.NaN, closingLidFixedCrop: Number.NaN, closingLidOwnCrop: Number.NaN });
             continue;
           }
           samples.push({
@@ -176,6 +187,9 @@ for (const clip of clips) {
             openFrozenPose: frozen[i][eye],
             lidRatioFixedCrop: (await irisLids(run.frames[i], beforeMesh, eye)) / lid0,
             lidRatioOwnCrop: (await irisLids(run.frames[i], f.landmarks, eye)) / lid0,
+            closingLid: lidOpening(f.landmarks, EYE[closing]) / closingLid0,
+            closingLidFixedCrop: (await irisLids(run.frames[i], beforeMesh, closing)) / closingLid0,
+            closingLidOwnCrop: (await irisLids(run.frames[i], f.landmarks, closing)) / closingLid0,
           });
         }
       }
@@ -237,6 +251,7 @@ function diagRow(label: string, s: readonly Sample[]): Row {
 
 const wink = samples.filter((s) => s.variant === 'wink');
 const control = samples.filter((s) => s.variant === 'control');
+const original = samples.filter((s) => s.variant === 'original');
 const rows: Row[] = [];
 const veers: Row[] = [];
 for (const [label, set] of [
@@ -246,6 +261,8 @@ for (const [label, set] of [
   ['report, right eye kept open', wink.filter((s) => s.half === 'report' && s.eye === 'right')],
   ...['FBN', 'FNN', 'FTN', 'UNN'].map((v) => [`report, ${v}`, wink.filter((s) => s.half === 'report' && s.clip.endsWith(v))] as const),
   ['all, winks', wink],
+  ['tune, as filmed (both eyes blink)', original.filter((s) => s.half === 'tune')],
+  ['report, as filmed (both eyes blink)', original.filter((s) => s.half === 'report')],
   ['tune, control (both eyes pasted open)', control.filter((s) => s.half === 'tune')],
   ['report, control (both eyes pasted open)', control.filter((s) => s.half === 'report')],
 ] as const) {
@@ -267,6 +284,33 @@ const rep = wink.filter((s) => s.half === 'report');
 console.log(
   formatTable(
     [diagRow('open eye reads < 0.7', rep.filter((s) => s.open < 0.7)), diagRow('open eye reads >= 0.7', rep.filter((s) => s.open >= 0.7)), diagRow('control (both pasted)', control.filter((s) => s.half === 'report')), diagRow('all halves, < 0.7', wink.filter((s) => s.open < 0.7))],
+    { digits: 3 },
+  ),
+);
+console.log('');
+const closingRow = (label: string, s: readonly Sample[]): Row => {
+  const f = s.filter((x) => x.face);
+  const med = (xs: number[]): number => percentile(xs.filter(Number.isFinite), 50);
+  return {
+    frames: label,
+    n: f.length,
+    'eyeBlink >= 0.5': share(f.map((x) => x.closingBlink >= 0.5)),
+    'eyeBlink median': med(f.map((x) => x.closingBlink)),
+    'lid opening / before (tracked)': med(f.map((x) => x.closingLid)),
+    'iris model, own crop': med(f.map((x) => x.closingLidOwnCrop)),
+    'iris model, crop fixed before': med(f.map((x) => x.closingLidFixedCrop)),
+  };
+};
+console.log('The closing eye at the one-eye-closed frames: in the wink clips, and in the same frames as filmed (both eyes closing); lid openings over the pre-paste value.');
+console.log('');
+console.log(
+  formatTable(
+    [
+      closingRow('report, wink', rep),
+      closingRow('report, as filmed', original.filter((s) => s.half === 'report')),
+      closingRow('tune, wink', wink.filter((s) => s.half === 'tune')),
+      closingRow('tune, as filmed', original.filter((s) => s.half === 'tune')),
+    ],
     { digits: 3 },
   ),
 );
