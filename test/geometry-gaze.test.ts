@@ -167,4 +167,23 @@ describe('gaze geometry', () => {
     // 0.5 px landmark noise moves the eye corners, i.e. the eyeball centre, by ~0.5 mm
     expect(sum / trials).toBeLessThan(3);
   });
+
+  it('weights the combined gaze by openness: a closed eye\'s wandering iris hardly moves it', () => {
+    const R = eulerToRotation(0, 0, 0);
+    const s = scene(R, [0, 26, 600], () => [0, 0, -1]);
+    // The right eye's iris (the first five points) displaced as if under a closed lid.
+    const iris = s.iris.map(([x, y], i) => (i < 5 ? [x, y - 6] : [x, y]));
+    const estimator = new GazeEstimator();
+    const g = estimator.estimate(s.landmarks, iris, s.pose, K);
+    const left = [...g.left.vector];
+    const right = [...g.right.vector];
+    expect(angleDeg(right, left)).toBeGreaterThan(15);
+    const mean = g.combined.pitch;
+    const weighted = estimator.combine(1, 0).combined;
+    // The weighted direction is the normalised weighted sum (weights clamped to 0.05..1).
+    const sum = left.map((v, k) => v + 0.05 * right[k]);
+    expect(angleDeg([...weighted.vector], sum)).toBeLessThan(1e-6);
+    expect(Math.abs(weighted.pitch - g.left.pitch)).toBeLessThan(Math.abs(mean - g.left.pitch) / 5);
+    expect(estimator.combine(1, 1).combined.pitch).toBeCloseTo(mean, 9);
+  });
 });

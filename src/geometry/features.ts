@@ -10,9 +10,10 @@
 
 import type { BrowState, EyeState, MouthState } from '../tracking/types';
 import type { Intrinsics } from './intrinsics';
-import { BLENDSHAPE_COUNT, BLENDSHAPE_NAMES, clamp01, computeBlendshapes, eyeOpenness, mouthShape } from './features/blendshapes';
+import { BLENDSHAPE_COUNT, BLENDSHAPE_NAMES, BS, clamp01, computeBlendshapes, mouthShape } from './features/blendshapes';
 import type { MouthShape } from './features/blendshapes';
 import { AutoCalibration } from './features/auto-calibration';
+import { LookDownLatch } from './features/look-down';
 import { NeutralCalibration } from './features/calibration';
 import { FaceFrame, MESH_POINTS } from './features/face-frame';
 import { computeRawMetrics, RAW, RAW_METRIC_COUNT } from './features/raw-metrics';
@@ -96,6 +97,10 @@ export class FaceFeatures {
   private autoEnabled: boolean;
   /** The rest values this frame is measured against. */
   private readonly rest = new Float64Array(RAW_METRIC_COUNT);
+  /** Per eye: lids lowered over a downward gaze told from a blink (features/look-down.ts). */
+  private readonly lookDownRight = new LookDownLatch();
+  private readonly lookDownLeft = new LookDownLatch();
+  private readonly eyeOut: [number, number] = [0, 0];
   /** This frame's raw metrics with the learnt noise taken off their distance from rest. */
   private readonly settled = new Float64Array(RAW_METRIC_COUNT);
   /** Movement multipliers, applied by every compute(); change them at any time. */
@@ -142,8 +147,6 @@ export class FaceFeatures {
     const raw = this.settle(this.raw, n);
     const r = this.ranges;
     res.valid = true;
-    res.eyes.left = eyeOpenness(raw[RAW.eyeOpenLeft], n[RAW.eyeOpenLeft], r);
-    res.eyes.right = eyeOpenness(raw[RAW.eyeOpenRight], n[RAW.eyeOpenRight], r);
     const shape = mouthShape(raw, n, r, this.shape);
     res.mouth.open = shape.open;
     res.mouth.wide = shape.wide;
@@ -151,8 +154,19 @@ export class FaceFeatures {
     res.brows.left = clamp01((raw[RAW.browLeft] - n[RAW.browLeft]) / r.browRaise);
     res.brows.right = clamp01((raw[RAW.browRight] - n[RAW.browRight]) / r.browRaise);
     computeBlendshapes(raw, n, r, shape, gaze !== undefined, res.blendshapes);
+    this.tellLookDown(this.lookDownRight, raw[RAW.eyeOpenRight] / n[RAW.eyeOpenRight], BS.eyeBlinkRight, BS.eyeLookDownRight, res);
+    res.eyes.right = 1 - res.blendshapes[BS.eyeBlinkRight];
+    this.tellLookDown(this.lookDownLeft, raw[RAW.eyeOpenLeft] / n[RAW.eyeOpenLeft], BS.eyeBlinkLeft, BS.eyeLookDownLeft, res);
+    res.eyes.left = 1 - res.blendshapes[BS.eyeBlinkLeft];
     this.applySensitivity(res);
     return res;
+  }
+
+  private tellLookDown(latch: LookDownLatch, lidRatio: number, blink: number, lookDown: number, res: FeatureResult): void {
+    const bs = res.blendshapes;
+    latch.update(lidRatio, bs[blink], bs[lookDown], this.eyeOut);
+    bs[blink] = this.eyeOut[0];
+    bs[lookDown] = this.eyeOut[1];
   }
 
   /** The explicit neutral when captured, else the learnt one when ready, else the canonical face's. */
@@ -262,6 +276,8 @@ export class FaceFeatures {
   resetCalibration(): void {
     this.neutral.reset();
     this.auto.reset();
+    this.lookDownRight.reset();
+    this.lookDownLeft.reset();
   }
 }
 

@@ -96,10 +96,22 @@ export class GazeEstimator {
     const g = this.result;
     this.eyeGaze(landmarks, iris, IRIS_CENTRE.right, EYE_CORNERS.right.outer, EYE_CORNERS.right.inner, pose, K, g.right, 0);
     this.eyeGaze(landmarks, iris, IRIS_CENTRE.left, EYE_CORNERS.left.outer, EYE_CORNERS.left.inner, pose, K, g.left, 3);
+    return this.combine(1, 1);
+  }
+
+  /**
+   * Re-weights the last estimate's `combined` gaze by how open each eye is (0..1): a closed eye's
+   * iris sits under its lid and wanders (up to 16 degrees in a wink, bench/winks), so the open eye
+   * should lead. Equal weights (as estimate() gives) are the plain mean of the two directions.
+   */
+  combine(leftOpen: number, rightOpen: number): Gaze {
+    const g = this.result;
+    const wl = Math.max(0.05, Math.min(1, leftOpen));
+    const wr = Math.max(0.05, Math.min(1, rightOpen));
     const v = g.combined.vector;
-    const sx = g.left.vector[0] + g.right.vector[0];
-    const sy = g.left.vector[1] + g.right.vector[1];
-    const sz = g.left.vector[2] + g.right.vector[2];
+    const sx = wl * g.left.vector[0] + wr * g.right.vector[0];
+    const sy = wl * g.left.vector[1] + wr * g.right.vector[1];
+    const sz = wl * g.left.vector[2] + wr * g.right.vector[2];
     const norm = Math.hypot(sx, sy, sz) || 1;
     v[0] = sx / norm; v[1] = sy / norm; v[2] = sz / norm;
     directionToYawPitch(v[0], v[1], v[2], g.combined);

@@ -271,6 +271,8 @@ export class FaceTracker {
       this.calibrationLeft--;
     }
     const features = this.features.compute(landmarks, irisPoints, pose?.rotation, gaze ?? undefined);
+    // The open eye leads the combined gaze (a wink's closed eye would drag it).
+    if (gaze && features.valid) this.gaze.combine(features.eyes.left, features.eyes.right);
     t.geometryMs = performance.now() - t1;
 
     return {
