@@ -17,10 +17,10 @@
  * EyeLeftX/Y, EyeRightX/Y, MouthOpen, MouthSmile, MouthX, Brows, BrowLeftY, BrowRightY) followed
  * by each custom parameter VTS has confirmed (ParameterCreationResponse) in this session, at most
  * `rateHz` times a second. VTS refuses a whole injection that names a parameter it does not have,
- * so an unconfirmed one is never sent. VTS forgets a parameter that is not refreshed within a second, so the
- * last face's values are re-sent every `keepaliveMs` while frames keep coming (even unchanged)
- * and for `holdMs` after the last one; a frame without a face sends nothing, so VTS plays its
- * "tracking lost" behaviour.
+ * so an unconfirmed one is never sent. VTS forgets a parameter that is not refreshed within a
+ * second, so the last face's values are re-sent every `keepaliveMs` while frames keep coming (even
+ * unchanged) and for `holdMs` after the last one; a frame without a face sends nothing, so VTS
+ * plays its "tracking lost" behaviour.
  *
  * Failures: VTS not running or the connection dropping -> `no-listener`, reconnect with back-off
  * (0.5 s doubling to 5 s) and authenticate again with the saved token; the user denying the
