@@ -1,8 +1,8 @@
 /**
  * The VTube Studio output against a WebSocket server of the test's own that plays VTube Studio's
  * public plugin API (github.com/DenchiSoft/VTubeStudio README): it checks the shape of every
- * request, hands out tokens, authenticates, records injections, and can drop connections, revoke
- * tokens or have the user deny the plugin.
+ * request, hands out tokens, authenticates, creates custom parameters, records injections, and can
+ * drop connections, revoke tokens, have the user deny the plugin, refuse or lose custom parameters.
  */
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { BLENDSHAPE_NAMES } from '../src/geometry/features/blendshapes';
 import { FileTokenStore, VTubeStudioOutput } from '../src/outputs/vtube-studio';
 import type { TrackingFrame } from '../src/tracking/types';
 import { noFaceFrame, randomFaceFrame } from './helpers/output-test-frame';
@@ -41,10 +42,32 @@ const VTS_DEFAULT_INPUTS: Record<string, [number, number]> = {
   BrowRightY: [0, 1],
 };
 
+/** The custom parameter each ARKit blend shape should arrive as ("VTLink" + capitalised ARKit name). */
+const CUSTOM_OF: Record<string, string> = Object.fromEntries(BLENDSHAPE_NAMES.map((n) => [n, `VTLink${n[0].toUpperCase()}${n.slice(1)}`]));
+const CUSTOM_NAMES = Object.values(CUSTOM_OF);
+
 interface Injection {
   at: number;
+  /** 1-based index of the connection it came on. */
+  connection: number;
   faceFound: unknown;
   values: Record<string, number>;
+}
+
+interface Creation {
+  connection: number;
+  name: string;
+  min: number;
+  max: number;
+  defaultValue: number;
+  explanation: unknown;
+}
+
+interface CustomParameter {
+  min: number;
+  max: number;
+  defaultValue: number;
+  plugin: string;
 }
 
 /** A stand-in for VTube Studio's plugin API server. */
@@ -54,17 +77,32 @@ class FakeVts {
   readonly injections: Injection[] = [];
   readonly authRequests: { token: string; ok: boolean }[] = [];
   readonly validTokens = new Map<string, string>(); // token -> plugin name + developer
+  /** Every ParameterCreationRequest VTS accepted or refused, valid or not. */
+  readonly creations: Creation[] = [];
+  /** The custom parameters VTS has (kept across connections, like VTS's custom_parameters.json). */
+  readonly customParams = new Map<string, CustomParameter>();
+  /** Injections refused because they named a parameter VTS does not have. */
+  notFound = 0;
   tokenRequests = 0;
   connections = 0;
   deny = false;
-  private readonly sessions = new Map<WebSocket, { authenticated: boolean }>();
+  /** Answers a ParameterCreationRequest with this APIError instead of creating the parameter. */
+  refuseCreation: ((name: string) => { errorID: number; message: string } | null) | null = null;
+  /** Answers creations with success but keeps nothing (as if the user deleted them at once). */
+  forgetCreations = false;
+  /** An injection of an unknown parameter is refused (error 453) either way; unless set, it is also a violation. */
+  unknownParamsExpected = false;
+  /** Holds back the answers to refused injections until releaseNotFound(): lets several be in flight. */
+  holdNotFound = false;
+  private readonly heldNotFound: (() => void)[] = [];
+  private readonly sessions = new Map<WebSocket, { authenticated: boolean; plugin: string; connection: number }>();
   private tokenCounter = 0;
 
   private constructor(server: WebSocketServer) {
     this.server = server;
     server.on('connection', (ws) => {
       this.connections++;
-      this.sessions.set(ws, { authenticated: false });
+      this.sessions.set(ws, { authenticated: false, plugin: '', connection: this.connections });
       ws.on('close', () => this.sessions.delete(ws));
       ws.on('message', (raw, isBinary) => {
         if (isBinary) this.violations.push('binary message (VTS recommends text)');
@@ -88,10 +126,25 @@ class FakeVts {
     for (const ws of this.sessions.keys()) ws.terminate();
   }
 
-  /** The user revokes the plugin in VTS: tokens stop working, sessions lose their authentication. */
+  /**
+   * The user revokes the plugin in VTS: tokens stop working, sessions lose their authentication,
+   * and the custom parameters plugins created are deleted (README: "If you revoke the
+   * authentication token from a plugin, all custom parameters that this plugin create will also be
+   * deleted").
+   */
   revokeAll(): void {
     this.validTokens.clear();
+    this.customParams.clear();
     for (const session of this.sessions.values()) session.authenticated = false;
+  }
+
+  releaseNotFound(): void {
+    this.holdNotFound = false;
+    for (const send of this.heldNotFound.splice(0)) send();
+  }
+
+  creationsOn(connection: number): Creation[] {
+    return this.creations.filter((c) => c.connection === connection);
   }
 
   /**
@@ -171,9 +224,11 @@ class FakeVts {
           this.error(ws, id, 100, 'token missing');
           return;
         }
-        const ok = this.validTokens.get(token) === `${String(data.pluginName)}/${String(data.pluginDeveloper)}`;
+        const plugin = `${String(data.pluginName)}/${String(data.pluginDeveloper)}`;
+        const ok = this.validTokens.get(token) === plugin;
         this.authRequests.push({ token, ok });
         session.authenticated = ok;
+        session.plugin = ok ? plugin : '';
         this.reply(ws, id, 'AuthenticationResponse', { authenticated: ok, reason: ok ? 'Token valid.' : 'Token invalid.' });
         return;
       }
@@ -190,18 +245,72 @@ class FakeVts {
           return;
         }
         const values: Record<string, number> = {};
+        let unknown: string | null = null;
         for (const item of list as { id?: unknown; value?: unknown; weight?: unknown }[]) {
           const pid = String(item.id);
-          const range = VTS_DEFAULT_INPUTS[pid];
-          if (!range) bad(`unknown parameter ${pid}`);
+          const custom = this.customParams.get(pid);
+          // A custom parameter's min/max are only mapping defaults in VTS; ours promise 0..1.
+          const range = VTS_DEFAULT_INPUTS[pid] ?? (custom ? [custom.min, custom.max] : undefined);
+          if (!range) unknown ??= pid;
           if (pid in values) bad(`duplicate parameter ${pid}`);
           if (typeof item.value !== 'number' || !Number.isFinite(item.value)) bad(`value of ${pid}`);
           else if (range && (item.value < range[0] || item.value > range[1])) bad(`${pid}=${item.value} out of range`);
           if (item.weight !== undefined) bad('weight sent');
           values[pid] = Number(item.value);
         }
-        this.injections.push({ at: performance.now(), faceFound: data.faceFound, values });
+        if (unknown !== null) {
+          // VTS refuses the whole request when one parameter does not exist.
+          this.notFound++;
+          if (!this.unknownParamsExpected) bad(`unknown parameter ${unknown}`);
+          const answer = (): void => this.error(ws, id, 453, `Parameter ${unknown} not found.`);
+          if (this.holdNotFound) this.heldNotFound.push(answer);
+          else answer();
+          return;
+        }
+        this.injections.push({ at: performance.now(), connection: session.connection, faceFound: data.faceFound, values });
         this.reply(ws, id, 'InjectParameterDataResponse', {});
+        return;
+      }
+      case 'ParameterCreationRequest': {
+        if (!session.authenticated) {
+          this.error(ws, id, 8, 'Request requires authentication.');
+          return;
+        }
+        const { parameterName: name, explanation, min, max, defaultValue } = data;
+        const number = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 1_000_000;
+        this.creations.push({ connection: session.connection, name: String(name), min: Number(min), max: Number(max), defaultValue: Number(defaultValue), explanation });
+        if (typeof name !== 'string' || !/^[A-Za-z0-9]{4,32}$/.test(name)) {
+          bad(`parameterName ${String(name)}`);
+          this.error(ws, id, 350, 'Parameter name invalid.');
+          return;
+        }
+        if (!number(min) || !number(max) || !number(defaultValue)) {
+          bad(`values of ${name}`);
+          this.error(ws, id, 351, 'Parameter values invalid.');
+          return;
+        }
+        if (explanation !== undefined && (typeof explanation !== 'string' || explanation.length >= 256)) {
+          bad(`explanation of ${name}`);
+          this.error(ws, id, 353, 'Explanation too long.');
+          return;
+        }
+        if (name in VTS_DEFAULT_INPUTS) {
+          bad(`custom parameter named like a default one: ${name}`);
+          this.error(ws, id, 354, 'Default parameter names are not allowed.');
+          return;
+        }
+        const refusal = this.refuseCreation?.(name) ?? null;
+        const owner = this.customParams.get(name)?.plugin;
+        if (refusal) {
+          this.error(ws, id, refusal.errorID, refusal.message);
+          return;
+        }
+        if (owner !== undefined && owner !== session.plugin) {
+          this.error(ws, id, 352, `Parameter ${name} was created by another plugin.`);
+          return;
+        }
+        if (!this.forgetCreations) this.customParams.set(name, { min, max, defaultValue, plugin: session.plugin });
+        this.reply(ws, id, 'ParameterCreationResponse', { parameterName: name });
         return;
       }
       default:
@@ -230,18 +339,43 @@ function expectedValues(frame: TrackingFrame): Record<string, number> {
     EyeRightY: clamp((f.gaze.right.pitch - pitch) / 30, -1, 1),
     MouthOpen: f.mouth.open,
     MouthSmile: (f.blendshapes.mouthSmileLeft + f.blendshapes.mouthSmileRight) / 2,
-    MouthX: 0,
+    MouthX: clamp((f.blendshapes.mouthLeft ?? 0) - (f.blendshapes.mouthRight ?? 0), -1, 1),
     Brows: (f.brows.left + f.brows.right) / 2,
     BrowLeftY: f.brows.left,
     BrowRightY: f.brows.right,
   };
 }
 
-function expectInjectionOf(injection: Injection, frame: TrackingFrame): void {
+/**
+ * The injection carries the default parameters mapped from `frame` and, for each custom parameter
+ * it carries (all 52 when `allCustom`), the frame's ARKit value (clamped to 0..1, 0 when absent).
+ */
+function expectInjectionOf(injection: Injection, frame: TrackingFrame, allCustom = false): void {
   const want = expectedValues(frame);
-  expect(Object.keys(injection.values).sort()).toEqual(Object.keys(want).sort());
+  const ids = Object.keys(injection.values);
+  expect(ids.filter((id) => !CUSTOM_NAMES.includes(id)).sort()).toEqual(Object.keys(want).sort());
   for (const [id, value] of Object.entries(want)) expect(injection.values[id], id).toBeCloseTo(value, 3);
+  for (const shape of BLENDSHAPE_NAMES) {
+    const id = CUSTOM_OF[shape];
+    if (!(id in injection.values)) {
+      if (allCustom) expect.fail(`${id} missing from the injection`);
+      continue;
+    }
+    const v = frame.face!.blendshapes[shape];
+    const expected = typeof v === 'number' && Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0;
+    expect(injection.values[id], id).toBeCloseTo(expected, 3);
+  }
   expect(injection.faceFound).toBe(true);
+}
+
+/** How many of the 52 custom parameters an injection carries. */
+const customsIn = (injection: Injection | undefined): number => (injection ? CUSTOM_NAMES.filter((id) => id in injection.values).length : 0);
+
+/** A face frame with a value for every one of the 52 ARKit blend shapes. */
+function fullFaceFrame(rand: () => number, index: number): TrackingFrame {
+  const frame = randomFaceFrame(rand, index);
+  for (const shape of BLENDSHAPE_NAMES) frame.face!.blendshapes[shape] = rand();
+  return frame;
 }
 
 const stateRoot = mkdtempSync(path.join(tmpdir(), 'vtlink-vts-'));
@@ -408,6 +542,7 @@ describe('VTube Studio output', () => {
     expect(fake.authRequests.every((a) => a.ok)).toBe(true);
 
     const frame = randomFaceFrame(rand, 2);
+    await fake.sync(); // an injection of the previous frame may still be on its way
     const before = fake.injections.length;
     output.send(frame);
     await waitUntil(() => fake!.injections.length > before, 'an injection after reconnecting');
@@ -442,12 +577,184 @@ describe('VTube Studio output', () => {
     output.send(randomFaceFrame(rand, 0));
     await waitUntil(() => fake!.tokenRequests === 3 && output.state().status === 'sending', 'a third token');
     expect(readFileSync(tokenFile, 'utf8').trim()).not.toBe(second);
-    const frame = randomFaceFrame(rand, 1);
+    // Revoking deleted the custom parameters; the new session creates them again and sends them.
+    await waitUntil(() => fake!.customParams.size === 52, 'the custom parameters created again');
+    const frame = fullFaceFrame(rand, 1);
+    await fake.sync(); // a keepalive of the previous frame may still be on its way
     const before = fake.injections.length;
     output.send(frame);
-    await waitUntil(() => fake!.injections.length > before, 'an injection with the new token');
-    expectInjectionOf(fake.injections[fake.injections.length - 1], frame);
+    await waitUntil(() => fake!.injections.length > before && customsIn(fake!.injections.at(-1)) === 52, 'an injection with the new token');
+    expectInjectionOf(fake.injections[fake.injections.length - 1], frame, true);
     expect(output.state().errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it('creates the 52 ARKit blend shapes as custom parameters once per session and injects each tracked value', async () => {
+    fake = await FakeVts.start();
+    const output = startOutput(freshStateDir(), { holdMs: 60_000 });
+    await waitUntil(() => fake!.customParams.size === 52, 'the custom parameters');
+    const made = fake.creationsOn(1);
+    expect(new Set(CUSTOM_NAMES).size).toBe(52);
+    expect(made.map((c) => c.name).sort()).toEqual([...CUSTOM_NAMES].sort());
+    for (const c of made) {
+      expect(c.name).toMatch(/^[A-Za-z0-9]{4,32}$/);
+      expect([c.min, c.max, c.defaultValue], c.name).toEqual([0, 1, 0]);
+      expect(typeof c.explanation === 'string' && c.explanation.length > 0 && c.explanation.length < 256, c.name).toBe(true);
+    }
+
+    const rand = seededRandom(31);
+    for (let k = 0; k < 4; k++) {
+      const frame = fullFaceFrame(rand, k);
+      await fake.sync(); // a keepalive of the previous frame may still be on its way
+      const before = fake.injections.length;
+      output.send(frame);
+      await waitUntil(() => fake!.injections.length > before && customsIn(fake!.injections.at(-1)) === 52, 'an injection with all 52');
+      expectInjectionOf(fake.injections[fake.injections.length - 1], frame, true);
+    }
+    // Out of range, not a number, or not made by the tracker: clamped to 0..1, or the rest value 0.
+    const odd = fullFaceFrame(rand, 5);
+    odd.face!.blendshapes.jawOpen = 1.7;
+    odd.face!.blendshapes.eyeBlinkLeft = -0.3;
+    odd.face!.blendshapes.cheekPuff = Number.NaN;
+    delete odd.face!.blendshapes.tongueOut;
+    await fake.sync();
+    const before = fake.injections.length;
+    output.send(odd);
+    await waitUntil(() => fake!.injections.length > before, 'an injection');
+    const last = fake.injections[fake.injections.length - 1];
+    expect(last.values).toMatchObject({ VTLinkJawOpen: 1, VTLinkEyeBlinkLeft: 0, VTLinkCheekPuff: 0, VTLinkTongueOut: 0 });
+    expectInjectionOf(last, odd, true);
+
+    // Keepalives go on (the face is held); nothing is created a second time in this session.
+    const injected = fake.injections.length;
+    await waitUntil(() => fake!.injections.length >= injected + 2, 'two keepalives');
+    await fake.sync();
+    expect(fake.creations).toHaveLength(52);
+  });
+
+  it('a custom parameter VTS refuses is left out and logged once; the rest and the defaults keep going, nothing is asked again', async () => {
+    fake = await FakeVts.start();
+    const refused = new Set(['VTLinkJawOpen', 'VTLinkTongueOut']);
+    fake.refuseCreation = (name) => (refused.has(name) ? { errorID: 352, message: `Parameter ${name} already created by another plugin.` } : null);
+    const warnings: string[] = [];
+    const output = startOutput(freshStateDir(), { holdMs: 60_000, log: { warn: (m) => warnings.push(m) } });
+    await waitUntil(() => fake!.customParams.size === 50 && /2 of 52/.test(output.state().detail ?? ''), 'the refusals reported');
+    expect(output.state().status).toBe('sending');
+    expect(output.state().errors).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/VTLink(JawOpen|TongueOut)/);
+
+    const rand = seededRandom(41);
+    const frame = fullFaceFrame(rand, 0);
+    output.send(frame);
+    await waitUntil(() => customsIn(fake!.injections.at(-1)) === 50, 'an injection with the 50 created');
+    const last = fake.injections[fake.injections.length - 1];
+    expectInjectionOf(last, frame);
+    for (const name of refused) expect(last.values).not.toHaveProperty(name);
+    // Held for several keepalives: no request storm, no new creation request, no new warning.
+    const injected = fake.injections.length;
+    await waitUntil(() => fake!.injections.length >= injected + 3, 'three keepalives');
+    await fake.sync();
+    expect(fake.creations).toHaveLength(52);
+    expect(warnings).toHaveLength(1);
+    expect(fake.notFound).toBe(0);
+
+    // VTS's limit of custom parameters reached: every creation refused, the defaults alone go on.
+    await output.close(); // it still injects the 50 it created
+    fake.refuseCreation = () => ({ errorID: 356, message: 'Too many custom parameters in total.' });
+    fake.customParams.clear();
+    const full: string[] = [];
+    const other = startOutput(freshStateDir(), { holdMs: 60_000, log: { warn: (m) => full.push(m) } });
+    await waitUntil(() => /52 of 52/.test(other.state().detail ?? ''), 'all refusals reported');
+    expect(other.state().status).toBe('sending');
+    const second = fake.connections;
+    const next = fullFaceFrame(rand, 1);
+    other.send(next);
+    await waitUntil(() => fake!.injections.filter((i) => i.connection === second).length >= 3, 'three injections');
+    await fake.sync();
+    for (const i of fake.injections.filter((i) => i.connection === second)) {
+      expect(customsIn(i)).toBe(0);
+      expectInjectionOf(i, next);
+    }
+    expect(fake.creationsOn(second)).toHaveLength(52);
+    expect(full).toHaveLength(1);
+  });
+
+  it('creates the custom parameters again after reconnecting', async () => {
+    fake = await FakeVts.start();
+    const output = startOutput(freshStateDir());
+    await waitUntil(() => fake!.customParams.size === 52, 'the custom parameters');
+    const rand = seededRandom(51);
+    output.send(fullFaceFrame(rand, 0));
+    await waitUntil(() => customsIn(fake!.injections.at(-1)) === 52, 'an injection with all 52');
+
+    fake.dropAll();
+    await waitUntil(() => fake!.connections >= 2 && output.state().status === 'sending', 'sending again');
+    const connection = fake.connections;
+    await waitUntil(() => fake!.creationsOn(connection).length === 52, 'the creations of the new session');
+    expect(fake.creationsOn(connection).map((c) => c.name).sort()).toEqual([...CUSTOM_NAMES].sort());
+    const frame = fullFaceFrame(rand, 1);
+    await fake.sync(); // a keepalive of the previous frame may still be on its way
+    const before = fake.injections.length;
+    output.send(frame);
+    await waitUntil(() => {
+      if (fake!.injections.length <= before) return false;
+      const last = fake!.injections.at(-1);
+      return last !== undefined && last.connection === connection && customsIn(last) === 52;
+    }, 'an injection with all 52 after reconnecting');
+    expectInjectionOf(fake.injections[fake.injections.length - 1], frame, true);
+    expect(fake.creations).toHaveLength(52 * connection);
+  });
+
+  it('custom parameters VTS lost mid-session are created again once, then left out until the next session', async () => {
+    fake = await FakeVts.start();
+    fake.unknownParamsExpected = true;
+    const warnings: string[] = [];
+    const output = startOutput(freshStateDir(), { holdMs: 60_000, log: { warn: (m) => warnings.push(m) } });
+    await waitUntil(() => fake!.customParams.size === 52, 'the custom parameters');
+    const rand = seededRandom(61);
+    const frame = fullFaceFrame(rand, 0);
+    output.send(frame);
+    await waitUntil(() => customsIn(fake!.injections.at(-1)) === 52, 'an injection with all 52');
+
+    // The user deletes them in VTS: the next injection is refused, they are created again. Two
+    // injections are refused before the plugin hears of the first: the second refusal is about
+    // the same loss, not a new one.
+    fake.holdNotFound = true;
+    fake.customParams.clear();
+    output.send(fullFaceFrame(rand, 1));
+    await waitUntil(() => fake!.notFound === 1, 'a refused injection');
+    output.send(frame);
+    await waitUntil(() => fake!.notFound === 2, 'a second refused injection');
+    fake.releaseNotFound();
+    await waitUntil(() => fake!.creations.length === 104 && fake!.customParams.size === 52, 'created again');
+    const count = fake.injections.length;
+    await waitUntil(() => fake!.injections.length > count && customsIn(fake!.injections.at(-1)) === 52, 'all 52 injected again');
+    expectInjectionOf(fake.injections[fake.injections.length - 1], frame, true);
+
+    // Lost again in the same session: not created a third time; the defaults go on without them.
+    fake.customParams.clear();
+    const refusedBefore = fake.notFound;
+    await waitUntil(() => fake!.notFound > refusedBefore, 'a refused injection');
+    const resumed = fake.injections.length;
+    await waitUntil(() => fake!.injections.length >= resumed + 3, 'three injections after the loss');
+    await fake.sync();
+    const settled = fake.notFound;
+    const last = fake.injections[fake.injections.length - 1];
+    expect(customsIn(last)).toBe(0);
+    expectInjectionOf(last, frame);
+    const injected = fake.injections.length;
+    await waitUntil(() => fake!.injections.length >= injected + 2, 'two more keepalives');
+    await fake.sync();
+    expect(fake.notFound).toBe(settled); // no injection naming a missing parameter any more
+    expect(fake.creations).toHaveLength(104);
+    expect(output.state().status).toBe('sending');
+    expect(warnings).toHaveLength(1);
+
+    // A new session starts over: created and sent again.
+    fake.dropAll();
+    await waitUntil(() => fake!.connections === 2 && fake!.customParams.size === 52, 'created in the new session');
+    await waitUntil(() => customsIn(fake!.injections.at(-1)) === 52, 'all 52 injected in the new session');
+    expectInjectionOf(fake.injections[fake.injections.length - 1], frame, true);
   });
 
   it('reports a denied plugin as an error and keeps running', async () => {

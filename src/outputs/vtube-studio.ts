@@ -6,20 +6,33 @@
  * Flow on every connection: APIStateRequest; if the session is not authenticated yet,
  * AuthenticationRequest with the saved token, or, when there is none (first run) or VTS rejects it
  * (the user revoked the plugin), AuthenticationTokenRequest, which pops up an approval dialog in
- * VTS; the token it returns is saved in the token store and used from then on. Then
+ * VTS; the token it returns is saved in the token store and used from then on. After each
+ * successful authentication, one ParameterCreationRequest per ARKit blend shape creates the 52
+ * custom parameters of VTS_CUSTOM_PARAMETERS ("VTLink" + the ARKit name, e.g. VTLinkEyeBlinkLeft;
+ * range 0..1, default 0). VTS keeps custom parameters in its config between sessions and deletes
+ * them when the user revokes the plugin; creating one again from the same plugin succeeds, so they
+ * are created on every authentication rather than trusted to still be there. Then
  * InjectParameterDataRequest ("set" mode, faceFound true) with all of VTS_PARAMETERS
  * (vtube-studio/parameters.ts: FaceAngleX/Y/Z, FacePositionX/Y/Z, EyeOpenLeft/Right,
- * EyeLeftX/Y, EyeRightX/Y, MouthOpen, MouthSmile, MouthX, Brows, BrowLeftY, BrowRightY) at most
- * `rateHz` times a second. VTS forgets a parameter that is not refreshed within a second, so the
- * last face's values are re-sent every `keepaliveMs` while frames keep coming (even unchanged)
- * and for `holdMs` after the last one; a frame without a face sends nothing, so VTS plays its
- * "tracking lost" behaviour.
+ * EyeLeftX/Y, EyeRightX/Y, MouthOpen, MouthSmile, MouthX, Brows, BrowLeftY, BrowRightY) followed
+ * by each custom parameter VTS has confirmed (ParameterCreationResponse) in this session, at most
+ * `rateHz` times a second. VTS refuses a whole injection that names a parameter it does not have,
+ * so an unconfirmed one is never sent. VTS forgets a parameter that is not refreshed within a
+ * second, so the last face's values are re-sent every `keepaliveMs` while frames keep coming (even
+ * unchanged) and for `holdMs` after the last one; a frame without a face sends nothing, so VTS
+ * plays its "tracking lost" behaviour.
  *
  * Failures: VTS not running or the connection dropping -> `no-listener`, reconnect with back-off
  * (0.5 s doubling to 5 s) and authenticate again with the saved token; the user denying the
  * plugin -> `error`, asked again after `deniedRetryMs`; an injection VTS refuses (another plugin
  * owns a parameter) -> counted in `errors` with the reason in `detail`, still `sending`; an
- * injection refused for lack of authentication (token revoked mid-session) -> authenticate again.
+ * injection refused for lack of authentication (token revoked mid-session) -> authenticate again
+ * (and create the custom parameters again). A custom parameter VTS refuses to create (name taken by
+ * another plugin, VTS's limit of custom parameters reached) -> counted in `errors`, `detail` says
+ * how many, logged once per error kind; it is left out of the injections and not asked for again
+ * until the next authentication. An injection refused because a custom parameter is gone (the user
+ * deleted it in VTS) -> the custom parameters are created again once; if that happens twice in a
+ * session, only the default parameters are sent until the next authentication.
  */
 
 import WebSocket from 'ws';
@@ -27,11 +40,11 @@ import type { TrackingFrame } from '../tracking/types';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import type { OutputState, TrackingOutput } from './output';
 import { parseVtsResponse, VTS_API_NAME, VTS_API_VERSION, VTS_ERROR, vtsRequest, type VtsResponse } from './vtube-studio/messages';
-import { VtsParameterMapper, type VtsParameterValue } from './vtube-studio/parameters';
+import { VTS_CUSTOM_PARAMETERS, VtsBlendshapeMapper, VtsParameterMapper, type VtsParameterValue } from './vtube-studio/parameters';
 import type { VtsTokenStore } from './vtube-studio/token-store';
 
 export { FileTokenStore, type VtsTokenStore } from './vtube-studio/token-store';
-export { EYE_RANGE_DEG, VTS_PARAMETERS } from './vtube-studio/parameters';
+export { EYE_RANGE_DEG, VTS_CUSTOM_PARAMETERS, VTS_CUSTOM_PREFIX, VTS_PARAMETERS } from './vtube-studio/parameters';
 
 export interface VTubeStudioOutputOptions {
   /** Default ws://localhost:8001. */
@@ -59,6 +72,9 @@ export interface VTubeStudioOutputOptions {
   /** Monotonic clock in ms for the rate limit, keepalive and hold. Default performance.now; tests
    *  inject their own to check those decisions at exact times. */
   nowMs?: () => number;
+  /** Where problems the user should see once go (a custom parameter VTS refused). Default: nowhere
+   *  (they are still in `state().detail`). */
+  log?: { warn(message: string): void };
 }
 
 type Phase = 'connecting' | 'api-state' | 'authenticating' | 'awaiting-approval' | 'ready' | 'closed';
@@ -79,6 +95,8 @@ export class VTubeStudioOutput implements TrackingOutput {
   private readonly now: () => number;
   private readonly backoff: Backoff;
   private readonly mapper: VtsParameterMapper;
+  private readonly customMapper = new VtsBlendshapeMapper();
+  private readonly log: { warn(message: string): void } | undefined;
   private readonly injection: {
     apiName: typeof VTS_API_NAME;
     apiVersion: typeof VTS_API_VERSION;
@@ -103,6 +121,17 @@ export class VTubeStudioOutput implements TrackingOutput {
   private flushTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private readonly keepaliveTimer: NodeJS.Timeout;
+  /** Custom parameters VTS confirmed in this authenticated session (by VTS_CUSTOM_PARAMETERS index). */
+  private readonly customCreated: boolean[] = VTS_CUSTOM_PARAMETERS.map(() => false);
+  /** This session's unanswered ParameterCreationRequests: requestID -> VTS_CUSTOM_PARAMETERS index. */
+  private readonly pendingCreations = new Map<string, number>();
+  private customRefused = 0;
+  /** Request number at the last reset of the custom parameters: errors about older injections are stale. */
+  private customResetAt = 0;
+  /** The custom parameters were created again this session because VTS lost them (only once). */
+  private customRecreated = false;
+  /** Error IDs already logged, so a refusal repeated on every reconnect is logged once. */
+  private readonly loggedErrors = new Set<number>();
   private status: OutputState = { status: 'no-listener', detail: 'connecting', framesSent: 0, errors: 0 };
 
   constructor(options: VTubeStudioOutputOptions) {
@@ -123,6 +152,7 @@ export class VTubeStudioOutput implements TrackingOutput {
     this.now = options.nowMs ?? ((): number => performance.now());
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.mapper = new VtsParameterMapper(options.referenceDistanceMm);
+    this.log = options.log;
     this.injection = {
       apiName: VTS_API_NAME,
       apiVersion: VTS_API_VERSION,
@@ -143,6 +173,7 @@ export class VTubeStudioOutput implements TrackingOutput {
       return;
     }
     this.mapper.update(frame.face);
+    this.customMapper.update(frame.face);
     this.hasFace = true;
     this.dirty = true;
     this.lastFaceAt = this.now();
@@ -236,6 +267,9 @@ export class VTubeStudioOutput implements TrackingOutput {
       case 'InjectParameterDataResponse':
         this.status.framesSent++;
         return;
+      case 'ParameterCreationResponse':
+        this.customConfirmed(msg.requestID);
+        return;
       case 'APIError':
         this.onApiError(ws, msg);
         return;
@@ -296,20 +330,25 @@ export class VTubeStudioOutput implements TrackingOutput {
   private onApiError(ws: WebSocket, msg: VtsResponse): void {
     const id = typeof msg.data.errorID === 'number' ? msg.data.errorID : -1;
     const text = `VTube Studio: ${typeof msg.data.message === 'string' ? msg.data.message : 'error'} (error ${id})`;
-    const kind = msg.requestID.split('-')[0];
+    const [kind, number] = msg.requestID.split('-');
     this.status.errors++;
+    if (kind === 'param' && !this.pendingCreations.has(msg.requestID)) return; // asked in an earlier session
     if (kind === 'token') {
       if (id === VTS_ERROR.tokenRequestDenied) this.nextRetryMs = this.deniedRetryMs;
       this.fail(ws, text);
     } else if (kind === 'auth') {
       this.tokenRefused();
-    } else if (kind === 'inject' && (id === VTS_ERROR.requestRequiresAuthentication || id === VTS_ERROR.tokenRequestDenied)) {
+    } else if ((kind === 'inject' || kind === 'param') && (id === VTS_ERROR.requestRequiresAuthentication || id === VTS_ERROR.tokenRequestDenied)) {
       // Revoked or the session lost its authentication: authenticate again (a revoked token is
       // then refused and a new one requested).
       if (this.phase !== 'ready') return;
       this.setStatus('no-listener', text);
       if (this.token) this.requestAuthentication();
       else this.requestToken();
+    } else if (kind === 'param') {
+      this.customRefusedFor(msg.requestID, id, text);
+    } else if (kind === 'inject' && id === VTS_ERROR.injectDataParamNameNotFound && Number(number) > this.customResetAt) {
+      this.customLost(text);
     } else {
       this.status.detail = text; // e.g. a parameter owned by another plugin: keep sending the rest
     }
@@ -326,7 +365,75 @@ export class VTubeStudioOutput implements TrackingOutput {
     this.phase = 'ready';
     this.backoff.reset();
     this.setStatus('sending', undefined);
+    this.customRecreated = false;
+    this.createCustomParameters();
     this.schedule();
+  }
+
+  // --- custom parameters ---------------------------------------------------------------------------
+
+  /** Asks VTS for all custom parameters; until each is confirmed only the others are injected. */
+  private createCustomParameters(): void {
+    this.resetCustom();
+    VTS_CUSTOM_PARAMETERS.forEach((p, i) => {
+      const data = { parameterName: p.name, explanation: p.explanation, min: p.min, max: p.max, defaultValue: p.defaultValue };
+      const requestID = this.request('ParameterCreationRequest', 'param', data);
+      if (requestID) this.pendingCreations.set(requestID, i);
+    });
+  }
+
+  /** Forgets which custom parameters VTS has: the injections carry the default parameters only. */
+  private resetCustom(): void {
+    this.customCreated.fill(false);
+    this.pendingCreations.clear();
+    this.customRefused = 0;
+    this.customResetAt = this.requestCounter;
+    this.rebuildInjection();
+  }
+
+  private customConfirmed(requestID: string): void {
+    const i = this.pendingCreations.get(requestID);
+    if (i === undefined) return; // asked in an earlier session
+    this.pendingCreations.delete(requestID);
+    this.customCreated[i] = true;
+    this.rebuildInjection();
+  }
+
+  /** VTS would not create one custom parameter: leave it out (the defaults and the rest go on). */
+  private customRefusedFor(requestID: string, errorID: number, text: string): void {
+    const name = VTS_CUSTOM_PARAMETERS[this.pendingCreations.get(requestID)!].name;
+    this.pendingCreations.delete(requestID);
+    this.customRefused++;
+    const detail = `${text} creating ${name}; ${this.customRefused} of ${VTS_CUSTOM_PARAMETERS.length} custom parameters refused, sending the others`;
+    this.status.detail = detail;
+    this.warnOnce(errorID, detail);
+  }
+
+  /** An injection named a custom parameter VTS no longer has (deleted by the user while connected). */
+  private customLost(text: string): void {
+    if (this.phase !== 'ready') return;
+    if (!this.customRecreated) {
+      this.customRecreated = true;
+      this.status.detail = `${text}; creating the custom parameters again`;
+      this.createCustomParameters();
+    } else {
+      // Lost again right after being created: stop asking until the next authentication.
+      this.resetCustom();
+      this.status.detail = `${text}; sending the default parameters only until VTube Studio reconnects`;
+    }
+    this.warnOnce(VTS_ERROR.injectDataParamNameNotFound, this.status.detail);
+  }
+
+  private rebuildInjection(): void {
+    const list = this.mapper.values.slice();
+    for (let i = 0; i < this.customCreated.length; i++) if (this.customCreated[i]) list.push(this.customMapper.values[i]);
+    this.injection.data.parameterValues = list;
+  }
+
+  private warnOnce(errorID: number, message: string): void {
+    if (this.loggedErrors.has(errorID)) return;
+    this.loggedErrors.add(errorID);
+    this.log?.warn(`vtube-studio: ${message}`);
   }
 
   // --- sending -----------------------------------------------------------------------------------
@@ -360,10 +467,13 @@ export class VTubeStudioOutput implements TrackingOutput {
     this.lastInjectAt = this.now();
   }
 
-  private request(messageType: string, kind: string, data?: object): void {
+  /** Sends a request; returns its requestID, or null when there is no open connection. */
+  private request(messageType: string, kind: string, data?: object): string | null {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(JSON.stringify(vtsRequest(messageType, `${kind}-${++this.requestCounter}`, data)));
+    if (!ws || ws.readyState !== WebSocket.OPEN) return null;
+    const requestID = `${kind}-${++this.requestCounter}`;
+    ws.send(JSON.stringify(vtsRequest(messageType, requestID, data)));
+    return requestID;
   }
 
   private setStatus(status: OutputState['status'], detail: string | undefined): void {

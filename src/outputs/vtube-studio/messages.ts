@@ -12,6 +12,8 @@ export const VTS_ERROR = {
   requestRequiresAuthentication: 8,
   tokenRequestDenied: 50,
   tokenRequestCurrentlyOngoing: 51,
+  /** InjectParameterDataRequest named a parameter VTS does not have; VTS refuses the whole request. */
+  injectDataParamNameNotFound: 453,
 } as const;
 
 export interface VtsRequest {

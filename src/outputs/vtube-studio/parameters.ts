@@ -10,6 +10,7 @@
  * user's own sides, as in ARKit-based tracking.
  */
 
+import { BLENDSHAPE_NAMES, type BlendshapeName } from '../../geometry/features/blendshapes';
 import type { TrackedFace } from '../../tracking/types';
 
 /** Eye rotation in the head (degrees) that maps to the end of VTS's -1..1 eye range. */
@@ -91,5 +92,61 @@ export class VtsParameterMapper {
     const finite = Number.isFinite(value) ? value : 0;
     this.values[i].value = Math.round(Math.min(spec.max, Math.max(spec.min, finite)) * 1e4) / 1e4;
     return i + 1;
+  }
+}
+
+// --- custom parameters: the 52 ARKit blend shapes --------------------------------------------------
+
+/**
+ * Custom parameter names share one namespace across every plugin in VTS, so ours carry a prefix:
+ * "VTLink" + the ARKit name with its first letter capitalised (eyeBlinkLeft -> VTLinkEyeBlinkLeft).
+ */
+export const VTS_CUSTOM_PREFIX = 'VTLink';
+
+/** VTS accepts 4..32 letters and digits for a custom parameter name. */
+const VTS_CUSTOM_NAME = /^[A-Za-z0-9]{4,32}$/;
+
+export interface VtsCustomParameter {
+  /** parameterName of the ParameterCreationRequest and id in InjectParameterDataRequest. */
+  name: string;
+  blendshape: BlendshapeName;
+  min: 0;
+  max: 1;
+  defaultValue: 0;
+  /** Shown in VTS's details of the parameter; VTS allows under 256 characters. */
+  explanation: string;
+}
+
+export function vtsCustomParameterName(blendshape: string): string {
+  return VTS_CUSTOM_PREFIX + blendshape.charAt(0).toUpperCase() + blendshape.slice(1);
+}
+
+/** One custom parameter per ARKit blend shape, in BLENDSHAPE_NAMES order (the order they are sent in). */
+export const VTS_CUSTOM_PARAMETERS: readonly VtsCustomParameter[] = BLENDSHAPE_NAMES.map((blendshape) => {
+  const name = vtsCustomParameterName(blendshape);
+  // A name VTS would refuse is a bug here, not a runtime condition: fail on load, not in VTS.
+  if (!VTS_CUSTOM_NAME.test(name)) throw new Error(`VTube Studio custom parameter name "${name}" is not 4..32 letters and digits`);
+  return {
+    name,
+    blendshape,
+    min: 0,
+    max: 1,
+    defaultValue: 0,
+    explanation: `vtlink: ARKit blend shape ${blendshape}, 0..1 (Left/Right are the user's own sides).`,
+  };
+});
+
+/** Values of VTS_CUSTOM_PARAMETERS, one preallocated {id, value} each, rewritten in place per frame. */
+export class VtsBlendshapeMapper {
+  readonly values: VtsParameterValue[] = VTS_CUSTOM_PARAMETERS.map((p) => ({ id: p.name, value: 0 }));
+
+  update(face: TrackedFace): VtsParameterValue[] {
+    for (let i = 0; i < VTS_CUSTOM_PARAMETERS.length; i++) {
+      const v = face.blendshapes[VTS_CUSTOM_PARAMETERS[i].blendshape];
+      // A shape the tracker did not make (or a NaN) reads as the parameter's rest value.
+      const finite = typeof v === 'number' && Number.isFinite(v) ? v : 0;
+      this.values[i].value = Math.round(Math.min(1, Math.max(0, finite)) * 1e4) / 1e4;
+    }
+    return this.values;
   }
 }
