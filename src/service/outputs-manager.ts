@@ -112,7 +112,7 @@ export class OutputsManager {
       }
       case 'vtubeStudio': {
         const s = outputs.vtubeStudio;
-        return s.enabled ? new VTubeStudioOutput({ url: s.url, rateHz: s.rateHz, tokenStore: new FileTokenStore(this.options.stateDir) }) : null;
+        return s.enabled ? new VTubeStudioOutput({ url: s.url, rateHz: s.rateHz, tokenStore: new FileTokenStore(this.options.stateDir), log: this.options.log }) : null;
       }
     }
   }
