@@ -16,14 +16,14 @@ import { defaultIntrinsics } from '../../src/geometry/intrinsics';
 import { HeadPoseEstimator, type HeadPoseOptions } from '../../src/geometry/pose';
 import type { RigidPose } from '../../src/geometry/pnp';
 import type { FaceTracker } from '../../src/tracking/tracker';
-import { median, percentile } from '../lib/stats';
+import { mean, median, percentile } from '../lib/stats';
 
 export const REF_FRAMES = 5;
 export const REF_SEARCH = 10;
 export const MIN_REF_FRAMES = 2;
 
 /** Mouth openings: runs with mouth.open above OPEN_HIGH, grown while it stays at or above OPEN_LOW. */
-export const OPEN_HIGH = 0.5;
+export const OPEN_HIGH = 0.3;
 export const OPEN_LOW = 0.1;
 
 export interface PoseSample {
@@ -126,6 +126,8 @@ export interface EventChange {
   roll: number;
   /** Rotation angle, degrees. */
   angle: number;
+  /** Signed yaw/pitch/roll minus the reference at the event's middle frame (NaN without a face there). */
+  mid: { yaw: number; pitch: number; roll: number };
 }
 
 function referenceFrames(poses: readonly (PoseSample | null)[], inEvent: (f: number) => boolean, from: number, step: number): number[] {
@@ -155,7 +157,11 @@ export function eventChanges(poses: readonly (PoseSample | null)[], events: read
       for (let i = 0; i < 4; i++) q[i] += sign * p.q[i];
     }
     const qn = Math.hypot(q[0], q[1], q[2], q[3]);
-    const change: EventChange = { event, yaw: 0, pitch: 0, roll: 0, angle: 0 };
+    const middle = poses[Math.round((event.start + event.end) / 2)];
+    const mid = middle
+      ? { yaw: middle.yaw - ref.yaw, pitch: middle.pitch - ref.pitch, roll: middle.roll - ref.roll }
+      : { yaw: Number.NaN, pitch: Number.NaN, roll: Number.NaN };
+    const change: EventChange = { event, yaw: 0, pitch: 0, roll: 0, angle: 0, mid };
     let frames = 0;
     for (let f = event.start; f <= event.end; f++) {
       const p = poses[f];
@@ -182,6 +188,10 @@ export interface ChangeSummary {
   rollP90: number;
   angleMedian: number;
   angleP90: number;
+  /** Mean signed change at the events' middle frames: a systematic shift shows here, noise averages out. */
+  midYawMean: number;
+  midPitchMean: number;
+  midRollMean: number;
 }
 
 export function summarizeChanges(changes: readonly EventChange[]): ChangeSummary {
@@ -196,6 +206,9 @@ export function summarizeChanges(changes: readonly EventChange[]): ChangeSummary
     rollP90: percentile(col('roll'), 90),
     angleMedian: median(col('angle')),
     angleP90: percentile(col('angle'), 90),
+    midYawMean: mean(changes.map((c) => c.mid.yaw).filter(Number.isFinite)),
+    midPitchMean: mean(changes.map((c) => c.mid.pitch).filter(Number.isFinite)),
+    midRollMean: mean(changes.map((c) => c.mid.roll).filter(Number.isFinite)),
   };
 }
 

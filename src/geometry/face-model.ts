@@ -175,8 +175,10 @@ export const POSE_LANDMARKS: readonly number[] = [
   116, 345, 123, 352, 50, 280, 117, 346,
   // temples and the face outline near the ears
   21, 251, 54, 284, 162, 389, 127, 356, 234, 454, 93, 323,
-  // upper jaw line (the mandible pivots near the ears, so these move little when the mouth opens)
-  132, 361, 58, 288,
+  // the jaw line near the ears, above the mouth corners' level; 58 and 288, lower on the mandible,
+  // are left out: they move with it when the mouth opens (test/geometry-pose.test.ts "pose during
+  // expressions", bench/expression-pose-points.ts), and PnP read that as head pitch
+  132, 361,
 ];
 
 /** Eye corner mesh indices, subject's sides. */
