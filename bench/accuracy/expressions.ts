@@ -140,9 +140,34 @@ function referenceFrames(poses: readonly (PoseSample | null)[], inEvent: (f: num
   return out;
 }
 
-/** Per event, the pose change (module comment); events without enough reference frames are left out. */
-export function eventChanges(poses: readonly (PoseSample | null)[], events: readonly ExpressionEvent[]): EventChange[] {
-  const inEvent = (f: number): boolean => events.some((e) => f >= e.start && f <= e.end);
+/**
+ * Control windows: for each event, windows of its length elsewhere in the same track that keep
+ * REF_SEARCH frames clear of every event (tiled from the start, one window per slot), so the same
+ * measure on them gives the change a face shows without the expression (head motion plus noise).
+ */
+export function controlWindows(events: readonly ExpressionEvent[], frames: number): ExpressionEvent[] {
+  const out: ExpressionEvent[] = [];
+  for (const e of events) {
+    const length = e.end - e.start + 1;
+    for (let start = REF_SEARCH; start + length - 1 + REF_SEARCH < frames; start += length + REF_SEARCH) {
+      const end = start + length - 1;
+      if (events.some((b) => b.start <= end + REF_SEARCH && b.end >= start - REF_SEARCH)) continue;
+      out.push({ start, end });
+    }
+  }
+  return out;
+}
+
+/**
+ * Per event, the pose change (module comment); events without enough reference frames are left out.
+ * Reference frames avoid `events` and `exclude` (default: the events themselves).
+ */
+export function eventChanges(
+  poses: readonly (PoseSample | null)[],
+  events: readonly ExpressionEvent[],
+  exclude: readonly ExpressionEvent[] = events,
+): EventChange[] {
+  const inEvent = (f: number): boolean => events.some((e) => f >= e.start && f <= e.end) || exclude.some((e) => f >= e.start && f <= e.end);
   const out: EventChange[] = [];
   for (const event of events) {
     const before = referenceFrames(poses, inEvent, event.start, -1);
