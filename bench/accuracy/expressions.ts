@@ -152,6 +152,7 @@ export function controlWindows(events: readonly ExpressionEvent[], frames: numbe
     for (let start = REF_SEARCH; start + length - 1 + REF_SEARCH < frames; start += length + REF_SEARCH) {
       const end = start + length - 1;
       if (events.some((b) => b.start <= end + REF_SEARCH && b.end >= start - REF_SEARCH)) continue;
+      if (out.some((w) => w.start === start && w.end === end)) continue; // events of equal length tile alike
       out.push({ start, end });
     }
   }
@@ -160,14 +161,15 @@ export function controlWindows(events: readonly ExpressionEvent[], frames: numbe
 
 /**
  * Per event, the pose change (module comment); events without enough reference frames are left out.
- * Reference frames avoid `events` and `exclude` (default: the events themselves).
+ * Reference frames avoid the frames of `exclude` (default: the events themselves; for control
+ * windows, the real events, so overlapping windows do not starve each other of references).
  */
 export function eventChanges(
   poses: readonly (PoseSample | null)[],
   events: readonly ExpressionEvent[],
   exclude: readonly ExpressionEvent[] = events,
 ): EventChange[] {
-  const inEvent = (f: number): boolean => events.some((e) => f >= e.start && f <= e.end) || exclude.some((e) => f >= e.start && f <= e.end);
+  const inEvent = (f: number): boolean => exclude.some((e) => f >= e.start && f <= e.end);
   const out: EventChange[] = [];
   for (const event of events) {
     const before = referenceFrames(poses, inEvent, event.start, -1);

@@ -160,7 +160,9 @@ export function headModelVertex(index: number, out: Float64Array, offset = 0): v
 /**
  * Mesh points used for head pose: rigid parts of the face only (forehead, nose bridge and tip, eye
  * corners, cheekbones, temples, the jaw near the ears), none of the lips, eyelids, brows or chin,
- * which move with expressions. Chosen by anatomy from the model, not tuned on any test set.
+ * which move with expressions. Chosen by anatomy from the model, not tuned on any test set; checked
+ * against blinks and mouth openings in bench/expression-pose-points.ts (issue 12): leaving out or
+ * down-weighting any other group does not steady the pose through blinks and costs AFLW accuracy.
  */
 export const POSE_LANDMARKS: readonly number[] = [
   // forehead
@@ -169,7 +171,8 @@ export const POSE_LANDMARKS: readonly number[] = [
   9, 8, 168, 6, 197, 195, 5, 4, 1,
   // nose wings and base
   98, 327, 48, 278, 2,
-  // eye corners (the canthi barely move when blinking)
+  // eye corners (the tracker's mesh draws them in by about 0.02 eye widths in a blink, but without
+  // them the pose moves as much in blinks and is worse on AFLW2000-3D)
   33, 133, 263, 362, 130, 359,
   // cheekbones
   116, 345, 123, 352, 50, 280, 117, 346,
