@@ -160,7 +160,9 @@ export function headModelVertex(index: number, out: Float64Array, offset = 0): v
 /**
  * Mesh points used for head pose: rigid parts of the face only (forehead, nose bridge and tip, eye
  * corners, cheekbones, temples, the jaw near the ears), none of the lips, eyelids, brows or chin,
- * which move with expressions. Chosen by anatomy from the model, not tuned on any test set.
+ * which move with expressions. Chosen by anatomy from the model, not tuned on any test set; checked
+ * against blinks and mouth openings in bench/expression-pose-points.ts (issue 12): leaving out or
+ * down-weighting any other group does not steady the pose through blinks and costs AFLW accuracy.
  */
 export const POSE_LANDMARKS: readonly number[] = [
   // forehead
@@ -169,14 +171,17 @@ export const POSE_LANDMARKS: readonly number[] = [
   9, 8, 168, 6, 197, 195, 5, 4, 1,
   // nose wings and base
   98, 327, 48, 278, 2,
-  // eye corners (the canthi barely move when blinking)
+  // eye corners (the tracker's mesh draws them in by about 0.02 eye widths in a blink, but without
+  // them the pose moves as much in blinks and is worse on AFLW2000-3D)
   33, 133, 263, 362, 130, 359,
   // cheekbones
   116, 345, 123, 352, 50, 280, 117, 346,
   // temples and the face outline near the ears
   21, 251, 54, 284, 162, 389, 127, 356, 234, 454, 93, 323,
-  // upper jaw line (the mandible pivots near the ears, so these move little when the mouth opens)
-  132, 361, 58, 288,
+  // the jaw line near the ears, above the mouth corners' level; 58 and 288, lower on the mandible,
+  // are left out: they move with it when the mouth opens (test/geometry-pose.test.ts "pose during
+  // expressions", bench/expression-pose-points.ts), and PnP read that as head pitch
+  132, 361,
 ];
 
 /** Eye corner mesh indices, subject's sides. */

@@ -79,6 +79,7 @@ export class PnPSolver {
   private readonly eigVecs = new Float64Array(81);
   private readonly ata = new Float64Array(81);
   private lastIterations = 0;
+  private weights: ArrayLike<number> | null = null;
 
   constructor(options: PnPOptions = {}) {
     this.maxIterations = options.maxIterations ?? 30;
@@ -89,6 +90,9 @@ export class PnPSolver {
    * @param points2d pixels, x y interleaved (length 2n)
    * @param points3d model points, x y z interleaved (length 3n), n >= 4 (>= 6 for non-planar sets)
    * @param initial  a pose to refine from (e.g. last frame); null for a cold start
+   * @param weights  per point (length n, >= 0): each point's squared residual counts this much in
+   *                 the refinement (the linear starts ignore them); default 1 each. rmsPx is then the
+   *                 weighted RMS.
    */
   solve(
     points2d: ArrayLike<number>,
@@ -96,8 +100,16 @@ export class PnPSolver {
     n: number,
     K: Intrinsics,
     initial?: RigidPose | null,
+    weights?: ArrayLike<number> | null,
   ): PnPResult {
     if (n < 4) throw new Error(`solvePnP needs at least 4 points, got ${n}`);
+    this.weights = weights ?? null;
+    let weightSum = n;
+    if (weights) {
+      weightSum = 0;
+      for (let i = 0; i < n; i++) weightSum += weights[i];
+      if (!(weightSum > 0)) throw new Error('solvePnP: the weights must be >= 0 and not all 0');
+    }
     let bestCost = Infinity;
     let iterations = 0;
 
@@ -108,7 +120,7 @@ export class PnPSolver {
       iterations += this.lastIterations;
       if (cost < bestCost) bestCost = this.keepBest(cost);
     }
-    if (!(Math.sqrt(bestCost / n) <= this.retryAbovePx)) {
+    if (!(Math.sqrt(bestCost / weightSum) <= this.retryAbovePx)) {
       const planarity = this.planarity(points3d, n);
       if (planarity >= PLANAR_VARIANCE_RATIO * 0.1 && this.affineStart(points2d, points3d, n, K)) {
         const cost = this.refine(points2d, points3d, n, K);
@@ -131,7 +143,7 @@ export class PnPSolver {
     if (r.ok) {
       r.rotation.set(this.bestR);
       r.translation.set(this.bestT);
-      r.rmsPx = Math.sqrt(bestCost / n);
+      r.rmsPx = Math.sqrt(bestCost / weightSum);
       matrixToQuaternion(r.rotation, r.quaternion);
     } else {
       r.rmsPx = Infinity;
@@ -157,7 +169,7 @@ export class PnPSolver {
       const yc = R[3] * X + R[4] * Y + R[5] * Z + t[1];
       const du = K.fx * (xc / zc) + K.cx - p2[i * 2];
       const dv = K.fy * (yc / zc) + K.cy - p2[i * 2 + 1];
-      sum += du * du + dv * dv;
+      sum += (du * du + dv * dv) * (this.weights ? this.weights[i] : 1);
     }
     return sum;
   }
@@ -189,8 +201,10 @@ export class PnPSolver {
         // -[r]x = [[0, rz, -ry], [-rz, 0, rx], [ry, -rx, 0]]
         const ju0 = axz * ry, ju1 = ax * rz - axz * rx, ju2 = -ax * ry;
         const jv0 = -by * rz + byz * ry, jv1 = -byz * rx, jv2 = by * rx;
-        accumulate(JtJ, Jtr, ju0, ju1, ju2, ax, 0, axz, du);
-        accumulate(JtJ, Jtr, jv0, jv1, jv2, 0, by, byz, dv);
+        // weighted least squares: scale each residual row by sqrt(w)
+        const sw = this.weights ? Math.sqrt(this.weights[i]) : 1;
+        accumulate(JtJ, Jtr, ju0 * sw, ju1 * sw, ju2 * sw, ax * sw, 0, axz * sw, du * sw);
+        accumulate(JtJ, Jtr, jv0 * sw, jv1 * sw, jv2 * sw, 0, by * sw, byz * sw, dv * sw);
       }
       for (let r = 1; r < 6; r++) for (let c = 0; c < r; c++) JtJ[r * 6 + c] = JtJ[c * 6 + r];
 

@@ -74,6 +74,8 @@ export interface HeadPoseResult extends HeadPose, RigidPose {
 export interface HeadPoseOptions extends PnPOptions {
   /** Mesh indices fitted to the model; default POSE_LANDMARKS (rigid points only). */
   landmarkIndices?: readonly number[];
+  /** One PnP weight per landmarkIndices entry (PnPSolver.solve); default 1 each. */
+  landmarkWeights?: readonly number[];
 }
 
 /**
@@ -93,6 +95,7 @@ export class HeadPoseEstimator {
   };
 
   private readonly indices: readonly number[];
+  private readonly weights: Float64Array | null;
   private readonly solver: PnPSolver;
   private readonly points2d: Float64Array;
   private readonly points3d: Float64Array;
@@ -102,6 +105,9 @@ export class HeadPoseEstimator {
     this.indices = options.landmarkIndices ?? POSE_LANDMARKS;
     this.solver = new PnPSolver(options);
     const n = this.indices.length;
+    const weights = options.landmarkWeights;
+    if (weights && weights.length !== n) throw new Error(`landmarkWeights: ${weights.length} weights for ${n} points`);
+    this.weights = weights ? Float64Array.from(weights) : null;
     this.points2d = new Float64Array(n * 2);
     this.points3d = new Float64Array(n * 3);
     this.indices.forEach((m, k) => {
@@ -123,7 +129,7 @@ export class HeadPoseEstimator {
       this.points2d[k * 2] = landmarkX(landmarks, m);
       this.points2d[k * 2 + 1] = landmarkY(landmarks, m);
     }
-    const fit = this.solver.solve(this.points2d, this.points3d, n, intrinsics, previous);
+    const fit = this.solver.solve(this.points2d, this.points3d, n, intrinsics, previous, this.weights);
     if (!fit.ok) return null;
     const r = this.result;
     r.rotation.set(fit.rotation);
