@@ -25,16 +25,18 @@ import { formatTable, type Row } from './lib/table';
 import { halfOf, loadZjuClips, type ZjuClip } from './lib/zju-blinks';
 import { plotClip } from './blink/plot';
 import { addCounts, blinkSignal, detectBlinks, f1, matchBlinks, type Counts, type EyeSignals } from './blink/score';
-import { landmarkFilter, SMOOTHED_SIGNALS } from '../src/tracking/landmark-smoothing';
+import { OneEuroBank } from '../src/filters';
+import { DEFAULT_LANDMARK_SMOOTHING, landmarkFilter, SMOOTHED_SIGNALS } from '../src/tracking/landmark-smoothing';
 import { rawTracks, trackClips, type TrackedClip } from './blink/track-clips';
 
 const offline = process.argv.includes('--offline');
 const clips = loadZjuClips();
 
 /** The product's smoothing and features over an unsmoothed track (the head pose and gaze stay unsmoothed). */
-function replay(t: TrackedClip): EyeSignals {
+function replay(t: TrackedClip, smoothing: 'product' | 'uniform' | 'none' = 'product'): EyeSignals {
   const features = new FaceFeatures({ camera: defaultIntrinsics(t.width, t.height) });
-  const filter = landmarkFilter();
+  // 'uniform': every point on the face's filter, the eyelids too (as before they had their own).
+  const filter = smoothing === 'product' ? landmarkFilter() : new OneEuroBank(SMOOTHED_SIGNALS, smoothing === 'uniform' ? DEFAULT_LANDMARK_SMOOTHING : { minCutoff: 1e6, beta: 0, dCutoff: 1 });
   const signals = new Float64Array(SMOOTHED_SIGNALS);
   const rotation = new Float64Array(9);
   return t.frames.map((f) => {
@@ -51,10 +53,10 @@ function replay(t: TrackedClip): EyeSignals {
   });
 }
 
+const labelledOnly = (s: EyeSignals, k: number): EyeSignals => s.slice(0, clips[k].frames[clips[k].frames.length - 1].index + 1);
+const raw = offline ? await rawTracks(clips, process.argv.includes('--retrack')) : [];
 /** Per clip, the eye signals of its labelled frames. */
-const signals: EyeSignals[] = (offline ? (await rawTracks(clips, process.argv.includes('--retrack'))).map(replay) : (await trackClips(clips)).map((t) => t.frames.map((f) => f && f.blink))).map(
-  (s, k) => s.slice(0, clips[k].frames[clips[k].frames.length - 1].index + 1),
-);
+const signals: EyeSignals[] = (offline ? raw.map((t) => replay(t)) : (await trackClips(clips)).map((t) => t.frames.map((f) => f && f.blink))).map(labelledOnly);
 
 function counts(subset: readonly number[], threshold: number): Counts {
   let c: Counts = { hits: 0, labelled: 0, detected: 0 };
@@ -146,5 +148,25 @@ console.log(formatTable(rows, { digits: 3 }));
 console.log('');
 console.log(`Missed labelled blinks and false detections (${missed.length}): ${missed.join('; ') || 'none'}`);
 console.log(`Plots: ${path.relative(repoRoot(), plots)}/<clip>.png; faces found in ${signals.flat().filter(Boolean).length} of ${signals.flat().length} labelled frames.${offline ? ' OFFLINE replay over cached unsmoothed tracks (head pose and gaze unsmoothed): for tuning, not for the record.' : ''}`);
+if (offline) {
+  // What the smoothing costs a blink: frames from the unsmoothed replay's first frame at or above half
+  // its peak to the smoothed replay's, per labelled blink with a clear unsmoothed dip (peak >= 0.5).
+  const unsmoothed = raw.map((t) => replay(t, 'none')).map(labelledOnly);
+  const uniform = raw.map((t) => replay(t, 'uniform')).map(labelledOnly);
+  const delays = (smoothed: EyeSignals[]): number[] =>
+    clips.flatMap((clip, k) =>
+      clip.blinks.flatMap((b) => {
+        const ref = blinkSignal(unsmoothed[k]).slice(b.start, b.end + 4);
+        const peak = Math.max(...ref);
+        if (peak < 0.5) return [];
+        const sig = blinkSignal(smoothed[k]).slice(b.start, b.end + 4);
+        const at = sig.findIndex((v) => v >= peak / 2);
+        return at < 0 ? [] : [at - ref.findIndex((v) => v >= peak / 2)];
+      }),
+    );
+  const product = delays(signals);
+  const before = delays(uniform);
+  console.log(`Onset delay against the unsmoothed replay (frames at 30 fps, median / mean over ${product.length} blinks): eyelid filter ${median(product)} / ${(product.reduce((a, b) => a + b, 0) / product.length).toFixed(2)}; every point on the face's filter (before) ${median(before)} / ${(before.reduce((a, b) => a + b, 0) / before.length).toFixed(2)}.`);
+}
 console.log('');
 console.log(reportFooter('bench/blink.ts'));
