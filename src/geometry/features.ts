@@ -3,9 +3,12 @@
  * from the 468 FaceMesh points and the 10 iris points, measured in a head-aligned frame (so head
  * rotation and distance change them little) relative to a neutral calibration.
  *
- * Per frame: FaceFrame (axes + local coordinates) -> raw metrics (features/raw-metrics.ts) -> mapping
- * against the neutral (features/calibration.ts) with the ranges of features/ranges.ts. Everything is
- * preallocated; compute() returns the same result object every call, overwritten.
+ * Per frame: FaceFrame (axes + local coordinates) -> raw metrics (features/raw-metrics.ts) -> the
+ * rest they are measured from (the explicit neutral of features/calibration.ts when captured, else
+ * the one learnt by features/auto-calibration.ts) -> a dead zone of the learnt wobble and the user's
+ * lid range (settle) -> mapping with the ranges of features/ranges.ts into blend shapes
+ * (features/blendshapes.ts) -> lowered lids told from blinks (features/look-down.ts) -> sensitivity.
+ * Everything is preallocated; compute() returns the same result object every call, overwritten.
  */
 
 import type { BrowState, EyeState, MouthState } from '../tracking/types';
@@ -57,7 +60,11 @@ export interface Sensitivity {
   brows: number;
 }
 
-/** The dead zone around rest, in learnt noise units (see FaceFeatures.settle). */
+/**
+ * The dead zone around rest, in learnt noise units (see FaceFeatures.settle). 1 keeps every shape
+ * moving on the three test videos; 1.5 and 2 quieted the rest further but stopped 3 and 7 subtle mouth
+ * shapes (std < 0.02: bench/RESULTS.md "Blend shapes").
+ */
 const DEAD_ZONE_NOISE = 1;
 
 /** Frames learnt before the eyes' closure range is (2 s at 30 fps: enough for a blink or two). */
