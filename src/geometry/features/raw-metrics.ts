@@ -87,13 +87,9 @@ export const RAW = {
   cheekWidth: 45,
   /** Inner-lip gap over the inner mouth width (78-308, 3D), unitless: near 1 for a round opening. */
   mouthOpeningAspect: 46,
-  /** Upper lid above the iris centre (head y), over eye width: a lid that follows the eye down keeps
-   * it; a closing lid passes the centre and turns it negative. */
-  lidOverIrisRight: 47,
-  lidOverIrisLeft: 48,
 } as const;
 
-export const RAW_METRIC_COUNT = 49;
+export const RAW_METRIC_COUNT = 47;
 
 export type RawMetricName = keyof typeof RAW;
 
@@ -153,13 +149,6 @@ export function irisOffset(loc: Float64Array, irisLocal: Float64Array, irisOffse
   const w = Math.max(1e-9, dist3(loc, eye.outer, eye.inner));
   out[0] = (irisLocal[irisOffsetInLocal] - (lx(loc, eye.outer) + lx(loc, eye.inner)) / 2) / w;
   out[1] = (irisLocal[irisOffsetInLocal + 1] - (ly(loc, eye.outer) + ly(loc, eye.inner)) / 2) / w;
-}
-
-/** Height of the upper lid above the iris centre (head y), over the eye's 3D width. */
-export function lidOverIris(loc: Float64Array, irisLocal: Float64Array, irisOffsetInLocal: number, eye: EyeIndices): number {
-  let lid = 0;
-  for (let k = 0; k < eye.upper.length; k++) lid += ly(loc, eye.upper[k]);
-  return (irisLocal[irisOffsetInLocal + 1] - lid / eye.upper.length) / Math.max(1e-9, dist3(loc, eye.outer, eye.inner));
 }
 
 const scratch2 = new Float64Array(2);
@@ -246,8 +235,6 @@ export function computeRawMetrics(frame: FaceFrame, gaze: GazeVectors | undefine
     out[RAW.gazeYawRight] = out[RAW.gazeYawLeft] = out[RAW.gazePitchRight] = out[RAW.gazePitchLeft] = 0;
   }
   computeLowerFaceMetrics(loc, out);
-  out[RAW.lidOverIrisRight] = lidOverIris(loc, frame.irisLocal, 0, RIGHT_EYE);
-  out[RAW.lidOverIrisLeft] = lidOverIris(loc, frame.irisLocal, 3, LEFT_EYE);
   return out;
 }
 
