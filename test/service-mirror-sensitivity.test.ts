@@ -83,7 +83,9 @@ describe('VtlinkService camera.mirror and tracking.sensitivity', () => {
     await store.save({
       ...store.settings,
       camera: { ...store.settings.camera, source: still },
-      tracking: { ...store.settings.tracking, smoothing: { ...store.settings.tracking.smoothing, enabled: false } },
+      // Nothing learnt from the still replayed (it would become the rest): the canonical face's
+      // neutral leaves the photo expression to scale.
+      tracking: { ...store.settings.tracking, smoothing: { ...store.settings.tracking.smoothing, enabled: false }, autoCalibration: false },
     });
     const service = await VtlinkService.start({ store });
     const frames: TrackingFrame[] = [];
