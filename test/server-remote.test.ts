@@ -1,13 +1,17 @@
 /**
  * Another host's view of the API, from a real network namespace (a non-loopback peer address over
- * a veth link): reading is open, changes need pairing with the kiosk's PIN, tokens survive a
- * restart, wrong PINs are limited, and the switches in settings.network close what they say.
+ * a veth link): every route as an unpaired host meets it (the camera picture, devices, log and the
+ * face's points need pairing; the status comes without names and addresses), changes need pairing
+ * with the kiosk's PIN, tokens survive a restart, wrong PINs are limited, and the switches in
+ * settings.network close what they say.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings, type Settings } from '../src/config';
 import { PAIRING_FILE, startServer, type RunningServer } from '../src/server';
+import { apiRoutes, type ApiDeps } from '../src/server/routes';
+import type { ServiceStatus } from '../src/service/control';
 import { errorOf, http, jsonBody, RemoteHost, tempDir, TestControl } from './server-helpers';
 
 describe('API from another host (network namespace)', () => {
@@ -41,11 +45,74 @@ describe('API from another host (network namespace)', () => {
 
   const patch = { camera: { fps: 25 } };
 
-  it('reads are open: settings, status, schema, devices', async () => {
-    for (const p of ['/api/settings', '/api/status', '/api/settings/schema', '/api/devices']) {
-      expect((await remote.http(`${lan}${p}`)).status, p).toBe(200);
+  /**
+   * Every API route and method, and what an unpaired host on the network gets (src/server/README.md,
+   * "Who may do what"). A route missing here fails the coverage check below: each new route needs a decision.
+   */
+  const UNPAIRED: Record<string, Record<string, [number, string | null]>> = {
+    '/api/settings': { GET: [200, null], PATCH: [401, 'unauthorized'] },
+    '/api/settings/schema': { GET: [200, null] },
+    '/api/status': { GET: [200, null] },
+    '/api/devices': { GET: [401, 'unauthorized'] },
+    '/api/preview.jpg': { GET: [401, 'unauthorized'] },
+    '/api/logs': { GET: [401, 'unauthorized'] },
+    '/api/calibrate-neutral': { POST: [401, 'unauthorized'] },
+    '/api/calibration/reset': { POST: [401, 'unauthorized'] },
+    '/api/restart-tracking': { POST: [401, 'unauthorized'] },
+    '/api/pair': { POST: [422, 'invalid-request'] },
+    '/api/pairing/pin': { GET: [403, 'kiosk-only'] },
+    '/api/pairing/clients': { GET: [403, 'kiosk-only'], DELETE: [403, 'kiosk-only'] },
+  };
+
+  it('every route from an unpaired host: the room\'s picture, devices and log refused, changes need pairing, the status without names and addresses', async () => {
+    const routes = apiRoutes({} as ApiDeps);
+    expect(Object.fromEntries([...routes].map(([p, methods]) => [p, Object.keys(methods).sort()]))).toEqual(
+      Object.fromEntries(Object.entries(UNPAIRED).map(([p, methods]) => [p, Object.keys(methods).sort()])),
+    );
+    for (const [p, methods] of Object.entries(UNPAIRED)) {
+      for (const [method, [status, code]] of Object.entries(methods)) {
+        const r = await remote.http(`${lan}${p}`, method === 'GET' || method === 'DELETE' ? { method } : { method, ...jsonBody({}) });
+        expect({ route: `${method} ${p}`, status: r.status, code: r.status >= 400 ? errorOf(r).code : null }).toEqual({ route: `${method} ${p}`, status, code });
+        if (p === '/api/preview.jpg') expect(r.headers['content-type']).not.toBe('image/jpeg');
+      }
     }
+    expect(control.previewCalls).toBe(0); // refused before a picture was even made
     expect((await remote.http(`${lan}/api/settings`)).json).toEqual(defaultSettings());
+
+    // The status: how the box is doing, not what it is called, where it is, what is plugged in or
+    // where it sends. A status with such details in every field that may hold them:
+    const plain = control.status.bind(control);
+    const full: ServiceStatus = {
+      ...plain(),
+      camera: { ...plain().camera, source: 'v4l2:/dev/video7', state: 'retrying', detail: 'cannot open /dev/video7' },
+      outputs: { vmc: { status: 'no-listener', detail: 'nothing at 192.0.2.99:39539', framesSent: 5, errors: 1 } },
+      settingsHealth: { status: 'recovered', detail: 'bad settings kept at /var/lib/vtlink/settings.json.bad' },
+      network: { hostname: 'streamers-box', addresses: ['192.0.2.77', 'fd00::77'], server: { url: 'http://192.0.2.77:8080', port: 8080, bind: '0.0.0.0' } },
+    };
+    control.status = () => full;
+    try {
+      const open = await remote.http(`${lan}/api/status`);
+      const seen = open.json as ServiceStatus & { redacted?: boolean };
+      expect(seen.redacted).toBe(true);
+      expect(seen).toMatchObject({ version: full.version, state: full.state, fps: full.fps, camera: { state: 'retrying' }, outputs: { vmc: { status: 'no-listener', framesSent: 5, errors: 1 } }, settingsHealth: { status: 'recovered' } });
+      for (const secret of ['streamers-box', '192.0.2', 'fd00', '/dev/video7', '/var/lib']) expect(open.text).not.toContain(secret);
+      // The kiosk sees it whole.
+      expect((await http(`${kiosk}/api/status`)).json).toMatchObject(full);
+    } finally {
+      control.status = plain;
+    }
+  });
+
+  it('the stream from an unpaired host carries what an overlay needs, not the face\'s points', async () => {
+    const ws = (query: string, headers: Record<string, string> = {}) =>
+      remote.call<{ status: number; messages: string[] }>({ op: 'ws', url: `ws://${remote.hostAddress}:${server.port}/api/stream${query}`, headers, count: 1 });
+    for (const detail of ['none', 'pose']) expect((await ws(`?detail=${detail}`)).status, detail).toBe(101);
+    for (const detail of ['landmarks68', 'full']) {
+      const r = await ws(`?detail=${detail}`);
+      expect(r.status, detail).toBe(403);
+      expect(JSON.parse(r.messages[0]).error.code).toBe('stream-detail-private');
+    }
+    expect((await ws('?detail=bogus')).status).toBe(400);
   });
 
   it('the PIN and the paired-client list are for the kiosk only', async () => {
@@ -125,6 +192,19 @@ describe('API from another host (network namespace)', () => {
     expect(paired.status).toBe(200);
     expect(paired.json).toEqual({ lines: control.logLines });
     expect((await http(`${kiosk}/api/logs`)).status).toBe(200);
+  });
+
+  it('a paired host sees the camera picture, the devices, the whole status and the face\'s points', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const picture = await remote.http(`${lan}/api/preview.jpg`, { headers: auth });
+    expect(picture.status).toBe(200);
+    expect(picture.headers['content-type']).toBe('image/jpeg');
+    expect((await remote.http(`${lan}/api/devices`, { headers: auth })).status).toBe(200);
+    const status = (await remote.http(`${lan}/api/status`, { headers: auth })).json as ServiceStatus & { redacted?: boolean };
+    expect(status.redacted).toBeUndefined();
+    expect(status.network).toEqual(control.status().network);
+    const full = await remote.call<{ status: number }>({ op: 'ws', url: `ws://${remote.hostAddress}:${server.port}/api/stream?detail=full&token=${token}`, count: 1 });
+    expect(full.status).toBe(101);
   });
 
   it('the token survives a restart of the server', async () => {

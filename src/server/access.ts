@@ -1,8 +1,13 @@
 /**
- * Who may do what:
- * - reading (GET) is open to every host: settings, status, devices, preview, the UI;
- * - changes (PATCH, POST) are open to the kiosk (loopback), and to other hosts only with the bearer
- *   token they got by pairing, and only while remote changes are allowed;
+ * Who may do what (the table, route by route, is in src/server/README.md):
+ * - what shows the room or the people in it, or the box's insides, is private: the camera picture,
+ *   the device list, the log, and the face's points on the stream need the kiosk (loopback) or a
+ *   host paired with the PIN (its bearer token), whatever else is switched open; a box sits on hotel,
+ *   event and shared-flat networks;
+ * - the rest of reading is open to every host: the UI, the settings (the avatar page on the PC reads
+ *   them), the schema, and the status without names, addresses and paths;
+ * - changes (PATCH, POST) are open to the kiosk, and to other hosts only with a paired token and only
+ *   while remote changes are allowed;
  * - the pairing PIN and the list of paired clients are for the kiosk only.
  * A browser request whose Origin is another site is refused for changes (no CSRF from a page the
  * kiosk browser might open).
@@ -11,12 +16,17 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors';
 import type { PairedClient, PairingStore } from './pairing';
 
-/** `private`: reading what may hold local details (the log): the kiosk, or a paired host with its token. */
+/** `private`: reading what shows the room or the box's insides: the kiosk, or a paired host with its token. */
 export type AccessLevel = 'read' | 'change' | 'local' | 'pair' | 'private';
 
 export interface Caller {
   peer: string;
   local: boolean;
+}
+
+/** The kiosk, or a host that sent a paired token: it may see what is private. */
+export function isTrusted(req: IncomingMessage, caller: Caller, pairing: PairingStore, token = bearerToken(req)): boolean {
+  return caller.local || (token !== null && pairing.verify(token) !== null);
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
@@ -53,7 +63,7 @@ export function checkAccess(
     // A read: no Origin check (a cross-site page cannot read the answer without CORS headers anyway).
     if (caller.local) return null;
     const token = bearerToken(req);
-    if (token === null) throw unauthorised('the log is for the device’s own screen and paired hosts: pair with the PIN (POST /api/pair), then send Authorization: Bearer <token>');
+    if (token === null) throw unauthorised('this is for the device’s own screen and paired hosts: pair with the PIN (POST /api/pair), then send Authorization: Bearer <token>');
     const client = pairing.verify(token);
     if (!client) throw unauthorised('unknown or revoked token: pair again with the PIN shown on the device');
     return client;

@@ -12,6 +12,7 @@ import { ApiError, sendBytes, sendJson } from './errors';
 import type { KeyedTokenBuckets } from './token-bucket';
 import type { PairingStore } from './pairing';
 import { PREVIEW_DEFAULT_WIDTH, type PreviewCache } from './preview';
+import { publicStatus } from './public-status';
 import type { TrackingStream } from './stream';
 
 export interface RouteContext {
@@ -19,6 +20,8 @@ export interface RouteContext {
   res: ServerResponse;
   url: URL;
   caller: Caller;
+  /** The kiosk or a paired host (access.ts isTrusted): sees the status unredacted. */
+  trusted: boolean;
 }
 
 export interface Route {
@@ -81,12 +84,16 @@ export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Rou
   routes.set('/api/status', {
     GET: {
       access: 'read',
-      handle: async ({ res }) => sendJson(res, 200, { ...control.status(), api: { stream: stream.stats(), pairedClients: pairing.list().length } }),
+      handle: async ({ res, trusted }) => {
+        const status = trusted ? control.status() : publicStatus(control.status());
+        sendJson(res, 200, { ...status, api: { stream: stream.stats(), pairedClients: pairing.list().length } });
+      },
     },
   });
 
   routes.set('/api/devices', {
-    GET: { access: 'read', handle: async ({ res }) => sendJson(res, 200, { devices: await control.devices() }) },
+    // Device names and paths: the box's insides.
+    GET: { access: 'private', handle: async ({ res }) => sendJson(res, 200, { devices: await control.devices() }) },
   });
 
   routes.set('/api/calibrate-neutral', {
@@ -137,7 +144,8 @@ export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Rou
 
   routes.set('/api/preview.jpg', {
     GET: {
-      access: 'read',
+      // The picture of the room: never for an unpaired host, whatever else is open.
+      access: 'private',
       handle: async ({ res, url, caller }) => {
         const display = control.settings().display;
         if (!display.previewEnabled) throw new ApiError(403, 'preview-disabled', 'the camera preview is switched off (settings.display.previewEnabled)');

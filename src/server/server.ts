@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ServiceControl } from '../service/control';
-import { bearerToken, checkAccess, type Caller } from './access';
+import { bearerToken, checkAccess, isTrusted, type Caller } from './access';
 import { ApiError, sendError, type ErrorBody } from './errors';
 import { PairingStore } from './pairing';
 import { isLoopbackAddress } from './peer';
@@ -22,6 +22,9 @@ import { StaticFiles } from './static-files';
 import { TrackingStream } from './stream';
 import { isStreamDetail, type StreamDetail } from './stream-detail';
 import { KeyedTokenBuckets } from './token-bucket';
+
+/** Stream details an unpaired host may ask for (stream-detail.ts). */
+const OPEN_STREAM_DETAILS: ReadonlySet<string> = new Set(['none', 'pose']);
 
 export interface ServerLimits {
   /** Largest request body (413 beyond). */
@@ -173,7 +176,7 @@ export async function startServer(control: ServiceControl, options: ServerOption
       const r = entry[method];
       if (!r) throw new ApiError(405, 'method-not-allowed', `${method} is not allowed on ${url.pathname}`, { headers: { allow: Object.keys(entry).join(', ') } });
       checkAccess(req, caller, r.access, pairing, allowRemoteChanges());
-      await r.handle({ req, res, url, caller });
+      await r.handle({ req, res, url, caller, trusted: isTrusted(req, caller, pairing) });
       return;
     }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
@@ -220,11 +223,15 @@ export async function startServer(control: ServiceControl, options: ServerOption
       if (url.pathname !== '/api/stream') throw new ApiError(404, 'not-found', `no WebSocket at ${url.pathname}`);
       if (!caller.local) {
         if (!control.settings().outputs.websocket.enabled) throw new ApiError(403, 'stream-disabled', 'the tracking stream is switched off for other hosts (settings.outputs.websocket.enabled)');
-        if (!readOnlyStream()) {
-          const token = bearerToken(req) ?? url.searchParams.get('token');
-          if (token === null || pairing.verify(token) === null) {
-            throw new ApiError(403, 'stream-private', 'the open tracking stream is switched off (settings.network.readOnlyStream): pair first and pass the token');
-          }
+        const paired = isTrusted(req, caller, pairing, bearerToken(req) ?? url.searchParams.get('token'));
+        if (!paired && !readOnlyStream()) {
+          throw new ApiError(403, 'stream-private', 'the open tracking stream is switched off (settings.network.readOnlyStream): pair first and pass the token');
+        }
+        // The open stream carries what an overlay needs (pose, gaze, expressions, irises), not the
+        // face's shape: its points are for the kiosk and paired hosts, like the camera picture.
+        const detail = url.searchParams.get('detail');
+        if (!paired && detail !== null && isStreamDetail(detail) && !OPEN_STREAM_DETAILS.has(detail)) {
+          throw new ApiError(403, 'stream-detail-private', `detail=${detail} (the face's points) is for paired hosts: pair first and pass the token, or ask for detail=none or pose`);
         }
       }
       const maxRate = control.settings().outputs.websocket.maxRateHz;

@@ -24,7 +24,8 @@ const PREVIEW_MAX_FPS = 5;
 /** The detailed, low-rate stream the camera view draws its overlay from (open only while shown). */
 function openPreviewFeed(): FrameFeed & { close(): void } {
   const listeners = new Set<Parameters<FrameFeed['subscribe']>[0]>();
-  const stream = openTrackingStream({ detail: 'full', rate: PREVIEW_STREAM_HZ, onFrame: (f) => listeners.forEach((fn) => fn(f)) });
+  // The face's points: the kiosk's, or a paired host's (its token), as the camera picture.
+  const stream = openTrackingStream({ detail: 'full', rate: PREVIEW_STREAM_HZ, token: loadToken, onFrame: (f) => listeners.forEach((fn) => fn(f)) });
   return {
     subscribe(fn) {
       listeners.add(fn);
@@ -71,6 +72,7 @@ async function start(): Promise<void> {
     maxFps: Math.min(PREVIEW_MAX_FPS, settings.display.previewFps),
     openFeed: openPreviewFeed,
     mirrored: () => state.current?.camera.mirror === true,
+    requestPairing: ctx.requestPairing,
   });
   const avatarHost = el('div', { attrs: { 'data-testid': 'avatar' } });
   const shell = new Shell({ ctx, avatarHost, preview, settings: () => new SettingsView(ctx, avatarChoices()) });

@@ -17,6 +17,8 @@ export interface StreamOptions {
   rate?: number;
   /** Full ws:// or wss:// URL; defaults to /api/stream on the page's own host. */
   url?: string;
+  /** The pairing token, read at each (re)connect: from another host, detail above 'pose' needs it. */
+  token?: () => string | null;
   onFrame(frame: TrackingFrame): void;
   onState?(state: StreamState): void;
 }
@@ -30,10 +32,12 @@ const MAX_BACKOFF_MS = 8000;
 /** A connection that lasted this long was a good one: the next retry starts from the shortest wait. */
 const STABLE_MS = 5000;
 
-export function streamUrl(detail: StreamDetail, rate?: number): string {
+export function streamUrl(detail: StreamDetail, rate?: number, token?: string | null): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const query = new URLSearchParams({ detail });
   if (rate !== undefined) query.set('rate', String(rate));
+  // Browsers cannot set headers on a WebSocket: the token goes in the query.
+  if (token) query.set('token', token);
   return `${scheme}//${location.host}/api/stream?${query.toString()}`;
 }
 
@@ -45,7 +49,6 @@ function asFrame(data: unknown): TrackingFrame | null {
 }
 
 export function openTrackingStream(options: StreamOptions): TrackingStream {
-  const url = options.url ?? streamUrl(options.detail ?? 'pose', options.rate);
   let socket: WebSocket | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let backoff = MIN_BACKOFF_MS;
@@ -55,7 +58,7 @@ export function openTrackingStream(options: StreamOptions): TrackingStream {
     options.onState?.('connecting');
     const openedAt = performance.now();
     let opened = false;
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(options.url ?? streamUrl(options.detail ?? 'pose', options.rate, options.token?.()));
     socket = ws;
     ws.onopen = () => {
       opened = true;

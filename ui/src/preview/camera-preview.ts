@@ -28,6 +28,8 @@ export interface CameraPreviewOptions {
    * to match them.
    */
   mirrored?: () => boolean;
+  /** Asks to pair this browser: the camera picture is only for the box's screen and paired hosts. */
+  requestPairing?: () => void;
 }
 
 export class CameraPreview {
@@ -56,6 +58,9 @@ export class CameraPreview {
     this.g = g;
     this.message = document.createElement('div');
     this.message.className = 'preview-message';
+    this.message.addEventListener('click', () => {
+      if (this.message.dataset.private === 'true') this.options.requestPairing?.();
+    });
     this.element = document.createElement('div');
     this.element.className = 'preview';
     this.element.append(this.canvas, this.message);
@@ -100,12 +105,18 @@ export class CameraPreview {
         this.image = bitmap;
         this.stats.images++;
         this.message.textContent = '';
+        this.message.dataset.private = 'false';
         this.draw();
       }
     } catch (err) {
       if (!this.running) return;
       this.stats.failures++;
-      if (err instanceof ApiError && err.status === 403) {
+      if (err instanceof ApiError && err.status === 401) {
+        // The picture of the room is for the box's own screen and paired hosts.
+        this.message.textContent = 'The camera picture is private on the network: tap here and enter the PIN shown on the box to see it.';
+        this.message.dataset.private = 'true';
+        waitMs = 5000;
+      } else if (err instanceof ApiError && err.status === 403) {
         this.message.textContent = err.message;
         waitMs = 5000; // switched off in the settings: look again now and then
       } else if (err instanceof ApiError && err.status === 429) {
