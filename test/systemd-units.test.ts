@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { createLogger, formatLogLine, LogRing, underJournal } from '../src/system/log';
 import { SystemdNotifier, watchdogInterval } from '../src/system/notify';
-import { Watchdog } from '../src/system/watchdog';
+import { ProgressCheck, Watchdog } from '../src/system/watchdog';
 
 describe('log lines', () => {
   it('carry sd-daemon priority prefixes under the journal, on every line of a message', () => {
@@ -77,6 +77,30 @@ describe('watchdog settings', () => {
     dog.tick();
     expect(pings).toBe(3);
     expect(changes).toEqual([false, true]);
+  });
+});
+
+describe('ProgressCheck (what the watchdog counts as progress)', () => {
+  it('follows the pipeline\'s own pace: a slow host is not a hang, a hang still is', () => {
+    let t = 0;
+    const check = new ProgressCheck(3, () => t);
+    // Fast (30 ms a frame): a check without a new frame is a stall, as before.
+    expect(check.alive(1, false, 30)).toBe(true);
+    t += 5000;
+    expect(check.alive(2, false, 30)).toBe(true);
+    t += 5000;
+    expect(check.alive(2, false, 30)).toBe(false);
+    // Slow (6 s a frame, an emulated guest): no new frame for 10 s is within 3 frame-times...
+    t += 1;
+    expect(check.alive(3, false, 6000)).toBe(true);
+    t += 10_000;
+    expect(check.alive(3, false, 6000)).toBe(true);
+    // ...18 s is not: the pings stop.
+    t += 8000;
+    expect(check.alive(3, false, 6000)).toBe(false);
+    // A camera-retry loop is progress; an unknown pace (no frame yet) is not.
+    expect(check.alive(3, true, 6000)).toBe(true);
+    expect(check.alive(3, false, Number.NaN)).toBe(false);
   });
 });
 

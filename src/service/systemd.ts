@@ -1,11 +1,11 @@
 /**
  * The service as systemd sees it (Type=notify, WatchdogSec=): READY=1 once the models are loaded
  * and the first frame is tracked (or the camera is missing and being retried: see VtlinkService.ready); STATUS= every few seconds with the state and FPS; WATCHDOG=1 only
- * while frames go through the tracker or the camera-retry loop runs; STOPPING=1 on the way out.
+ * while frames go through the tracker at its own pace or the camera-retry loop runs; STOPPING=1 on the way out.
  */
 import type { Logger } from '../system/log';
 import { SystemdNotifier } from '../system/notify';
-import { Watchdog } from '../system/watchdog';
+import { ProgressCheck, Watchdog } from '../system/watchdog';
 import type { ServiceStatus } from './control';
 
 export interface SystemdLinkTarget {
@@ -31,7 +31,7 @@ export class SystemdLink {
   readonly notifier: SystemdNotifier;
   private readonly watchdog: Watchdog | null;
   private statusTimer: NodeJS.Timeout | null = null;
-  private lastFrames = -1;
+  private readonly progress = new ProgressCheck();
   private closed = false;
 
   constructor(
@@ -70,11 +70,9 @@ export class SystemdLink {
     this.notifier.stopping('stopping');
   }
 
-  /** Alive: the frame counter moved since the previous check, or a known camera-retry loop runs. */
+  /** Alive: frames go through at the pipeline's own pace, or a known camera-retry loop runs (ProgressCheck). */
   private alive(): boolean {
     const { framesProcessed, retrying } = this.service.progress();
-    const moved = framesProcessed !== this.lastFrames;
-    this.lastFrames = framesProcessed;
-    return moved || retrying;
+    return this.progress.alive(framesProcessed, retrying, this.service.status().latency.totalMs);
   }
 }

@@ -45,3 +45,36 @@ export class Watchdog {
     this.timer = null;
   }
 }
+
+/**
+ * Progress as the watchdog judges it: the frame counter moved since the last check, a known
+ * camera-retry loop runs, or the frame now being tracked is not yet overdue. Overdue follows the
+ * pipeline's own pace (STALL_FRAMES x its recent time per frame), so a slow host that tracks a
+ * frame in 6 s (an emulated guest, a board under load) is not killed for being slow, while a hang
+ * still stops the pings: after STALL_FRAMES frame-times on a slow host, at the next check on a fast one.
+ */
+export class ProgressCheck {
+  private lastFrames = -1;
+  private lastProgressAt: number;
+
+  constructor(
+    private readonly stallFrames = STALL_FRAMES,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.lastProgressAt = now();
+  }
+
+  /** `frameMs`: the pipeline's recent time per frame (e.g. the status's median total latency). */
+  alive(framesProcessed: number, retrying: boolean, frameMs: number): boolean {
+    const t = this.now();
+    if (framesProcessed !== this.lastFrames) {
+      this.lastFrames = framesProcessed;
+      this.lastProgressAt = t;
+      return true;
+    }
+    return retrying || (Number.isFinite(frameMs) && t - this.lastProgressAt < this.stallFrames * frameMs);
+  }
+}
+
+/** Frame-times a frame may take before the pipeline counts as stalled. */
+export const STALL_FRAMES = 3;
