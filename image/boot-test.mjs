@@ -322,9 +322,13 @@ async function pairWithBox(vm) {
   const body = await res.json().catch(() => ({}));
   check('pairing: the PIN on the box\'s screen pairs this host (POST /api/pair through the port forward)', res.ok && typeof body.token === 'string', res.ok ? 'paired' : body);
   if (res.ok) apiToken = body.token;
-  const open = await fetch(`http://127.0.0.1:${HOST_PORT}/api/preview.jpg`, { signal: AbortSignal.timeout(30_000) });
-  const paired = await fetch(`http://127.0.0.1:${HOST_PORT}/api/preview.jpg`, { headers: apiToken ? { authorization: `Bearer ${apiToken}` } : {}, signal: AbortSignal.timeout(30_000) });
-  check('privacy: the camera picture is refused to an unpaired host on the network and shown to the paired one', open.status === 401 && paired.status === 200 && paired.headers.get('content-type') === 'image/jpeg', { unpaired: open.status, paired: paired.status });
+  const open = await fetch(`http://127.0.0.1:${HOST_PORT}/api/preview.jpg`, { signal: AbortSignal.timeout(requestTimeoutMs()) });
+  // The paired host may meet 503 no-frame-yet (Retry-After) until the preview has a frame: ask again.
+  const paired = await waitFor('the camera picture for the paired host', 60, async () => {
+    const r = await fetch(`http://127.0.0.1:${HOST_PORT}/api/preview.jpg`, { headers: apiToken ? { authorization: `Bearer ${apiToken}` } : {}, signal: AbortSignal.timeout(requestTimeoutMs()) });
+    return r.status === 503 ? null : r;
+  }).catch(() => null);
+  check('privacy: the camera picture is refused to an unpaired host on the network and shown to the paired one', open.status === 401 && paired?.status === 200 && paired.headers.get('content-type') === 'image/jpeg', { unpaired: open.status, paired: paired?.status ?? 'no answer but 503 no-frame-yet' });
 }
 
 async function getJson(urlPath) {
