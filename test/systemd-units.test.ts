@@ -83,24 +83,44 @@ describe('watchdog settings', () => {
 describe('ProgressCheck (what the watchdog counts as progress)', () => {
   it('follows the pipeline\'s own pace: a slow host is not a hang, a hang still is', () => {
     let t = 0;
-    const check = new ProgressCheck(3, () => t);
-    // Fast (30 ms a frame): a check without a new frame is a stall, as before.
-    expect(check.alive(1, false, 30)).toBe(true);
+    let frames = 0;
+    // Fast: 150 frames between 5-s checks (30 fps). Once the pace is known, one check without a new
+    // frame is a stall, as with a plain "did the counter move" watchdog.
+    const fast = new ProgressCheck(5000, 3, () => t);
+    for (let k = 0; k < 6; k++) {
+      t += 5000;
+      frames += 150;
+      expect(fast.alive(frames, false, 20)).toBe(true);
+    }
     t += 5000;
-    expect(check.alive(2, false, 30)).toBe(true);
-    t += 5000;
-    expect(check.alive(2, false, 30)).toBe(false);
-    // Slow (6 s a frame, an emulated guest): no new frame for 10 s is within 3 frame-times...
-    t += 1;
-    expect(check.alive(3, false, 6000)).toBe(true);
-    t += 10_000;
-    expect(check.alive(3, false, 6000)).toBe(true);
-    // ...18 s is not: the pings stop.
-    t += 8000;
-    expect(check.alive(3, false, 6000)).toBe(false);
-    // A camera-retry loop is progress; an unknown pace (no frame yet) is not.
-    expect(check.alive(3, true, 6000)).toBe(true);
-    expect(check.alive(3, false, Number.NaN)).toBe(false);
+    expect(fast.alive(frames, false, 20)).toBe(false);
+
+    // Slow: a frame every 6 s (an emulated guest). Checks between frames are not stalls...
+    const slow = new ProgressCheck(5000, 3, () => t);
+    for (let k = 0; k < 6; k++) {
+      t += 6000;
+      expect(slow.alive(++frames, false, 1500)).toBe(true);
+      t += 5000; // a check before the next frame
+      expect(slow.alive(frames, false, 1500)).toBe(true);
+      t -= 5000;
+    }
+    // ...a frame 17 s late is still within 3 periods; 19 s is a hang: the pings stop.
+    t += 17_000;
+    expect(slow.alive(frames, false, 1500)).toBe(true);
+    t += 2000;
+    expect(slow.alive(frames, false, 1500)).toBe(false);
+    // A camera-retry loop is progress.
+    expect(slow.alive(frames, true, 1500)).toBe(true);
+  });
+
+  it('takes the check interval as the pace until it has seen a few frame periods (the first frames after READY)', () => {
+    let t = 0;
+    const check = new ProgressCheck(5000, 3, () => t);
+    expect(check.alive(1, false, Number.NaN)).toBe(true);
+    t += 14_000;
+    expect(check.alive(1, false, Number.NaN)).toBe(true);
+    t += 2000;
+    expect(check.alive(1, false, Number.NaN)).toBe(false);
   });
 });
 

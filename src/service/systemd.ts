@@ -31,7 +31,7 @@ export class SystemdLink {
   readonly notifier: SystemdNotifier;
   private readonly watchdog: Watchdog | null;
   private statusTimer: NodeJS.Timeout | null = null;
-  private readonly progress = new ProgressCheck();
+  private readonly progress: ProgressCheck;
   private closed = false;
 
   constructor(
@@ -40,6 +40,7 @@ export class SystemdLink {
   ) {
     this.notifier = options.notifier ?? new SystemdNotifier({ onError: (m) => options.log.warn(m) });
     const interval = this.notifier.enabled ? this.notifier.watchdogIntervalMs : null;
+    this.progress = new ProgressCheck(interval ?? 0);
     this.watchdog =
       interval === null
         ? null

@@ -48,16 +48,21 @@ export class Watchdog {
 
 /**
  * Progress as the watchdog judges it: the frame counter moved since the last check, a known
- * camera-retry loop runs, or the frame now being tracked is not yet overdue. Overdue follows the
- * pipeline's own pace (STALL_FRAMES x its recent time per frame), so a slow host that tracks a
- * frame in 6 s (an emulated guest, a board under load) is not killed for being slow, while a hang
- * still stops the pings: after STALL_FRAMES frame-times on a slow host, at the next check on a fast one.
+ * camera-retry loop runs, or the next frame is not yet overdue. Overdue follows the pipeline's own
+ * pace: STALL_FRAMES x the longer of its recent time per frame (e.g. the status's median latency)
+ * and the slowest of the last PACE_SAMPLES observed frame periods. A slow host that takes 6 s a frame
+ * (an emulated guest, a board under load) is not killed for being slow; a hang still stops the pings,
+ * after STALL_FRAMES frame periods on a slow host and at the next check on a fast one. Until
+ * PACE_SAMPLES periods are seen the pace is unknown and the check interval stands in for it.
  */
 export class ProgressCheck {
   private lastFrames = -1;
   private lastProgressAt: number;
+  private readonly periods: number[] = [];
 
+  /** `intervalMs`: how often alive() is asked (the watchdog's ping interval). */
   constructor(
+    private readonly intervalMs: number,
     private readonly stallFrames = STALL_FRAMES,
     private readonly now: () => number = () => performance.now(),
   ) {
@@ -68,13 +73,21 @@ export class ProgressCheck {
   alive(framesProcessed: number, retrying: boolean, frameMs: number): boolean {
     const t = this.now();
     if (framesProcessed !== this.lastFrames) {
+      if (this.lastFrames >= 0 && framesProcessed > this.lastFrames) {
+        this.periods.push((t - this.lastProgressAt) / (framesProcessed - this.lastFrames));
+        if (this.periods.length > PACE_SAMPLES) this.periods.shift();
+      }
       this.lastFrames = framesProcessed;
       this.lastProgressAt = t;
       return true;
     }
-    return retrying || (Number.isFinite(frameMs) && t - this.lastProgressAt < this.stallFrames * frameMs);
+    if (retrying) return true;
+    const pace = this.periods.length < PACE_SAMPLES ? this.intervalMs : Math.max(...this.periods);
+    return t - this.lastProgressAt < this.stallFrames * Math.max(Number.isFinite(frameMs) ? frameMs : 0, pace);
   }
 }
 
-/** Frame-times a frame may take before the pipeline counts as stalled. */
+/** Frame periods a frame may take before the pipeline counts as stalled. */
 export const STALL_FRAMES = 3;
+/** Observed frame periods kept (the slowest of them is the pace). */
+export const PACE_SAMPLES = 3;
