@@ -597,6 +597,8 @@ try {
     const why = await vm.sh(`journalctl -b -u vtlink-kiosk.service --no-pager -o cat | grep -E 'exited with status|Scheduled restart' | tail -n 2`);
     check('kiosk: killing Chromium restarts the kiosk (cage exits with it) and the avatar returns', k2 && again && avatarShown(again), `chromium pid ${killed.text.split('\n')[0]} SIGKILLed; cage pid ${k1.MainPID} -> ${k2?.MainPID}, NRestarts ${k1.NRestarts} -> ${k2?.NRestarts}; avatar again ${results.times.kioskKillToAvatarAgainS} s after the kill; ${why.text.replace(/\n/g, ' | ')}`);
 
+    // The service's journal so far (why it restarted, if it did), kept before the watchdog check adds its own restart.
+    writeFileSync(path.join(outDir, 'vtlink-journal-boot1.txt'), (await vm.sh('journalctl -b -u vtlink.service --no-pager | tail -n 600', 120)).text);
     await step('watchdog', async () => {
       // Watchdog: SIGSTOP the main process; systemd must kill and restart it, and it must get READY again.
       const before = await activeSinceBoot(vm, 'vtlink.service');
