@@ -60,6 +60,8 @@ export class Pipeline {
   /** Frames the source could not decode (skipped). */
   framesSkipped = 0;
   readonly cameraStatus: CameraStatus;
+  /** The open source has given a frame (or a skipped one) since it was opened. */
+  private sourceDelivered = false;
 
   constructor(private readonly options: PipelineOptions) {
     this.tracker = options.tracker;
@@ -71,6 +73,15 @@ export class Pipeline {
   /** Whether a known camera-retry loop is running (the watchdog counts it as alive). */
   get retrying(): boolean {
     return this.cameraStatus.state === 'retrying';
+  }
+
+  /**
+   * Whether the camera is being opened, or is open and has not given its first frame yet: no frame is
+   * owed to the tracker (a GStreamer file pipeline in the emulated guest took 40 s to its first
+   * frame). A camera that never delivers ends in the capture's own stall detection and the retry loop.
+   */
+  get awaitingCamera(): boolean {
+    return this.cameraStatus.state === 'starting' || (this.cameraStatus.state === 'running' && !this.sourceDelivered);
   }
 
   get currentTracker(): FaceTracker {
@@ -171,6 +182,7 @@ export class Pipeline {
 
   private async consume(source: FrameSource, camera: Settings['camera'], backoff: Backoff): Promise<{ frames: number; failure?: string }> {
     this.source = source;
+    this.sourceDelivered = false;
     this.setCamera(camera, 'running', undefined, source);
     let frames = 0;
     try {
@@ -178,6 +190,7 @@ export class Pipeline {
       if (sourceKind(camera.source) === 'file') results = paced(results, source.fps ?? camera.fps, () => this.source !== source || this.stopping);
       for await (const result of results) {
         if (this.stopping || this.camera !== camera) break;
+        this.sourceDelivered = true;
         if (result.kind === 'skipped') {
           this.framesSkipped++;
           continue;

@@ -116,7 +116,8 @@ export class VtlinkService implements ServiceControl {
 
   /** Frames tracked since start, and whether a camera-retry loop runs: the watchdog's evidence of life. */
   progress(): { framesProcessed: number; retrying: boolean } {
-    return { framesProcessed: this.pipeline.framesProcessed, retrying: this.pipeline.retrying };
+    // Retrying or opening the camera: no frame is owed to the tracker (see Pipeline.awaitingCamera).
+    return { framesProcessed: this.pipeline.framesProcessed, retrying: this.pipeline.retrying || this.pipeline.awaitingCamera };
   }
 
   /** Frames, face found %, detector runs and median ms since start (the summary of `vtlink run --once`). */

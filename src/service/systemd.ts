@@ -11,6 +11,7 @@ import type { ServiceStatus } from './control';
 export interface SystemdLinkTarget {
   readonly ready: Promise<unknown>;
   status(): ServiceStatus;
+  /** `retrying`: the camera is being retried or opened, so no frame is owed to the tracker. */
   progress(): { framesProcessed: number; retrying: boolean };
 }
 
