@@ -102,8 +102,6 @@ export class FaceFeatures {
   /** The automatic one: the rest values until an explicit neutral is captured. */
   readonly auto = new AutoCalibration();
   private autoEnabled: boolean;
-  /** The rest values this frame is measured against. */
-  private readonly rest = new Float64Array(RAW_METRIC_COUNT);
   /** Per eye: lids lowered over a downward gaze told from a blink (features/look-down.ts). */
   private readonly lookDownRight = new LookDownLatch();
   private readonly lookDownLeft = new LookDownLatch();
@@ -178,9 +176,7 @@ export class FaceFeatures {
 
   /** The explicit neutral when captured, else the learnt one when ready, else the canonical face's. */
   private restValues(): Float64Array {
-    const source = this.neutral.isCalibrated || !this.autoEnabled || !this.auto.ready ? this.neutral.values : this.auto.rest;
-    this.rest.set(source);
-    return this.rest;
+    return this.neutral.isCalibrated || !this.autoEnabled || !this.auto.ready ? this.neutral.values : this.auto.rest;
   }
 
   /**
