@@ -36,6 +36,9 @@ const store = await SettingsStore.open({
   onSaveStep: async (step) => {
     if (step === stopAt && saved >= 1) {
       process.stdout.write('stopped ' + step + '\\n');
+      // Park here until killed. The timer keeps the event loop alive: a bare never-settling promise
+      // lets Node exit with 13 (unfinished top-level await) before the parent's SIGKILL lands.
+      setInterval(() => {}, 60_000);
       await new Promise(() => {});
     }
   },
