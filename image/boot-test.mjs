@@ -29,6 +29,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { makeTestBundles, updateChecks } from './boot-test-updates.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -42,6 +43,9 @@ const { values: opts } = parseArgs({
     // Boot as a PC/board would: UEFI firmware (OVMF / AAVMF) runs the image's EFI/BOOT/BOOT*.EFI (the
     // standalone GRUB with the image's own kernel command line) instead of qemu's -kernel/-initrd.
     efi: { type: 'boolean' },
+    // Only the update checks (boot-test-updates.mjs): A/B installs, refusals, power cut, rollback. They
+    // run after the other checks in every full run.
+    'only-updates': { type: 'boolean' },
     // Seconds to wait for READY (the arm64 emulation is several times slower than amd64's).
     'ready-timeout': { type: 'string' },
     // Seconds to wait for the kiosk unit, then again for the avatar on screen.
@@ -63,6 +67,8 @@ const ARCHES = {
 const arch = ARCHES[opts.arch];
 if (!arch) throw new Error('--arch is amd64 or arm64');
 const quick = opts.full ? false : (opts.quick ?? opts.arch === 'arm64');
+const onlyUpdates = Boolean(opts['only-updates']);
+const updates = onlyUpdates || !quick;
 const readyTimeoutS = Number(opts['ready-timeout'] ?? arch.readyTimeoutS);
 const imageDir = path.resolve(opts.image ?? path.join(repo, 'build/image', opts.arch));
 const outDir = path.resolve(opts.out ?? path.join(repo, 'bench/out', `boot-test${opts.arch === 'amd64' ? '' : `-${opts.arch}`}${opts.efi ? '-efi' : ''}`));
@@ -70,7 +76,7 @@ if (opts.efi && !existsSync(arch.firmware)) throw new Error(`${arch.firmware} mi
 const imageFile = `vtlink-${opts.arch}.img`;
 const HOST_PORT = Number(opts['http-port']);
 const t0 = Date.now();
-const results = { startedAt: new Date().toISOString(), arch: opts.arch, quick, efi: Boolean(opts.efi), accel: opts.accel, checks: {}, times: {}, notes: [] };
+const results = { startedAt: new Date().toISOString(), arch: opts.arch, quick, onlyUpdates, efi: Boolean(opts.efi), accel: opts.accel, checks: {}, times: {}, notes: [] };
 const log = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function check(name, ok, detail) {
@@ -134,9 +140,10 @@ mkdirSync(outDir, { recursive: true });
 const disk = path.join(outDir, 'disk.img');
 execFileSync('cp', ['--sparse=always', path.join(imageDir, imageFile), disk]);
 const imageBytes = Number(execFileSync('stat', ['-c', '%s', disk], { encoding: 'utf8' }).trim());
-// 1 GiB more, as a card larger than the image: the backup GPT header stays where dd put it (not at the
-// new end), as on a real card; the first boot's growpart moves it.
-execFileSync('truncate', ['-s', '+1G', disk]);
+// 1 GiB more (3 with the update checks: uploaded bundles land on the state partition), as a card larger
+// than the image: the backup GPT header stays where dd put it (not at the new end), as on a real card;
+// the first boot's growpart moves it.
+execFileSync('truncate', ['-s', updates ? '+3G' : '+1G', disk]);
 // Read afresh each time: the first boot changes the table (growpart).
 const readTable = () => JSON.parse(execFileSync('sfdisk', ['--json', disk], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).partitiontable;
 const table = readTable();
@@ -172,7 +179,8 @@ if (opts.source !== 'video' && opts.source !== 'demo') throw new Error('--source
 const testSource = opts.source === 'demo' ? 'demo' : videoSource;
 results.source = testSource;
 let vtlinkIds;
-withPartition('vtlink-root', (root) => {
+/** The test copy's changes to a root file system: the test agent, the READY marker, a GPU-less kiosk. */
+function prepareTestRoot(root) {
   const passwd = readFileSync(path.join(root, 'etc/passwd'), 'utf8');
   const m = /^vtlink:x:(\d+):(\d+):/m.exec(passwd);
   vtlinkIds = { uid: Number(m[1]), gid: Number(m[2]) };
@@ -203,7 +211,11 @@ done
   }
   // No GPU in the VM: wlroots draws with pixman, Chromium without GPU.
   writeFileSync(path.join(root, 'etc/default/vtlink-kiosk'), 'WLR_RENDERER=pixman\nWLR_NO_HARDWARE_CURSORS=1\nVTLINK_KIOSK_FLAGS=--disable-gpu\n');
-});
+}
+withPartition('vtlink-root-a', prepareTestRoot);
+const testBundles = updates
+  ? makeTestBundles({ repo, imageDir, arch: opts.arch, dir: path.join(imageDir, 'test-bundles'), prepareTestRoot, log })
+  : null;
 withPartition('vtlink-state', (state) => {
   mkdirSync(path.join(state, 'test'), { recursive: true });
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '29', '-i', opts.video, '-c', 'copy', '-an', path.join(state, 'test/video.mp4')]);
@@ -214,8 +226,12 @@ log(`test disk ${disk}: ${opts.arch} image ${(imageBytes / 2 ** 30).toFixed(2)} 
 
 // ---- qemu --------------------------------------------------------------------------------------
 class Vm {
-  constructor(tag) {
+  /** `efi`: boot through the firmware and the image's GRUB (which picks the slot) instead of -kernel. */
+  constructor(tag, { efi = opts.efi } = {}) {
     this.tag = tag;
+    this.efi = Boolean(efi);
+    // Where this boot's serial output starts (a reboot inside the guest keeps the same qemu and log).
+    this.serialStart = 0;
     this.serialPath = path.join(outDir, `serial-${tag}.log`);
     this.qmpPath = path.join(outDir, 'qmp.sock');
     this.agentPath = path.join(outDir, 'agent.sock');
@@ -226,7 +242,7 @@ class Vm {
       '-accel', opts.accel, ...arch.machine, '-smp', '2', '-m', opts.memory,
       // The guest's journal on the serial console too: the serial logs are the test's record. (With --efi
       // the image's own command line applies, "quiet" included.)
-      ...(opts.efi
+      ...(this.efi
         ? ['-bios', arch.firmware]
         : ['-kernel', path.join(imageDir, 'vmlinuz'), '-initrd', path.join(imageDir, 'initrd.img'), '-append', `${cmdline} systemd.show_status=1 systemd.journald.forward_to_console=1`]),
       '-drive', `file=${disk},format=raw,if=none,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0',
@@ -245,7 +261,13 @@ class Vm {
     log(`${tag}: qemu started (pid ${this.proc.pid})`);
   }
   serial() {
-    return existsSync(this.serialPath) ? readFileSync(this.serialPath, 'utf8') : '';
+    return existsSync(this.serialPath) ? readFileSync(this.serialPath, 'utf8').slice(this.serialStart) : '';
+  }
+  /** Before the guest reboots itself: the next boot's serial output and agent start afresh. */
+  expectReboot() {
+    this.serialStart += this.serial().length;
+    this.agentBuf = '';
+    this.started = Date.now();
   }
   async connectAgent() {
     this.agentBuf = '';
@@ -377,10 +399,10 @@ async function bootUntilReady(vm, label) {
   results.times[`${label}.hostWallToReadyMarkerS`] = +((Date.now() - vm.started) / 1000).toFixed(1);
   const s = await activeSinceBoot(vm, 'vtlink.service');
   results.times[`${label}.bootToReadyS`] = +(Number(s.ActiveEnterTimestampMonotonic) / 1e6).toFixed(1);
-  if (label === 'boot1') {
-    guestSlowness = Math.min(MAX_SLOWNESS, Math.max(1, results.times['boot1.bootToReadyS'] / USUAL_READY_S[opts.arch]));
+  if (!results.guestSlowness) {
+    guestSlowness = Math.min(MAX_SLOWNESS, Math.max(1, results.times[`${label}.bootToReadyS`] / USUAL_READY_S[opts.arch]));
     results.guestSlowness = +guestSlowness.toFixed(2);
-    log(`guest slowness ${guestSlowness.toFixed(2)} (READY ${results.times['boot1.bootToReadyS']} s after kernel start, usually ${USUAL_READY_S[opts.arch]} s): waits stretched by it`);
+    log(`guest slowness ${guestSlowness.toFixed(2)} (READY ${results.times[`${label}.bootToReadyS`]} s after kernel start, usually ${USUAL_READY_S[opts.arch]} s): waits stretched by it`);
   }
   check(`${label}: serial console shows vtlink.service READY`, true, `marker at guest uptime ${marker[1]} s; READY (ActiveEnterTimestampMonotonic) ${results.times[`${label}.bootToReadyS`]} s after kernel start`);
   const first = await vm.sh(`journalctl -b -u vtlink.service -o short-monotonic --no-pager | grep -m1 'first frame'`);
@@ -509,9 +531,10 @@ async function v4l2Camera(vm) {
   await vm.sh('modprobe -r vivid || true', 60);
 }
 
-let vm = new Vm('boot1');
+// With --only-updates the update checks make the first boot themselves.
+let vm = onlyUpdates ? null : new Vm('boot1');
 let boot1Facts;
-try {
+if (!onlyUpdates) try {
   await bootUntilReady(vm, 'boot1');
   await pairWithBox(vm);
 
@@ -643,7 +666,7 @@ try {
 saveResults();
 
 // ---- Boot 2: after the power cut -----------------------------------------------------------------------
-if (!quick) {
+if (!quick && !onlyUpdates) {
   const onDisk = withPartition('vtlink-state', (state) => {
     const read = (f) => (existsSync(path.join(state, f)) ? readFileSync(path.join(state, f), 'utf8') : null);
     return { settings: read('settings.json'), lastGood: read('settings.last-good.json'), files: execFileSync('ls', ['-la', state], { encoding: 'utf8' }) };
@@ -687,6 +710,44 @@ if (!quick) {
     log(e.stack);
     check('boot2: every step ran (none aborted)', false, e.message);
     await vm.powerCut();
+  }
+}
+// ---- The update checks (boot-test-updates.mjs) ------------------------------------------------------------
+if (updates) {
+  const apiRaw = async (method, urlPath, { body, headers = {} } = {}) => {
+    const res = await fetch(`http://127.0.0.1:${HOST_PORT}${urlPath}`, {
+      method, body, headers: { ...headers, ...(apiToken ? { authorization: `Bearer ${apiToken}` } : {}) },
+      // Uploads of whole bundles into a slow guest: minutes, not seconds.
+      signal: AbortSignal.timeout(body ? 1800_000 : requestTimeoutMs()),
+    });
+    const text = await res.text();
+    let parsed = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: res.status, body: parsed };
+  };
+  const api = async (method, urlPath) => {
+    const r = await apiRaw(method, urlPath);
+    if (r.status >= 300) throw new Error(`${method} ${urlPath}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    return r.body;
+  };
+  try {
+    vm = await updateChecks({
+      check, step, waitFor, log, sleep, results, bundles: testBundles, outDir, Vm, bootUntilReady, api, apiRaw,
+      pairIfNeeded: async (v) => (apiToken ? undefined : pairWithBox(v)),
+      identity: () => boot1Facts ?? null,
+      slowness: () => guestSlowness,
+      setVm: (v) => (vm = v),
+    });
+    await vm.shutdown();
+  } catch (e) {
+    results.notes.push(`updates aborted: ${e.stack}`);
+    log(e.stack);
+    check('updates: every step ran (none aborted)', false, e.message);
+    await vm?.powerCut();
   }
 }
 results.finishedAt = new Date().toISOString();

@@ -47,3 +47,31 @@ fetch_node() {
   [ "$got" = "$integrity" ] || { echo "$me: $spec integrity $got != $integrity" >&2; exit 1; }
   tar -xzf "$dest"/*.tgz -C "$dest" package/bin/node package/LICENSE
 }
+
+# The update bundles' signing key and certificate and the keyring the box trusts. Sets `signing_key`,
+# `signing_cert` and `keyring`. A vendor gives all three (VTLINK_UPDATE_KEY, VTLINK_UPDATE_CERT,
+# VTLINK_UPDATE_KEYRING: PEM files; the key may also be a PKCS#11 URL). Otherwise a development CA and
+# a signing certificate from it are made once in $1 and reused, so later development bundles install
+# on earlier development images. Development keys are for development only: anyone with a copy of
+# this build folder can sign updates for boxes flashed from it.
+update_keys() {
+  local dir=$1
+  if [ -n "${VTLINK_UPDATE_KEY:-}${VTLINK_UPDATE_CERT:-}${VTLINK_UPDATE_KEYRING:-}" ]; then
+    signing_key=${VTLINK_UPDATE_KEY:?$me: VTLINK_UPDATE_KEY, VTLINK_UPDATE_CERT and VTLINK_UPDATE_KEYRING go together}
+    signing_cert=${VTLINK_UPDATE_CERT:?$me: VTLINK_UPDATE_CERT is missing}
+    keyring=${VTLINK_UPDATE_KEYRING:?$me: VTLINK_UPDATE_KEYRING is missing}
+    return 0
+  fi
+  signing_key=$dir/signing.key.pem signing_cert=$dir/signing.cert.pem keyring=$dir/ca.cert.pem
+  [ -f "$signing_key" ] && [ -f "$signing_cert" ] && [ -f "$keyring" ] && return 0
+  echo "$me: making a development update key in $dir (see image/README.md \"Updates\" for your own)"
+  mkdir -p "$dir" && chmod 0700 "$dir"
+  openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/O=vtlink development/CN=vtlink development CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -keyout "$dir/ca.key.pem" -out "$keyring" 2>/dev/null
+  openssl req -newkey rsa:3072 -nodes -subj "/O=vtlink development/CN=vtlink development update signing" \
+    -keyout "$signing_key" -out "$dir/signing.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/signing.csr" -CA "$keyring" -CAkey "$dir/ca.key.pem" -CAcreateserial -days 3650 \
+    -extfile <(printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n') -out "$signing_cert" 2>/dev/null
+  rm -f "$dir/signing.csr"
+}
