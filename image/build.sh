@@ -118,12 +118,15 @@ install -D -m 0644 "$repo/systemd/99-vtlink.rules" "$rootfs/usr/lib/udev/rules.d
 install -D -m 0644 "$repo/systemd/vtlink-modules.conf" "$rootfs/usr/lib/modules-load.d/vtlink.conf"
 install -D -m 0644 "$repo/systemd/vtlink.sysusers.conf" "$rootfs/usr/lib/sysusers.d/vtlink.conf"
 install -D -m 0644 "$repo/systemd/vtlink-kiosk.pam" "$rootfs/etc/pam.d/vtlink-kiosk"
+# kiosk health (a frozen kiosk restarted on the service's request): the path unit and its oneshot
+install -D -m 0644 "$repo/systemd/vtlink-kiosk-watch.path" "$rootfs/usr/lib/systemd/system/vtlink-kiosk-watch.path"
+install -D -m 0644 "$repo/systemd/vtlink-kiosk-watch.service" "$rootfs/usr/lib/systemd/system/vtlink-kiosk-watch.service"
 cp -a --no-preserve=ownership "$here/rootfs/." "$rootfs/"
 systemd-sysusers --root="$rootfs" "$rootfs/usr/lib/sysusers.d/vtlink.conf"
 
 systemctl --root="$rootfs" enable vtlink.service vtlink-kiosk.service vtlink-firstboot.service seatd.service \
   systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
-  vtlink-reboot.path vtlink-slot-fallback.timer
+  vtlink-reboot.path vtlink-slot-fallback.timer vtlink-kiosk-watch.path
 systemctl --root="$rootfs" set-default graphical.target
 ln -sf ../run/systemd/resolve/stub-resolv.conf "$rootfs/etc/resolv.conf"
 

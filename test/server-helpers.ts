@@ -74,7 +74,15 @@ export class TestControl implements ServiceControl {
       outputs: {},
       settingsHealth: this.store.health,
       network: { hostname: 'test', addresses: ['192.0.2.1'] },
+      kiosk: { state: this.kioskFrames.length > 0 ? 'alive' : 'none', lastHeartbeatAgoMs: this.kioskFrames.length > 0 ? 0 : null, frames: this.kioskFrames.at(-1) ?? null, fps: null, restartsRequested: 0 },
     };
+  }
+
+  /** Every kiosk heartbeat's frame count, in arrival order. */
+  kioskFrames: number[] = [];
+
+  kioskHeartbeat(frames: number): void {
+    this.kioskFrames.push(frames);
   }
 
   recentLogs(lines: number): string[] {

@@ -62,6 +62,8 @@ describe('API from another host (network namespace)', () => {
     '/api/pair': { POST: [422, 'invalid-request'] },
     '/api/pairing/pin': { GET: [403, 'kiosk-only'] },
     '/api/pairing/clients': { GET: [403, 'kiosk-only'], DELETE: [403, 'kiosk-only'] },
+    // The kiosk page's frame clock: another host must not keep a frozen screen "alive" (or say anything about it).
+    '/api/kiosk/heartbeat': { POST: [403, 'kiosk-only'] },
   };
 
   it('every route from an unpaired host: the room\'s picture, devices and log refused, changes need pairing, the status without names and addresses', async () => {
@@ -77,6 +79,10 @@ describe('API from another host (network namespace)', () => {
       }
     }
     expect(control.previewCalls).toBe(0); // refused before a picture was even made
+    // A well-formed heartbeat from another host is refused too, and never reaches the kiosk watch.
+    const beat = await remote.http(`${lan}/api/kiosk/heartbeat`, { method: 'POST', ...jsonBody({ frames: 5 }) });
+    expect(beat.status).toBe(403);
+    expect(control.kioskFrames).toEqual([]);
     expect((await remote.http(`${lan}/api/settings`)).json).toEqual(defaultSettings());
 
     // The status: how the box is doing, not what it is called, where it is, what is plugged in or

@@ -6,7 +6,7 @@
  * same files at run time in a VM.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,13 +17,16 @@ const UNITS = {
   'vtlink-kiosk.service': path.join(repo, 'systemd/vtlink-kiosk.service'),
   'vtlink-firstboot.service': path.join(repo, 'image/rootfs/usr/lib/systemd/system/vtlink-firstboot.service'),
   'vtlink-kiosk-retry.service': path.join(repo, 'image/rootfs/usr/lib/systemd/system/vtlink-kiosk-retry.service'),
+  'vtlink-kiosk-watch.path': path.join(repo, 'systemd/vtlink-kiosk-watch.path'),
+  'vtlink-kiosk-watch.service': path.join(repo, 'systemd/vtlink-kiosk-watch.service'),
 } as const;
 type UnitName = keyof typeof UNITS;
 
 /** Exposure limits: the score measured with systemd 252 plus a margin (see systemd/README.md). */
-const EXPOSURE_LIMIT: Record<'vtlink.service' | 'vtlink-kiosk.service', number> = {
+const EXPOSURE_LIMIT: Record<'vtlink.service' | 'vtlink-kiosk.service' | 'vtlink-kiosk-watch.service', number> = {
   'vtlink.service': 2.0, // measured 1.3 "OK"
   'vtlink-kiosk.service': 5.0, // measured 4.5 "OK" (Chromium's sandbox needs namespaces)
+  'vtlink-kiosk-watch.service': 2.0, // measured 1.5 "OK" (root with CAP_DAC_OVERRIDE only, to remove the request file)
 };
 
 const HOST_UNITS = ['/usr/lib/systemd/system', '/lib/systemd/system'].find((d) => existsSync(path.join(d, 'sysinit.target')));
@@ -79,7 +82,7 @@ function verify(root: string, names: readonly UnitName[]): { status: number | nu
 describe('systemd-analyze verify', () => {
   const names = Object.keys(UNITS) as UnitName[];
 
-  it('is clean on vtlink.service, vtlink-kiosk.service, vtlink-firstboot.service and vtlink-kiosk-retry.service', () => {
+  it('is clean on every unit (vtlink, kiosk, first boot, kiosk cool-down, kiosk watch path + service)', () => {
     const r = verify(fakeRoot(), names);
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
@@ -235,5 +238,108 @@ echo timeout > ${dir}/cage`;
     const r = underFakeCage('sleep 30 & echo $! > helper; kill -KILL $$');
     expect(r.cageGotTerm).toBe(true);
     expect(r.stderr).toMatch(/exited with status 137; stopping cage/);
+  });
+});
+
+describe('kiosk health: vtlink-kiosk-watch.path + .service', () => {
+  const pathUnit = readFileSync(UNITS['vtlink-kiosk-watch.path'], 'utf8');
+  const serviceUnit = readFileSync(UNITS['vtlink-kiosk-watch.service'], 'utf8');
+  const kioskUnit = readFileSync(UNITS['vtlink-kiosk.service'], 'utf8');
+  const values = (text: string, key: string) => [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]);
+
+  it('the kiosk page is opened as the kiosk (?kiosk=1: it reports its frame clock)', () => {
+    expect(values(kioskUnit, 'Environment')).toContain('VTLINK_KIOSK_URL=http://127.0.0.1:8080/?kiosk=1');
+  });
+
+  it('watches the service\'s request file (inotify, no polling) and starts the oneshot, which runs kiosk-restart.sh on it', () => {
+    // The file the service writes: $RUNTIME_DIRECTORY (vtlink.service's RuntimeDirectory=vtlink) + KIOSK_STALE_FILE.
+    const service = readFileSync(UNITS['vtlink.service'], 'utf8');
+    expect(values(service, 'RuntimeDirectory')).toEqual(['vtlink']);
+    expect(values(pathUnit, 'PathExists')).toEqual(['/run/vtlink/kiosk-stale']);
+    expect(values(pathUnit, 'Unit')).toEqual(['vtlink-kiosk-watch.service']);
+    expect(values(serviceUnit, 'Type')).toEqual(['oneshot']);
+    expect(values(serviceUnit, 'ExecStart')).toEqual(['/usr/lib/vtlink/kiosk-restart.sh /run/vtlink/kiosk-stale']);
+    // It may remove the request from the vtlink-owned folder, and nothing else is writable.
+    expect(values(serviceUnit, 'ProtectSystem')).toEqual(['strict']);
+    expect(values(serviceUnit, 'ReadWritePaths')).toEqual(['-/run/vtlink']);
+    expect(values(serviceUnit, 'CapabilityBoundingSet')).toEqual(['CAP_DAC_OVERRIDE']);
+    // vtlink.service itself gains nothing: no new privilege, nothing about the kiosk.
+    expect(service).not.toMatch(/kiosk-watch|CAP_/);
+  });
+
+  it('systemd-analyze verify catches a broken path unit and a missing kiosk-restart.sh (the clean verify above means something)', () => {
+    const typo = verify(fakeRoot((name, text) => (name === 'vtlink-kiosk-watch.path' ? text.replace('PathExists=', 'PathExist=') : text)), ['vtlink-kiosk-watch.path']);
+    expect(typo.output).toMatch(/Unknown key 'PathExist'/);
+    const root = fakeRoot();
+    rmSync(path.join(root, 'usr/lib/vtlink/kiosk-restart.sh'));
+    const missing = verify(root, ['vtlink-kiosk-watch.service']);
+    expect(missing.status).not.toBe(0);
+    expect(missing.output).toMatch(/kiosk-restart.sh is not executable/);
+  });
+
+  it('is installed and enabled by image/build.sh; systemctl --root enable hooks the path unit into paths.target', () => {
+    const build = readFileSync(path.join(repo, 'image/build.sh'), 'utf8');
+    for (const unit of ['vtlink-kiosk-watch.path', 'vtlink-kiosk-watch.service']) {
+      expect(build).toContain(`install -D -m 0644 "$repo/systemd/${unit}" "$rootfs/usr/lib/systemd/system/${unit}"`);
+    }
+    expect(build).toMatch(/^systemctl --root="\$rootfs" enable .*vtlink-kiosk-watch\.path/m);
+    const root = fakeRoot();
+    const r = run('systemctl', [`--root=${root}`, 'enable', 'vtlink-kiosk-watch.path']);
+    expect(r.status, r.output).toBe(0);
+    // A link into the root's own unit folder (absolute inside the image, so not followed here).
+    expect(readlinkSync(path.join(root, 'etc/systemd/system/paths.target.wants/vtlink-kiosk-watch.path')), r.output).toMatch(/^\/(etc|usr\/lib)\/systemd\/system\/vtlink-kiosk-watch\.path$/);
+  });
+
+  /**
+   * kiosk-restart.sh with a stand-in systemctl first on PATH: it answers `show -P
+   * ActiveEnterTimestampMonotonic` with `kioskSince` (µs) and records any other call.
+   */
+  function restartScript(request: string | null, kioskSince = 5_000_000): { status: number | null; stdout: string; systemctl: string; left: boolean } {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vtlink-kiosk-restart-'));
+    scratch.push(dir);
+    mkdirSync(path.join(dir, 'bin'));
+    writeFileSync(path.join(dir, 'bin/systemctl'), `#!/bin/sh\nif [ "$1 $2 $3" = "show -P ActiveEnterTimestampMonotonic" ]; then echo ${kioskSince}; exit 0; fi\necho "$@" >> ${dir}/systemctl\n`);
+    chmodSync(path.join(dir, 'bin/systemctl'), 0o755);
+    const file = path.join(dir, 'kiosk-stale');
+    if (request !== null) writeFileSync(file, request);
+    const script = path.join(repo, 'image/rootfs/usr/lib/vtlink/kiosk-restart.sh');
+    const r = spawnSync(script, [file], { encoding: 'utf8', env: { PATH: `${dir}/bin:/usr/bin:/bin` } });
+    const called = existsSync(path.join(dir, 'systemctl')) ? readFileSync(path.join(dir, 'systemctl'), 'utf8').trim() : '';
+    return { status: r.status, stdout: r.stdout, systemctl: called, left: existsSync(file) };
+  }
+
+  const REASON = '2025-01-01T00:00:00.000Z no new frame from the kiosk for 31 s (frames 1234, last heartbeat 31 s ago)';
+
+  it('kiosk-restart.sh logs the service\'s reason, removes the request and try-restarts the kiosk without waiting', () => {
+    // The kiosk has run since before its last heartbeat (5 s vs 9 s after boot): it is the frozen one.
+    const r = restartScript(`reason=${REASON}\nheard=9000000\n`, 5_000_000);
+    expect(r.status).toBe(0);
+    expect(r.left).toBe(false);
+    expect(r.systemctl).toBe('--no-block try-restart vtlink-kiosk.service');
+    expect(r.stdout).toBe(`vtlink-kiosk-watch: vtlink.service reports the kiosk frozen (${REASON}); restarting vtlink-kiosk.service\n`);
+  });
+
+  it('kiosk-restart.sh leaves a kiosk alone that was started again after its last heartbeat (systemd restarted it), unless heard=0', () => {
+    const restarted = restartScript(`reason=${REASON}\nheard=9000000\n`, 12_000_000);
+    expect(restarted.status).toBe(0);
+    expect(restarted.left).toBe(false);
+    expect(restarted.systemctl).toBe('');
+    expect(restarted.stdout).toMatch(/but the kiosk was started again after its last heartbeat; leaving the new one to report\n$/);
+    // The service's no-show request: the new kiosk had its chance.
+    const noShow = restartScript('reason=no heartbeat from the kiosk for 300 s since its restart was requested\nheard=0\n', 12_000_000);
+    expect(noShow.systemctl).toBe('--no-block try-restart vtlink-kiosk.service');
+  });
+
+  it('kiosk-restart.sh passes on only printable text from the (unprivileged) request, and copes with none', () => {
+    const odd = restartScript(`reason=frozen\u001b[2J\rfake\u0000${'x'.repeat(1000)}\nreason=second\nheard=1; reboot\n`, 12_000_000);
+    expect(odd.status).toBe(0);
+    expect(odd.stdout.split('\n')).toHaveLength(2); // one line and the final newline
+    expect(odd.stdout).toMatch(/^vtlink-kiosk-watch: vtlink.service reports the kiosk frozen \(frozen\[2Jfakex+\); restarting/);
+    expect(odd.stdout.length).toBeLessThan(420);
+    expect(odd.systemctl).toBe('--no-block try-restart vtlink-kiosk.service'); // a heard= that is no number counts as 0
+    const none = restartScript(null);
+    expect(none.status).toBe(0);
+    expect(none.stdout).toMatch(/\(no reason given\)/);
+    expect(none.systemctl).toBe('--no-block try-restart vtlink-kiosk.service');
   });
 });

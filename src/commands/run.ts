@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SettingsStore, validateSettingsPatch } from '../config';
+import { kioskWatchEnv } from '../service/kiosk-watch';
 import { SystemdLink, statusLine } from '../service/systemd';
 import { VtlinkService } from '../service/service';
 import { createLogger, formatLogLine, LogRing, underJournal } from '../system/log';
@@ -49,7 +50,9 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   }
   log.info(`settings: ${store.dir} (${store.health.status})`);
   const started = performance.now();
-  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing });
+  // The kiosk watch asks root to restart a frozen kiosk through a file in $RUNTIME_DIRECTORY (/run/vtlink).
+  const kiosk = kioskWatchEnv(process.env, log);
+  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk });
   const systemd = new SystemdLink(service, { log });
   systemd.start();
   void service.firstFrame.then(() => log.info(`tracking: first frame after ${((performance.now() - started) / 1000).toFixed(1)} s (${statusLine(service.status())})`));

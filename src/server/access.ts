@@ -8,7 +8,8 @@
  *   them), the schema, and the status without names, addresses and paths;
  * - changes (PATCH, POST) are open to the kiosk, and to other hosts only with a paired token and only
  *   while remote changes are allowed;
- * - the pairing PIN and the list of paired clients are for the kiosk only.
+ * - the pairing PIN and the list of paired clients are for the kiosk only, and so is the kiosk page's
+ *   heartbeat (POST /api/kiosk/heartbeat).
  * A browser request whose Origin is another site is refused for changes (no CSRF from a page the
  * kiosk browser might open).
  */

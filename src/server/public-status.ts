@@ -23,6 +23,8 @@ export function publicStatus(s: ServiceStatus): PublicStatus {
     outputs,
     settingsHealth: { status: s.settingsHealth.status, detail: '' },
     network: { hostname: '', addresses: [] },
+    // How the screen is doing: numbers and a state, nothing that names or locates anything.
+    kiosk: { ...s.kiosk },
     redacted: true,
   };
 }

@@ -44,6 +44,9 @@ const PairRequest = z.strictObject({
   name: z.string().min(1).max(64).optional(),
 });
 
+/** POST /api/kiosk/heartbeat: the kiosk page's requestAnimationFrame count (src/service/kiosk-watch.ts). */
+const KioskHeartbeat = z.strictObject({ frames: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+
 const LOG_LINES_DEFAULT = 200;
 const LOG_LINES_MAX = 1000;
 
@@ -197,6 +200,20 @@ export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Rou
       handle: async ({ res }) => {
         await pairing.revokeAll();
         sendJson(res, 200, { clients: [] });
+      },
+    },
+  });
+
+  // ── kiosk health (kiosk-health branch): the kiosk page's frame clock ──
+  routes.set('/api/kiosk/heartbeat', {
+    POST: {
+      // Only the box's own screen may say how the box's screen is doing.
+      access: 'local',
+      handle: async ({ req, res }) => {
+        const parsed = KioskHeartbeat.safeParse(await readJsonBody(req, deps.maxBodyBytes, true));
+        if (!parsed.success) throw new ApiError(422, 'invalid-request', 'send {"frames": <requestAnimationFrame count, a whole number >= 0>}', { issues: issuesFromZod(parsed.error) });
+        control.kioskHeartbeat(parsed.data.frames);
+        sendJson(res, 200, { ok: true });
       },
     },
   });

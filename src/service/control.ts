@@ -1,6 +1,9 @@
 import type { Settings, SettingsHealth, SettingsIssue } from '../config';
 import type { OutputState } from '../outputs/output';
 import type { TrackingFrame } from '../tracking/types';
+import type { KioskStatus } from './kiosk-watch';
+
+export type { KioskStatus };
 
 /** Median milliseconds per stage over the last few seconds (see TrackerTimings for the stages). */
 export interface StageLatency {
@@ -56,6 +59,8 @@ export interface ServiceStatus {
   outputs: Record<string, OutputState>;
   settingsHealth: SettingsHealth;
   network: NetworkStatus;
+  /** The kiosk screen's browser, from its heartbeats (src/service/kiosk-watch.ts). */
+  kiosk: KioskStatus;
 }
 
 /** A camera the service can open, for the settings UI. */
@@ -99,4 +104,9 @@ export interface ServiceControl {
   recentLogs(lines: number): string[];
   /** The latest camera frame downscaled for the UI preview (JPEG bytes), or null if none yet. */
   previewJpeg(maxWidth: number): Promise<Uint8Array | null>;
+  /**
+   * A heartbeat of the kiosk's page (loopback only): its requestAnimationFrame count since it loaded,
+   * a whole number >= 0 (the server validates it). A count that stops moving gets the kiosk restarted.
+   */
+  kioskHeartbeat(frames: number): void;
 }

@@ -24,6 +24,7 @@ import { previewJpegOf } from './preview';
 import { FrameStats, RunTotals, type RunSummary } from './stats';
 import { createTracker, liveTrackerSettings, neutralForSettings, restoreNeutral } from './tracker-host';
 import { listDevices } from './devices';
+import { KioskWatch, type KioskWatchOptions } from './kiosk-watch';
 
 export interface ServiceOptions {
   store: SettingsStore;
@@ -40,6 +41,8 @@ export interface ServiceOptions {
   calibrationFrames?: number;
   /** How long calibrateNeutral() waits for those frames. Default 15 s. */
   calibrationTimeoutMs?: number;
+  /** The kiosk watch: where restart requests go (RUNTIME_DIRECTORY; none: only log) and its timing. */
+  kiosk?: Omit<KioskWatchOptions, 'log'>;
 }
 
 /** Tracking settings the running tracker takes live (Pipeline.setLiveSettings), not a new tracker. */
@@ -67,6 +70,7 @@ export class VtlinkService implements ServiceControl {
   private loop: Promise<void> = Promise.resolve();
   private apiServer: ApiServerStatus | undefined;
   private readonly settingsListeners = new Set<(settings: Settings, changed: string[]) => void>();
+  private readonly kiosk: KioskWatch;
 
   /** Resolves once the models are loaded and the first frame is tracked. */
   readonly firstFrame: Promise<void>;
@@ -84,6 +88,7 @@ export class VtlinkService implements ServiceControl {
     this.log = options.log ?? silentLogger;
     this.sourceOverride = options.sourceOverride;
     this.outputs = new OutputsManager({ stateDir: store.dir, log: this.log });
+    this.kiosk = new KioskWatch({ ...options.kiosk, log: this.log });
     this.firstFrame = new Promise((resolve) => (this.resolveFirstFrame = resolve));
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
@@ -105,6 +110,7 @@ export class VtlinkService implements ServiceControl {
       onRetry: () => service.resolveReady('camera-retry'),
     });
     service.outputs.start(settings.outputs);
+    service.kiosk.start();
     service.loop = service.pipeline.run();
     return service;
   }
@@ -129,6 +135,7 @@ export class VtlinkService implements ServiceControl {
   async stop(): Promise<void> {
     if (this.stopping) return this.loop;
     this.stopping = true;
+    this.kiosk.stop();
     await this.pipeline.stop();
     await this.loop;
     this.resolvePreviews(null);
@@ -169,7 +176,12 @@ export class VtlinkService implements ServiceControl {
       outputs: this.outputs.states(),
       settingsHealth: { ...this.store.health },
       network: { ...networkInfo(now), ...(this.apiServer ? { server: { ...this.apiServer } } : {}) },
+      kiosk: this.kiosk.status(),
     };
+  }
+
+  kioskHeartbeat(frames: number): void {
+    this.kiosk.heartbeat(frames);
   }
 
   recentLogs(lines: number): string[] {

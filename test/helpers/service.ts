@@ -27,6 +27,8 @@ export interface StartServiceOptions {
   timeoutMs?: number;
   /** The command to run instead of the built CLI (argv; the URL is still read from its output). */
   command?: string[];
+  /** More environment for the service (e.g. RUNTIME_DIRECTORY, as systemd sets it). */
+  env?: Record<string, string>;
 }
 
 /** The first http(s) URL in the service's output. */
@@ -44,7 +46,7 @@ export function startService(options: StartServiceOptions): Promise<RunningServi
     '--source',
     options.source ?? 'demo',
   ];
-  const child = spawn(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NOTIFY_SOCKET: '' } });
+  const child = spawn(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NOTIFY_SOCKET: '', ...options.env } });
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 

@@ -8,6 +8,7 @@ import { openTrackingStream } from './api/stream';
 import { avatarChoices, mountAvatar } from './app/avatar-slot';
 import type { AppContext } from './app/context';
 import { el } from './app/dom';
+import { isKioskPage, startKioskHeartbeat } from './app/kiosk-heartbeat';
 import { askToPair, loadToken } from './app/pairing-dialog';
 import { SettingsState } from './app/settings-state';
 import { SettingsView } from './app/settings-view';
@@ -80,8 +81,11 @@ async function start(): Promise<void> {
   status.start();
   // Mounted once the stage is laid out, so the renderer starts at the stage's size.
   const avatar = await mountAvatar(avatarHost, state);
+  // On the box's own screen: report the frame clock, so that a frozen kiosk is restarted. Started once
+  // the page is up, so its start (loading, the renderer's set-up) never counts as frozen.
+  const kiosk = isKioskPage() ? startKioskHeartbeat(api) : null;
   // For tests and diagnostics: counters of what the page is doing (read-only).
-  (window as unknown as { vtlink: unknown }).vtlink = { shell, preview, avatar, state };
+  (window as unknown as { vtlink: unknown }).vtlink = { shell, preview, avatar, state, kiosk };
 }
 
 void start();

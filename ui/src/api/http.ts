@@ -205,6 +205,21 @@ export class ApiClient {
     return [];
   }
 
+  /**
+   * The kiosk page's heartbeat: its requestAnimationFrame count since it loaded (POST
+   * /api/kiosk/heartbeat). Answered only to the box's own screen (loopback); others get 403 kiosk-only.
+   */
+  async kioskHeartbeat(frames: number, signal?: AbortSignal): Promise<void> {
+    const res = await fetch(this.url('/api/kiosk/heartbeat'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ frames }),
+      cache: 'no-store',
+      signal,
+    });
+    if (!res.ok) throw await errorFrom(res);
+  }
+
   /** A downscaled camera frame as a decoded bitmap, or null while the service has none yet. */
   async preview(maxWidth: number, signal?: AbortSignal): Promise<ImageBitmap | null> {
     const res = await fetch(this.url(`/api/preview.jpg?w=${Math.round(maxWidth)}`), { headers: this.headers(), cache: 'no-store', signal });

@@ -20,6 +20,18 @@ function uptime(s: number): string {
   return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min` : `${Math.floor(s)} s`;
 }
 
+/** The kiosk screen's browser, from its heartbeats (status.kiosk; absent from an older service). */
+function kioskLabel(kiosk: ServiceStatus['kiosk'] | undefined): string {
+  if (!kiosk) return '–';
+  const text = {
+    none: 'not reporting',
+    alive: kiosk.fps === null ? 'drawing' : `drawing, ${Math.round(kiosk.fps)} fps`,
+    stale: 'frozen',
+    restarting: 'restarting',
+  }[kiosk.state];
+  return kiosk.restartsRequested > 0 ? `${text} (restarted ${kiosk.restartsRequested}×)` : text;
+}
+
 function infoCard(ctx: AppContext): HTMLElement {
   const rows = el('dl', { class: 'info' });
   const row = (k: string, v: string, id: string) => [el('dt', { text: k }), el('dd', { text: v, attrs: { 'data-info': id } })];
@@ -31,6 +43,7 @@ function infoCard(ctx: AppContext): HTMLElement {
       ...row('Uptime', s ? uptime(s.uptimeS) : '–', 'uptime'),
       ...row('This screen uses', location.host, 'origin'),
       ...row('Addresses', addresses ? addresses.join(', ') || 'none' : 'not reported by the service', 'addresses'),
+      ...row('Kiosk screen', kioskLabel(s?.kiosk), 'kiosk'),
       ...row('Settings file', s ? `${s.settingsHealth.status}${s.settingsHealth.status === 'ok' ? '' : `: ${s.settingsHealth.detail}`}` : '–', 'settings-health'),
     );
   });

@@ -1,0 +1,148 @@
+// Boot-test check for kiosk health: a kiosk browser that is frozen but alive is noticed by the service
+// (the kiosk page's frame clock stops: src/service/kiosk-watch.ts) and restarted by root on the service's
+// request (/run/vtlink/kiosk-stale -> vtlink-kiosk-watch.path -> vtlink-kiosk-watch.service). One
+// self-contained function, called by image/boot-test.mjs with its helpers; see systemd/README.md
+// "Kiosk health".
+
+/**
+ * In the guest: waits until the kiosk page reports (status.kiosk.state "alive"), SIGSTOPs every Chromium
+ * renderer of the kiosk user (the page freezes; the browser process and cage live on, so the kiosk unit
+ * stays "active" and systemd alone would never notice), then expects, within the guest's pace:
+ *   - the service's restart request, taken by vtlink-kiosk-watch.service (its journal says why),
+ *   - vtlink-kiosk.service restarted: a new main (cage) PID, the stopped renderers gone,
+ *   - heartbeats from the new kiosk page (state "alive" again, restartsRequested one higher).
+ * If it fails half-way, the renderers are sent SIGCONT, so the checks after it find a working kiosk.
+ *
+ * @param vm the boot test's Vm: `vm.sh(command, timeoutS)` runs a root shell command in the guest and
+ *   resolves with `{ code, text }`.
+ * @param h the boot test's helpers: `check(name, ok, detail)`, `waitFor(what, timeoutS, probe, everyMs)`
+ *   (timeouts stretched by the guest's slowness; throws on timeout), `getJson(path)` (the API through the
+ *   port forward), `activeSinceBoot(vm, unit)` (`systemctl show` MainPID, ActiveState,
+ *   ActiveEnterTimestampMonotonic, NRestarts), `log(message)`, `results` (the boot test's record).
+ * @returns whether the check passed.
+ */
+export async function checkFrozenKioskRestarted(vm, { check, waitFor, getJson, activeSinceBoot, log, results }) {
+  const NAME = 'kiosk health: a frozen kiosk (renderers SIGSTOPped) is restarted on the service\'s request and its new page reports again';
+  const kiosk = async () => (await getJson('/api/status')).kiosk;
+  const orNull = (promise) => promise.catch((e) => {
+    results.notes.push(`frozen kiosk: ${e.message}`);
+    return null;
+  });
+  const detail = {};
+
+  // The kiosk page's heartbeats (it needs the page loaded: under TCG that took up to 100 s after a start).
+  const before = await orNull(waitFor('heartbeats from the kiosk page (status.kiosk.state alive)', 300, async () => {
+    const k = await kiosk();
+    return k?.state === 'alive' ? k : null;
+  }));
+  detail.before = before;
+  if (!before) return check(NAME, false, { ...detail, why: 'the kiosk page never reported (status.kiosk)', kiosk: await kiosk().catch((e) => e.message) });
+  const unitBefore = await activeSinceBoot(vm, 'vtlink-kiosk.service');
+  // What the watch did before (e.g. during the kill-Chromium check: a kiosk restarted by systemd itself must be left alone).
+  detail.watchJournalBefore = (await vm.sh('journalctl -b -u vtlink-kiosk-watch.service --no-pager -o cat | grep vtlink-kiosk-watch: | tail -n 5')).text;
+
+  // Freeze: stop every renderer of the kiosk user.
+  const frozenAt = Date.now();
+  const stopped = await vm.sh('pids=$(pgrep -u vtlink-kiosk -f -- --type=renderer | tr "\\n" " "); echo "$pids"; [ -n "$pids" ] && kill -STOP $pids');
+  const pids = stopped.text.trim().split(/\s+/).filter((p) => /^\d+$/.test(p));
+  detail.stoppedRenderers = pids;
+  if (stopped.code !== 0 || pids.length === 0) return check(NAME, false, { ...detail, why: `no kiosk renderer to stop: ${stopped.text}` });
+  log(`frozen kiosk: SIGSTOPped renderers ${pids.join(' ')} (cage pid ${unitBefore.MainPID}); the service should ask for a restart after 30 s`);
+
+  let unitAfter = null;
+  let after = null;
+  try {
+    unitAfter = await orNull(waitFor('the kiosk restarted (a new cage process)', 240, async () => {
+      const s = await activeSinceBoot(vm, 'vtlink-kiosk.service');
+      return s.ActiveState === 'active' && s.MainPID !== unitBefore.MainPID && Number(s.ActiveEnterTimestampMonotonic) > Number(unitBefore.ActiveEnterTimestampMonotonic) ? s : null;
+    }));
+    if (unitAfter) results.times.kioskFreezeToRestartS = +((Date.now() - frozenAt) / 1000).toFixed(1);
+    after = unitAfter && await orNull(waitFor('heartbeats from the restarted kiosk page', 400, async () => {
+      const k = await kiosk();
+      return k?.state === 'alive' && k.restartsRequested > before.restartsRequested ? k : null;
+    }));
+    if (after) results.times.kioskFreezeToHeartbeatS = +((Date.now() - frozenAt) / 1000).toFixed(1);
+  } finally {
+    // Whatever happened: no stopped renderer is left behind for the next checks.
+    const left = await vm.sh(`for p in ${pids.join(' ')}; do [ -e /proc/$p ] && echo $p && kill -CONT $p; done; true`);
+    detail.stoppedRenderersLeft = left.text.trim().split(/\s+/).filter(Boolean);
+  }
+
+  const watchJournal = (await vm.sh('journalctl -b -u vtlink-kiosk-watch.service --no-pager -o cat | grep vtlink-kiosk-watch: | tail -n 3')).text;
+  const serviceJournal = (await vm.sh('journalctl -b -u vtlink.service --no-pager -o cat | grep "kiosk:" | tail -n 4')).text;
+  // The path unit still watches (active), the oneshot ran cleanly (a failed one would also fail "no failed units").
+  const units = (await vm.sh('echo "path=$(systemctl show -P ActiveState vtlink-kiosk-watch.path) service=$(systemctl show -P Result vtlink-kiosk-watch.service)"')).text;
+  Object.assign(detail, {
+    cage: [unitBefore.MainPID, unitAfter?.MainPID ?? null],
+    after,
+    freezeToRestartS: results.times.kioskFreezeToRestartS ?? null,
+    freezeToHeartbeatS: results.times.kioskFreezeToHeartbeatS ?? null,
+    watchJournal,
+    serviceJournal,
+    units,
+  });
+  results.frozenKiosk = detail;
+  const ok = Boolean(unitAfter && after)
+    && detail.stoppedRenderersLeft.length === 0
+    && /reports the kiosk frozen \(.*no new frame from the kiosk.*\); restarting vtlink-kiosk\.service/.test(watchJournal)
+    && /restart requested/.test(serviceJournal)
+    && units.trim() === 'path=active service=success';
+  return check(NAME, ok, detail);
+}
+
+/**
+ * Optional, a separate check (about 3-5 min under TCG): a compositor that fails to start is retried.
+ * Replaces cage by /bin/false for a while (a bind mount: the root stays read-only), restarts the kiosk
+ * and expects systemd's own path (systemd/README.md, vtlink-kiosk.service "Restarts"): cage fails at
+ * every start, `Restart=always` tries again until the start limit (6 in 2 min) fails the unit,
+ * `OnFailure=` starts vtlink-kiosk-retry.service, which waits 60 s, resets the limit and starts the kiosk
+ * — by then with the real cage again (the bind mount is gone as soon as the limit is hit) — and the new
+ * page reports its heartbeats. Cleans up (unmount, reset-failed, start) whatever happens.
+ *
+ * Same parameters and result as checkFrozenKioskRestarted.
+ */
+export async function checkFailedCompositorRetried(vm, { check, waitFor, getJson, activeSinceBoot, log, results }) {
+  const NAME = 'kiosk: a compositor that fails to start hits the start limit and is started again by vtlink-kiosk-retry.service after its cool-down';
+  const kiosk = async () => (await getJson('/api/status')).kiosk;
+  const orNull = (promise) => promise.catch((e) => {
+    results.notes.push(`failed compositor: ${e.message}`);
+    return null;
+  });
+  const show = async (unit, prop) => (await vm.sh(`systemctl show -P ${prop} ${unit}`)).text.trim();
+  const detail = {};
+  const before = await activeSinceBoot(vm, 'vtlink-kiosk.service');
+  const kioskBefore = await kiosk().catch(() => null);
+  const brokenAt = Date.now();
+  let limitHit = null;
+  let back = null;
+  let reporting = null;
+  try {
+    const broke = await vm.sh('mount --bind /bin/false /usr/bin/cage && systemctl --no-block restart vtlink-kiosk.service && echo broken');
+    detail.broke = broke.text;
+    if (!/broken/.test(broke.text)) return check(NAME, false, detail);
+    log('failed compositor: cage replaced by /bin/false; waiting for the start limit');
+    limitHit = await orNull(waitFor('the kiosk to hit its start limit', 240, async () => (await show('vtlink-kiosk.service', 'Result')) === 'start-limit-hit', 1000));
+    await vm.sh('umount /usr/bin/cage');
+    detail.startLimitHitAfterS = limitHit ? +((Date.now() - brokenAt) / 1000).toFixed(1) : null;
+    if (limitHit) {
+      back = await orNull(waitFor('the kiosk started again by its cool-down unit', 240, async () => {
+        const s = await activeSinceBoot(vm, 'vtlink-kiosk.service');
+        return s.ActiveState === 'active' && Number(s.ActiveEnterTimestampMonotonic) > Number(before.ActiveEnterTimestampMonotonic) && (await show('vtlink-kiosk.service', 'Result')) === 'success' ? s : null;
+      }));
+      detail.activeAgainAfterS = back ? +((Date.now() - brokenAt) / 1000).toFixed(1) : null;
+      reporting = back && await orNull(waitFor('heartbeats from the kiosk page again', 400, async () => {
+        const k = await kiosk();
+        return k?.state === 'alive' && k.lastHeartbeatAgoMs < 10_000 ? k : null;
+      }));
+      detail.heartbeatsAgainAfterS = reporting ? +((Date.now() - brokenAt) / 1000).toFixed(1) : null;
+    }
+  } finally {
+    await vm.sh('mountpoint -q /usr/bin/cage && umount /usr/bin/cage; systemctl is-active -q vtlink-kiosk.service || { systemctl reset-failed vtlink-kiosk.service; systemctl start --no-block vtlink-kiosk.service; }; true');
+  }
+  detail.retryJournal = (await vm.sh('journalctl -b -u vtlink-kiosk-retry.service --no-pager -o cat | tail -n 6')).text;
+  detail.kioskJournal = (await vm.sh('journalctl -b -u vtlink-kiosk.service --no-pager -o cat | grep -E "start request repeated|Start request repeated|Failed with result|Triggering OnFailure" | tail -n 4')).text;
+  detail.cage = [before.MainPID, back?.MainPID ?? null];
+  detail.kiosk = [kioskBefore, reporting];
+  results.failedCompositor = detail;
+  return check(NAME, Boolean(limitHit && back && reporting), detail);
+}
