@@ -29,6 +29,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { checkFailedCompositorRetried, checkFrozenKioskRestarted } from './boot-test-kiosk.mjs';
 import { makeTestBundles, updateChecks } from './boot-test-updates.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -619,6 +620,10 @@ if (!onlyUpdates) try {
     results.times.kioskKillToAvatarAgainS = +((Date.now() - killAt) / 1000).toFixed(1);
     const why = await vm.sh(`journalctl -b -u vtlink-kiosk.service --no-pager -o cat | grep -E 'exited with status|Scheduled restart' | tail -n 2`);
     check('kiosk: killing Chromium restarts the kiosk (cage exits with it) and the avatar returns', k2 && again && avatarShown(again), `chromium pid ${killed.text.split('\n')[0]} SIGKILLed; cage pid ${k1.MainPID} -> ${k2?.MainPID}, NRestarts ${k1.NRestarts} -> ${k2?.NRestarts}; avatar again ${results.times.kioskKillToAvatarAgainS} s after the kill; ${why.text.replace(/\n/g, ' | ')}`);
+
+    const kioskTools = { check, waitFor, getJson, activeSinceBoot, log, results };
+    await step('frozen kiosk', () => checkFrozenKioskRestarted(vm, kioskTools));
+    await step('failed compositor', () => checkFailedCompositorRetried(vm, kioskTools));
 
     // The service's journal so far (why it restarted, if it did), kept before the watchdog check adds its own restart.
     writeFileSync(path.join(outDir, 'vtlink-journal-boot1.txt'), (await vm.sh('journalctl -b -u vtlink.service --no-pager | tail -n 600', 120)).text);
