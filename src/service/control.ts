@@ -1,6 +1,7 @@
 import type { Settings, SettingsHealth, SettingsIssue } from '../config';
 import type { OutputState } from '../outputs/output';
 import type { TrackingFrame } from '../tracking/types';
+import type { UpdateControl } from '../update/types';
 
 /** Median milliseconds per stage over the last few seconds (see TrackerTimings for the stages). */
 export interface StageLatency {
@@ -56,6 +57,8 @@ export interface ServiceStatus {
   outputs: Record<string, OutputState>;
   settingsHealth: SettingsHealth;
   network: NetworkStatus;
+  /** Updates (GET /api/update has the rest): the booted slot, and whether health has marked it good this boot. */
+  update?: { available: boolean; slot: string | null; health: 'not-applicable' | 'waiting' | 'marked-good' | 'failed' };
 }
 
 /** A camera the service can open, for the settings UI. */
@@ -99,4 +102,6 @@ export interface ServiceControl {
   recentLogs(lines: number): string[];
   /** The latest camera frame downscaled for the UI preview (JPEG bytes), or null if none yet. */
   previewJpeg(maxWidth: number): Promise<Uint8Array | null>;
+  /** Installing updates (src/update/); absent where the service runs without the updater (the API then says updates are unavailable). */
+  readonly update?: UpdateControl;
 }

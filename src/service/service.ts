@@ -24,6 +24,7 @@ import { previewJpegOf } from './preview';
 import { FrameStats, RunTotals, type RunSummary } from './stats';
 import { createTracker, liveTrackerSettings, neutralForSettings, restoreNeutral } from './tracker-host';
 import { listDevices } from './devices';
+import type { Updater } from '../update/updater';
 
 export interface ServiceOptions {
   store: SettingsStore;
@@ -40,6 +41,8 @@ export interface ServiceOptions {
   calibrationFrames?: number;
   /** How long calibrateNeutral() waits for those frames. Default 15 s. */
   calibrationTimeoutMs?: number;
+  /** Installing updates (src/update/): offered to the API as `update`; its summary goes in status(). */
+  update?: Updater;
 }
 
 /** Tracking settings the running tracker takes live (Pipeline.setLiveSettings), not a new tracker. */
@@ -169,7 +172,12 @@ export class VtlinkService implements ServiceControl {
       outputs: this.outputs.states(),
       settingsHealth: { ...this.store.health },
       network: { ...networkInfo(now), ...(this.apiServer ? { server: { ...this.apiServer } } : {}) },
+      ...(this.options.update ? { update: this.options.update.summary() } : {}),
     };
+  }
+
+  get update(): Updater | undefined {
+    return this.options.update;
   }
 
   recentLogs(lines: number): string[] {
@@ -363,7 +371,7 @@ export class VtlinkService implements ServiceControl {
   }
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
   } catch {
