@@ -29,8 +29,9 @@ export async function freeBytes(dir: string): Promise<number> {
   return s.bavail * s.bsize;
 }
 
+/** "412 MB", "6.3 MB", "38 kB". */
 export function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
+  return bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
 }
 
 export interface ReceiveOptions {
