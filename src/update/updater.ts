@@ -329,7 +329,7 @@ export class Updater implements UpdateControl {
       const offer: UsbOffer = { id: f.id, device: f.device, file: f.file, sizeBytes: f.size, state: 'checking', bundle: null, problem: null };
       this.usb.set(f.id, { file: f, offer });
       this.log.info(`update: found ${f.file} on USB stick ${f.device}`);
-      this.usbChecks = this.usbChecks.then(() => this.checkUsb(f));
+      this.usbChecks = this.usbChecks.then(() => this.checkUsb(f)).catch((err: unknown) => this.log.warn(`update: checking ${f.id} failed: ${errorText(err)}`));
     }
     for (const id of [...this.usb.keys()]) if (!seen.has(id)) this.usb.delete(id);
   }

@@ -84,6 +84,8 @@ export class UsbWatcher {
         this.last = key;
         this.onChange(files);
       }
+    } catch {
+      // A stick pulled mid-read: the next poll sees what is left.
     } finally {
       this.busy = false;
     }
