@@ -10,8 +10,10 @@
  * bundles through dm-verity. The last test installs a verity bundle anyway and expects exactly that
  * failure here (and success where /dev/mapper/control exists).
  */
-import { copyFile, mkdir, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/system/log';
@@ -19,7 +21,10 @@ import { Rauc } from '../src/update/rauc';
 import type { UpdateState } from '../src/update/types';
 import { Updater, type UpdaterOptions } from '../src/update/updater';
 import { COMPATIBLE, RaucLab } from './helpers/rauc-lab';
+import { repoRoot } from './helpers/service';
 import { waitUntil } from './helpers/wait';
+
+const run = promisify(execFile);
 
 let lab: RaucLab;
 let good: string;
@@ -234,5 +239,56 @@ describe('the updater with the rauc service (file-backed slots, grub backend)', 
     expect(updater.state().lastError?.message).toMatch(/^installing version 0\.2\.0 failed: Failed mounting bundle: .*\/dev\/mapper\/control/);
     expect(await lab.grubenv()).toEqual(before);
     expect(await readdir(path.join(base, 'run'))).toEqual([]);
+  });
+});
+
+describe('the rauc client as vtlink.service runs it', () => {
+  it('in the unit’s sandbox (user, no capabilities, user namespace, read-only root, its system call filter): info, status, install and mark-good work', async () => {
+    // What systemd gives vtlink.service, approximated without systemd (this container has none):
+    // a private mount namespace with the root read-only (ProtectSystem=strict; the bus socket is on
+    // it too), setpriv to an unprivileged user with NoNewPrivileges and no capabilities, a user
+    // namespace mapping only that user (PrivateUsers=yes), then the unit's own SystemCallFilter= and
+    // RestrictAddressFamilies= lines as a seccomp filter (test/helpers/syscall-filter-exec.py).
+    // Not reproduced: the other Protect*= settings, DevicePolicy, the state and runtime folders.
+    const unit = await readFile(path.join(repoRoot, 'systemd/vtlink.service'), 'utf8');
+    const values = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1].trim());
+    const filters = values('SystemCallFilter');
+    const allow = filters.filter((f) => !f.startsWith('~')).join(' ');
+    const deny = filters.filter((f) => f.startsWith('~')).map((f) => f.slice(1)).join(' ');
+    expect(allow).toBe('@system-service');
+    expect(values('SystemCallErrorNumber')).toEqual(['EPERM']);
+    const families = values('RestrictAddressFamilies').join(' ');
+    const filter = path.join(repoRoot, 'test/helpers/syscall-filter-exec.py');
+    const q = (v: string) => `'${v.replace(/'/g, `'\''`)}'`;
+    // sandbox.sh COMMAND...: runs COMMAND so; rauc-sandboxed.sh is rauc under it.
+    const sandbox = path.join(lab.dir, 'sandbox.sh');
+    await writeFile(
+      sandbox,
+      `#!/bin/sh
+exec unshare --mount --propagation private sh -c 'f="$0" a="$1" d="$2" fam="$3"; shift 4; mount -o remount,bind,ro / && exec setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all unshare --user --map-current-user -- /usr/bin/python3 "$f" --allow "$a" --deny "$d" --families "$fam" -- "$@"' ${q(filter)} ${q(allow)} ${q(deny)} ${q(families)} -- "$@"
+`,
+      { mode: 0o755 },
+    );
+    const wrapper = path.join(lab.dir, 'rauc-sandboxed.sh');
+    await writeFile(wrapper, `#!/bin/sh\nexec ${q(sandbox)} rauc "$@"\n`, { mode: 0o755 });
+    await chmod(lab.dir, 0o755);
+    await chmod(lab.bundlesDir, 0o755);
+    // The sandbox is in force.
+    const inside = (script: string) => run(sandbox, ['sh', '-c', script]).then((r) => r.stdout);
+    expect(await inside('id -u; grep -E "^(NoNewPrivs|Seccomp|CapEff):" /proc/self/status | tr -s "\\t" " "')).toBe('65534\nCapEff: 0000000000000000\nNoNewPrivs: 1\nSeccomp: 2\n');
+    expect(await inside(`touch ${q(path.join(lab.dir, 'x'))} 2>&1 || true`)).toMatch(/Read-only file system/);
+    expect(await inside('/usr/bin/python3 -c "import os\ntry: os.chroot(\'/\')\nexcept OSError as e: print(e.errno)" 2>&1')).toBe('1\n'); // @privileged: EPERM
+    const rauc = new Rauc({ conf: lab.conf, bin: wrapper, env: lab.env });
+    expect(await rauc.info(good)).toMatchObject({ ok: true, verified: true, manifest: { version: '0.2.0' } });
+    await lab.stopService();
+    await lab.startService('A');
+    const booted = (await rauc.status()).booted;
+    expect(booted).toBe('A');
+    const seen: number[] = [];
+    await rauc.install(goodPlain, (p) => seen.push(p.percent));
+    expect(seen.at(-1)).toBe(100);
+    await lab.setGrubenv({ [`${booted}_TRY`]: '1' });
+    expect(await rauc.markGoodBooted()).toMatch(/^marked slot rootfs\.[01] as good$/);
+    expect((await lab.grubenv())[`${booted}_TRY`]).toBe('0');
   });
 });
