@@ -64,6 +64,11 @@ describe('API from another host (network namespace)', () => {
     '/api/pairing/clients': { GET: [403, 'kiosk-only'], DELETE: [403, 'kiosk-only'] },
     // The kiosk page's frame clock: another host must not keep a frozen screen "alive" (or say anything about it).
     '/api/kiosk/heartbeat': { POST: [403, 'kiosk-only'] },
+    // Updates: the box's insides and its software (update-api.test.ts has the upload's own checks).
+    '/api/update': { GET: [401, 'unauthorized'] },
+    '/api/update/bundle': { PUT: [401, 'unauthorized'], DELETE: [401, 'unauthorized'] },
+    '/api/update/install': { POST: [401, 'unauthorized'] },
+    '/api/update/result': { DELETE: [401, 'unauthorized'] },
   };
 
   it('every route from an unpaired host: the room\'s picture, devices and log refused, changes need pairing, the status without names and addresses', async () => {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { SettingsStore, validateSettingsPatch } from '../config';
 import { kioskWatchEnv } from '../service/kiosk-watch';
 import { SystemdLink, statusLine } from '../service/systemd';
-import { VtlinkService } from '../service/service';
+import { packageVersion, VtlinkService } from '../service/service';
+import { createUpdater, serviceAlive } from '../update';
 import { createLogger, formatLogLine, LogRing, underJournal } from '../system/log';
 import { packageRoot } from '../system/paths';
 import { handleShutdownSignals } from '../system/signals';
@@ -52,7 +53,10 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const started = performance.now();
   // The kiosk watch asks root to restart a frozen kiosk through a file in $RUNTIME_DIRECTORY (/run/vtlink).
   const kiosk = kioskWatchEnv(process.env, log);
-  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk });
+  // Updates (src/update/): bundles from the API or a USB stick; the booted slot is marked good once healthy.
+  const update = createUpdater({ stateDir: store.dir, log, fallbackVersion: packageVersion() });
+  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update });
+  update.watchHealth(service.ready, serviceAlive(service));
   const systemd = new SystemdLink(service, { log });
   systemd.start();
   void service.firstFrame.then(() => log.info(`tracking: first frame after ${((performance.now() - started) / 1000).toFixed(1)} s (${statusLine(service.status())})`));
@@ -74,7 +78,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
       progress?.stop();
       progress = null;
       systemd.stopping();
-      await Promise.all([api.close(), service.stop()]);
+      await Promise.all([api.close(), service.stop(), update.close()]);
       if (options.once) log.info(`summary: ${summaryLine(service.summary())}`);
       return 0;
     })();

@@ -14,6 +14,7 @@ import type { PairingStore } from './pairing';
 import { PREVIEW_DEFAULT_WIDTH, type PreviewCache } from './preview';
 import { publicStatus } from './public-status';
 import type { TrackingStream } from './stream';
+import { updateRoutes } from './update-routes';
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -26,6 +27,8 @@ export interface RouteContext {
 
 export interface Route {
   access: AccessLevel;
+  /** The handler streams the body itself, for longer than the whole-request time limit (server.ts). */
+  streamsBody?: boolean;
   handle(ctx: RouteContext): Promise<void>;
 }
 
@@ -217,6 +220,8 @@ export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Rou
       },
     },
   });
+  // Updates (src/update/): /api/update, /api/update/bundle, /api/update/install, /api/update/result.
+  for (const [p, methods] of updateRoutes(control, deps.maxBodyBytes)) routes.set(p, methods);
 
   return routes;
 }

@@ -147,6 +147,8 @@ export async function startServer(control: ServiceControl, options: ServerOption
   });
   const staticFiles = options.uiDir ? new StaticFiles(options.uiDir) : null;
   const counters = { requests: 0, errors4xx: 0, errors5xx: 0, rateLimited: 0, connectionsRefused: 0 };
+  /** Connections whose request body a handler streams for as long as it takes (Route.streamsBody). */
+  const streamingSockets = new WeakSet<Duplex>();
 
   const callerOf = (req: IncomingMessage): Caller => {
     const peer = req.socket.remoteAddress ?? 'unknown';
@@ -176,6 +178,12 @@ export async function startServer(control: ServiceControl, options: ServerOption
       const r = entry[method];
       if (!r) throw new ApiError(405, 'method-not-allowed', `${method} is not allowed on ${url.pathname}`, { headers: { allow: Object.keys(entry).join(', ') } });
       checkAccess(req, caller, r.access, pairing, allowRemoteChanges());
+      if (r.streamsBody) {
+        // An upload (PUT /api/update/bundle) may take longer than requestTimeoutMs; its handler
+        // bounds it by inactivity instead. Marked only after the access check.
+        streamingSockets.add(req.socket);
+        res.once('close', () => streamingSockets.delete(req.socket));
+      }
       await r.handle({ req, res, url, caller, trusted: isTrusted(req, caller, pairing) });
       return;
     }
@@ -286,6 +294,8 @@ export async function startServer(control: ServiceControl, options: ServerOption
   server.on('drop', () => counters.connectionsRefused++);
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // Node's whole-request limit firing on a streamed upload: not an error, the handler has it in hand.
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && streamingSockets.has(socket)) return;
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;

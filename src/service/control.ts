@@ -4,6 +4,7 @@ import type { TrackingFrame } from '../tracking/types';
 import type { KioskStatus } from './kiosk-watch';
 
 export type { KioskStatus };
+import type { UpdateControl } from '../update/types';
 
 /** Median milliseconds per stage over the last few seconds (see TrackerTimings for the stages). */
 export interface StageLatency {
@@ -61,6 +62,8 @@ export interface ServiceStatus {
   network: NetworkStatus;
   /** The kiosk screen's browser, from its heartbeats (src/service/kiosk-watch.ts). */
   kiosk: KioskStatus;
+  /** Updates (GET /api/update has the rest): the booted slot, and whether health has marked it good this boot. */
+  update?: { available: boolean; slot: string | null; health: 'not-applicable' | 'waiting' | 'marked-good' | 'failed' };
 }
 
 /** A camera the service can open, for the settings UI. */
@@ -109,4 +112,6 @@ export interface ServiceControl {
    * a whole number >= 0 (the server validates it). A count that stops moving gets the kiosk restarted.
    */
   kioskHeartbeat(frames: number): void;
+  /** Installing updates (src/update/); absent where the service runs without the updater (the API then says updates are unavailable). */
+  readonly update?: UpdateControl;
 }

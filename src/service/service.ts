@@ -25,6 +25,7 @@ import { FrameStats, RunTotals, type RunSummary } from './stats';
 import { createTracker, liveTrackerSettings, neutralForSettings, restoreNeutral } from './tracker-host';
 import { listDevices } from './devices';
 import { KioskWatch, type KioskWatchOptions } from './kiosk-watch';
+import type { Updater } from '../update/updater';
 
 export interface ServiceOptions {
   store: SettingsStore;
@@ -43,6 +44,8 @@ export interface ServiceOptions {
   calibrationTimeoutMs?: number;
   /** The kiosk watch: where restart requests go (RUNTIME_DIRECTORY; none: only log) and its timing. */
   kiosk?: Omit<KioskWatchOptions, 'log'>;
+  /** Installing updates (src/update/): offered to the API as `update`; its summary goes in status(). */
+  update?: Updater;
 }
 
 /** Tracking settings the running tracker takes live (Pipeline.setLiveSettings), not a new tracker. */
@@ -177,11 +180,16 @@ export class VtlinkService implements ServiceControl {
       settingsHealth: { ...this.store.health },
       network: { ...networkInfo(now), ...(this.apiServer ? { server: { ...this.apiServer } } : {}) },
       kiosk: this.kiosk.status(),
+      ...(this.options.update ? { update: this.options.update.summary() } : {}),
     };
   }
 
   kioskHeartbeat(frames: number): void {
     this.kiosk.heartbeat(frames);
+  }
+
+  get update(): Updater | undefined {
+    return this.options.update;
   }
 
   recentLogs(lines: number): string[] {
@@ -375,7 +383,7 @@ export class VtlinkService implements ServiceControl {
   }
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
   } catch {

@@ -10,9 +10,11 @@
 import type { Settings } from '../../../src/config/schema';
 import type { SettingsIssue } from '../../../src/config/patch';
 import type { DeviceInfo, ServiceStatus } from '../../../src/service/control';
+import type { InstallRequest, PendingBundle, UpdateState } from '../../../src/update/types';
 
 export type { Settings, SettingsIssue, DeviceInfo, ServiceStatus };
 export type { OutputState } from '../../../src/outputs/output';
+export type { InstallRequest, PendingBundle, UpdateState };
 
 /** A JSON Schema node, as zod's toJSONSchema writes it (only the keys the forms read). */
 export interface JsonSchemaNode {
@@ -217,6 +219,61 @@ export class ApiClient {
       cache: 'no-store',
       signal,
     });
+    if (!res.ok) throw await errorFrom(res);
+  }
+
+  // ── Updates (/api/update*, src/server/update-routes.ts) ─────────────────────────────────────
+
+  /** Running version and slot, the waiting bundle, USB offers, the operation and its progress, the last result. */
+  update(): Promise<UpdateState> {
+    return this.getJson<UpdateState>('/api/update');
+  }
+
+  /**
+   * Uploads a bundle file (streamed by the browser; XMLHttpRequest, because fetch reports no upload
+   * progress). Resolves with what rauc info said about it; a refusal rejects with the service's reason.
+   */
+  uploadBundle(file: Blob, name: string, onProgress: (sentBytes: number, totalBytes: number) => void): Promise<PendingBundle> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('PUT', this.url(`/api/update/bundle?name=${encodeURIComponent(name)}`));
+      if (this.token) xhr.setRequestHeader('authorization', `Bearer ${this.token}`);
+      xhr.setRequestHeader('content-type', 'application/octet-stream');
+      xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+      xhr.onload = () => {
+        let body: unknown = null;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch {
+          // not JSON
+        }
+        if (xhr.status >= 200 && xhr.status < 300 && isRecord(body) && isRecord(body.pending)) {
+          resolve(body.pending as unknown as PendingBundle);
+          return;
+        }
+        const error = errorObject(body);
+        reject(new ApiError(xhr.status, typeof error?.message === 'string' ? error.message : `${xhr.status} ${xhr.statusText}`, typeof error?.code === 'string' ? error.code : ''));
+      };
+      xhr.onerror = () => reject(new ApiError(0, 'the upload was cut off (the connection to the device was lost)'));
+      xhr.send(file);
+    });
+  }
+
+  async discardBundle(): Promise<void> {
+    await this.send('DELETE', '/api/update/bundle');
+  }
+
+  /** Starts the install (the service answers at once; progress comes with update()). */
+  async installUpdate(request: InstallRequest): Promise<void> {
+    await this.post('/api/update/install', request);
+  }
+
+  async dismissUpdateResult(): Promise<void> {
+    await this.send('DELETE', '/api/update/result');
+  }
+
+  private async send(method: string, path: string): Promise<void> {
+    const res = await fetch(this.url(path), { method, headers: this.headers() });
     if (!res.ok) throw await errorFrom(res);
   }
 

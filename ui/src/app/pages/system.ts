@@ -1,12 +1,13 @@
 /**
  * Settings › System: addresses to reach the box, the pairing PIN (on the kiosk only), version and
- * health, restart tracking, the service's log, and the network settings.
+ * health, restart tracking, software updates (update-card.ts), the service's log, and the network settings.
  */
 import { ApiError, type ServiceStatus } from '../../api/http';
 import type { AppContext } from '../context';
 import { button, el } from '../dom';
 import { SettingsForm } from '../forms/settings-form';
 import { stateLabel } from '../health-panel';
+import { updateCard } from './update-card';
 
 /** Addresses, if the service reports them (status.network.addresses); the service may not yet. */
 function addressesOf(status: ServiceStatus | null): string[] | null {
@@ -128,5 +129,5 @@ export function systemPage(ctx: AppContext): HTMLElement {
     title: 'Network',
     fields: [{ path: 'network.allowRemoteChanges' }, { path: 'network.readOnlyStream' }, { path: 'network.port' }, { path: 'network.bind' }],
   });
-  return el('div', { class: 'page', attrs: { 'data-page': 'system' } }, infoCard(ctx), pairingCard(ctx), network.element, logsCard(ctx));
+  return el('div', { class: 'page', attrs: { 'data-page': 'system' } }, infoCard(ctx), updateCard(ctx), pairingCard(ctx), network.element, logsCard(ctx));
 }
