@@ -172,11 +172,11 @@ export async function updateChecks(t) {
 
   /** Upload a bundle as a paired host; the API's answer. */
   async function upload(file) {
-    return t.apiRaw('PUT', '/api/update/bundle', { body: readFileSync(file), headers: { 'content-type': 'application/octet-stream' } });
+    return t.apiRaw('PUT', `/api/update/bundle?name=${path.basename(file)}`, { body: readFileSync(file), headers: { 'content-type': 'application/octet-stream' } });
   }
 
   /** Installs what was uploaded (or offered from USB) and waits for the guest's reboot into it. */
-  async function installAndReboot(label, body = {}) {
+  async function installAndReboot(label, body = { bundle: 'upload' }) {
     const at = Date.now();
     const r = await t.apiRaw('POST', '/api/update/install', { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     if (r.status >= 300) throw new Error(`install refused: ${r.status} ${JSON.stringify(r.body)}`);
@@ -213,9 +213,10 @@ export async function updateChecks(t) {
     check('A -> B: the uploaded bundle is shown before install: its version and a verified signature', r.status < 300 && JSON.stringify(r.body).includes(bundles.goodVersion), JSON.stringify(r.body).slice(0, 400));
     await installAndReboot('A->B');
     await t.bootUntilReady(vm, 'update-b');
-    const b = await afterBoot('update-b', 'B', bundles.goodVersion);
+    await afterBoot('update-b', 'B', bundles.goodVersion);
     await markedGood('update-b', 'B');
-    check('A -> B: the API reports the update as installed (the result after reboot)', /updated|installed|success/i.test(JSON.stringify(b.status.lastResult ?? b.status)), JSON.stringify(b.status).slice(0, 500));
+    const result = await waitFor('the result after the reboot', 120, async () => (await t.api('GET', '/api/update')).lastResult, 3000).catch(() => null);
+    check('A -> B: the API reports the result after the reboot (updated, to the new version)', result?.outcome === 'updated' && result.version === bundles.goodVersion && result.toSlot === 'B', result);
   });
 
   await step('update B -> A (USB stick)', async () => {
@@ -228,13 +229,12 @@ export async function updateChecks(t) {
       { execute: 'blockdev-add', arguments: { 'node-name': 'stick', driver: 'raw', file: { driver: 'file', filename: stick }, 'read-only': true } },
       { execute: 'device_add', arguments: { driver: 'usb-storage', id: 'stick0', drive: 'stick', 'removable': true } },
     ]);
-    const offered = await waitFor('the stick\'s bundle offered by the API', 180, async () => {
+    const offer = await waitFor('the stick\'s bundle offered by the API', 180, async () => {
       const s = await t.api('GET', '/api/update');
-      return JSON.stringify(s.usb ?? s).includes(bundles.goodVersion) ? s : null;
+      return s.usb.find((o) => o.state === 'ready' && o.bundle?.version === bundles.goodVersion) ?? null;
     }, 3000).catch(() => null);
-    check('B -> A: a USB stick plugged into the running box is noticed and its bundle offered (version, signature)', offered !== null, JSON.stringify(offered?.usb ?? offered).slice(0, 400));
-    const offer = (offered?.usb ?? [])[0];
-    await installAndReboot('B->A', offer?.id ? { usb: offer.id } : { source: 'usb', path: offer?.path });
+    check('B -> A: a USB stick plugged into the running box is noticed and its bundle offered (version, signature)', offer !== null, JSON.stringify(offer ?? (await t.api('GET', '/api/update')).usb).slice(0, 400));
+    await installAndReboot('B->A', { bundle: 'usb', id: offer?.id });
     await t.bootUntilReady(vm, 'update-a');
     await afterBoot('update-a', 'A', bundles.goodVersion);
     await markedGood('update-a', 'A');
@@ -243,7 +243,7 @@ export async function updateChecks(t) {
   await step('power cut during an install', async () => {
     const before = await slotFacts(vm);
     await upload(bundles.good);
-    const r = await t.apiRaw('POST', '/api/update/install', { body: '{}', headers: { 'content-type': 'application/json' } });
+    const r = await t.apiRaw('POST', '/api/update/install', { body: JSON.stringify({ bundle: 'upload' }), headers: { 'content-type': 'application/json' } });
     // A random moment within the install (which took installToRebootS above).
     const spanS = (upd.times['A->B.installToRebootS'] ?? 120) * 0.9;
     const delayS = 5 + Math.random() * spanS;
@@ -276,9 +276,12 @@ export async function updateChecks(t) {
     await t.bootUntilReady(vm, 'rolled-back');
     upd.times.brokenBootToReadyAgainS = +((Date.now() - brokenBootAt) / 1000).toFixed(1);
     const f = await slotFacts(vm);
-    const status = await t.api('GET', '/api/update').catch((e) => ({ error: e.message }));
+    const status = await waitFor('the rollback reported', 180, async () => {
+      const u = await t.api('GET', '/api/update');
+      return u.lastResult?.outcome === 'rolled-back' ? u : null;
+    }, 3000).catch(async () => t.api('GET', '/api/update').catch((e) => ({ error: e.message })));
     check(`rollback: the box leaves the broken release by itself (back on slot ${before.slot}, slot ${target} marked bad)`, f.slot === before.slot && f[`${target}_OK`] === '0', { bootedSlot: f.slot, ok: [f.A_OK, f.B_OK], tries: [f.A_TRY, f.B_TRY], secondsFromBrokenBootToReadyAgain: upd.times.brokenBootToReadyAgainS });
-    check('rollback: the API says what happened (rolled back, and why)', /roll/i.test(JSON.stringify(status.lastResult ?? status)), JSON.stringify(status.lastResult ?? status).slice(0, 500));
+    check('rollback: the API says what happened (rolled back, and why)', status.lastResult?.outcome === 'rolled-back' && status.lastResult.version === bundles.brokenVersion, status.lastResult ?? status);
     const settings = await t.api('GET', '/api/settings');
     check('rollback: settings kept', JSON.stringify(settings) === JSON.stringify(settingsBefore), 'compared with the settings before the first update');
   });
