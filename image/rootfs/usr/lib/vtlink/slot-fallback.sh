@@ -8,9 +8,11 @@
 # this boot is not abandoned for a later failure (the camera, a crash): systemd restarts vtlink.
 set -eu
 log() { echo "vtlink-slot-fallback: $*"; }
-grubenv=/boot/efi/EFI/BOOT/grubenv
+# The files are fixed on the box; the variables let test/image-update-files.test.ts point them elsewhere.
+grubenv=${VTLINK_GRUBENV:-/boot/efi/EFI/BOOT/grubenv}
+cmdline=${VTLINK_CMDLINE:-/proc/cmdline}
 
-booted=$(sed -n 's/.*rauc\.slot=\([AB]\).*/\1/p' /proc/cmdline)
+booted=$(sed -n 's/.*rauc\.slot=\([AB]\).*/\1/p' "$cmdline")
 [ -n "$booted" ] || { log "not booted from a slot (no rauc.slot= on the command line)"; exit 0; }
 env=$(grub-editenv "$grubenv" list)
 value() { printf '%s\n' "$env" | sed -n "s/^$1=//p"; }
