@@ -83,7 +83,7 @@ function fakeRoot(edit?: (name: UnitName, text: string) => string): string {
   return root;
 }
 
-function verify(root: string, names: readonly UnitName[]): { status: number | null; output: string } {
+function verify(root: string, names: readonly string[]): { status: number | null; output: string } {
   return run('systemd-analyze', ['verify', `--root=${root}`, ...names]);
 }
 

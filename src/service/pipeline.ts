@@ -40,6 +40,9 @@ export interface PipelineOptions {
 
 type Wake = () => void;
 
+/** Frames a newly opened camera gives before the watchdog holds it to the pipeline's pace. */
+export const CAMERA_WARMUP_FRAMES = 3;
+
 export class Pipeline {
   private tracker: FaceTracker;
   private nextTracker: FaceTracker | null = null;
@@ -61,7 +64,8 @@ export class Pipeline {
   framesSkipped = 0;
   readonly cameraStatus: CameraStatus;
   /** The open source has given a frame (or a skipped one) since it was opened. */
-  private sourceDelivered = false;
+  /** Frames the current source has given (skipped ones included). */
+  private sourceFrames = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.tracker = options.tracker;
@@ -76,12 +80,15 @@ export class Pipeline {
   }
 
   /**
-   * Whether the camera is being opened, or is open and has not given its first frame yet: no frame is
-   * owed to the tracker (a GStreamer file pipeline in the emulated guest took 40 s to its first
-   * frame). A camera that never delivers ends in the capture's own stall detection and the retry loop.
+   * Whether the camera is being opened, or is open and still warming up (fewer than
+   * CAMERA_WARMUP_FRAMES frames): no frame is owed to the tracker. A GStreamer file pipeline in the
+   * emulated guest took 40 s to its first frame, and its next frames came slower than the pace the
+   * watchdog had learnt from the camera before it (the service was restarted once by its watchdog
+   * right after a camera switch). A camera that never delivers ends in the capture's own stall
+   * detection and the retry loop.
    */
   get awaitingCamera(): boolean {
-    return this.cameraStatus.state === 'starting' || (this.cameraStatus.state === 'running' && !this.sourceDelivered);
+    return this.cameraStatus.state === 'starting' || (this.cameraStatus.state === 'running' && this.sourceFrames < CAMERA_WARMUP_FRAMES);
   }
 
   get currentTracker(): FaceTracker {
@@ -182,7 +189,7 @@ export class Pipeline {
 
   private async consume(source: FrameSource, camera: Settings['camera'], backoff: Backoff): Promise<{ frames: number; failure?: string }> {
     this.source = source;
-    this.sourceDelivered = false;
+    this.sourceFrames = 0;
     this.setCamera(camera, 'running', undefined, source);
     let frames = 0;
     try {
@@ -190,7 +197,7 @@ export class Pipeline {
       if (sourceKind(camera.source) === 'file') results = paced(results, source.fps ?? camera.fps, () => this.source !== source || this.stopping);
       for await (const result of results) {
         if (this.stopping || this.camera !== camera) break;
-        this.sourceDelivered = true;
+        this.sourceFrames++;
         if (result.kind === 'skipped') {
           this.framesSkipped++;
           continue;
