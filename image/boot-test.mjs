@@ -223,7 +223,7 @@ withPartition('vtlink-state', (state) => {
   writeFileSync(path.join(state, 'settings.json'), `${JSON.stringify({ version: 1, settings: { camera: { source: testSource } } }, null, 2)}\n`);
   for (const f of ['', 'test', 'test/video.mp4', 'settings.json']) chownSync(path.join(state, f), vtlinkIds.uid, vtlinkIds.gid);
 });
-log(`test disk ${disk}: ${opts.arch} image ${(imageBytes / 2 ** 30).toFixed(2)} GiB + 1 GiB, source ${testSource}${quick ? ', quick' : ''}`);
+log(`test disk ${disk}: ${opts.arch} image ${(imageBytes / 2 ** 30).toFixed(2)} GiB + ${updates ? 3 : 1} GiB, source ${testSource}${quick ? ', quick' : ''}`);
 
 // ---- qemu --------------------------------------------------------------------------------------
 class Vm {
