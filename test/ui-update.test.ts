@@ -19,11 +19,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsStore } from '../src/config';
 import { startServer, type RunningServer } from '../src/server';
-import { silentLogger } from '../src/system/log';
 import type { UpdateControl } from '../src/update/types';
 import { Updater, type UpdaterOptions } from '../src/update/updater';
 import { launchChromium, openPage } from './helpers/browser';
-import { RaucLab } from './helpers/rauc-lab';
+import { labUpdaterOptions, RaucLab } from './helpers/rauc-lab';
 import { repoRoot } from './helpers/service';
 import { waitUntil } from './helpers/wait';
 import { TestControl } from './server-helpers';
@@ -46,20 +45,7 @@ let updater: Updater;
 let port = 0;
 
 function updaterOptions(bootId: string): UpdaterOptions {
-  return {
-    stateDir: path.join(base, 'state'),
-    log: silentLogger,
-    fallbackVersion: '0.1.0',
-    raucConf: lab.conf,
-    raucEnv: lab.env,
-    releaseFile: path.join(base, 'vtlink-release'),
-    usbDir: path.join(base, 'usb'),
-    runtimeDir: path.join(base, 'run'),
-    bootIdFile: path.join(base, `boot_id-${bootId}`),
-    healthyForMs: 1000,
-    healthTickMs: 100,
-    rebootNoticeMs: 1500,
-  };
+  return labUpdaterOptions(lab, base, bootId, { healthyForMs: 1000, healthTickMs: 100, rebootNoticeMs: 1500 });
 }
 
 async function startApi(): Promise<void> {

@@ -16,11 +16,10 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../src/system/log';
 import { Rauc } from '../src/update/rauc';
 import type { UpdateState } from '../src/update/types';
 import { Updater, type UpdaterOptions } from '../src/update/updater';
-import { COMPATIBLE, RaucLab } from './helpers/rauc-lab';
+import { COMPATIBLE, labUpdaterOptions, RaucLab } from './helpers/rauc-lab';
 import { repoRoot } from './helpers/service';
 import { waitUntil } from './helpers/wait';
 
@@ -83,21 +82,7 @@ describe('the updater with the rauc service (file-backed slots, grub backend)', 
   let base: string;
   let updater: Updater;
 
-  const options = (boot: string): UpdaterOptions => ({
-    stateDir: path.join(base, 'state'),
-    log: silentLogger,
-    fallbackVersion: '0.1.0',
-    raucConf: lab.conf,
-    raucEnv: lab.env,
-    releaseFile: path.join(base, 'vtlink-release'),
-    usbDir: path.join(base, 'usb'),
-    runtimeDir: path.join(base, 'run'),
-    bootIdFile: path.join(base, `boot_id-${boot}`),
-    healthyForMs: 400,
-    healthTickMs: 50,
-    usbPollMs: 100,
-    rebootNoticeMs: 300,
-  });
+  const options = (boot: string): UpdaterOptions => labUpdaterOptions(lab, base, boot, { healthyForMs: 400, healthTickMs: 50, usbPollMs: 100, rebootNoticeMs: 300 });
 
   /** A new boot: its own boot id; the rauc service as booted from `slot`; a fresh updater. */
   async function boot(id: string, slot: 'A' | 'B'): Promise<Updater> {

@@ -20,6 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { silentLogger } from '../../src/system/log';
+import type { UpdaterOptions } from '../../src/update/updater';
 
 const run = promisify(execFile);
 
@@ -241,4 +243,23 @@ filename=rootfs.ext4
     this.dbus = null;
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An updater wired to `lab` with its files under `base` (state, release file, USB folder, runtime
+ * folder, one boot-id file per `bootId`), and fast health and reboot timings for tests.
+ */
+export function labUpdaterOptions(lab: RaucLab, base: string, bootId: string, timings: Partial<UpdaterOptions>): UpdaterOptions {
+  return {
+    stateDir: path.join(base, 'state'),
+    log: silentLogger,
+    fallbackVersion: '0.1.0',
+    raucConf: lab.conf,
+    raucEnv: lab.env,
+    releaseFile: path.join(base, 'vtlink-release'),
+    usbDir: path.join(base, 'usb'),
+    runtimeDir: path.join(base, 'run'),
+    bootIdFile: path.join(base, `boot_id-${bootId}`),
+    ...timings,
+  };
 }
