@@ -6,10 +6,10 @@
 //               refused through the API with a reason, and change nothing (boot state, slot B);
 //   A -> B      the test bundle uploaded by a paired host and installed; the box reboots into slot B,
 //               runs the new version, keeps its settings and identity, and vtlink marks B good;
-//   B -> A      the same bundle from a USB stick plugged into the running box;
-//   power cut   qemu killed at a random moment of an install: the box still boots a good slot and tracks;
 //   rollback    a bundle whose vtlink never becomes healthy: the box falls back to the other slot by
-//               itself and the API says what happened.
+//               itself and the API says what happened;
+//   B -> A      the same bundle from a USB stick plugged into the running box;
+//   power cut   qemu killed at a random moment of an install: the box still boots a good slot and tracks.
 //
 // Test bundles are the built bundle's root file system plus the test agent (prepareTestRoot), signed
 // with the build's key (build/update-keys; a vendor key must be given in VTLINK_UPDATE_KEY/CERT).
@@ -69,8 +69,6 @@ export function makeTestBundles({ repo, imageDir, arch, dir, prepareTestRoot, lo
   // The built bundle's payload is a squashfs image (the signature follows it): its root file system.
   run('unsquashfs', ['-q', '-n', '-d', path.join(dir, 'payload'), built, 'rootfs.ext4']);
   const rootfs = path.join(dir, 'payload/rootfs.ext4');
-  // Room for the test agent in the shrunk file system.
-  run('resize2fs', [rootfs, `${Math.ceil(statSync(rootfs).size / 2 ** 20) + 64}M`]);
   withImage(rootfs, prepareTestRoot);
   const out = {};
   const make = (name, variant) => {
@@ -181,11 +179,15 @@ export async function updateChecks(t) {
     const r = await t.apiRaw('POST', '/api/update/install', { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     if (r.status >= 300) throw new Error(`install refused: ${r.status} ${JSON.stringify(r.body)}`);
     let last = null;
+    let failed = null;
     await waitFor(`${label}: the install to finish and the guest to reboot`, 1800, async () => {
       if (/reboot: Restarting system/.test(vm.serial())) return true;
       last = await t.api('GET', '/api/update').catch(() => last);
-      return false;
+      // A failed install ends the wait at once, with RAUC's reason.
+      if (last?.operation?.kind === 'idle' && last.lastError && Date.parse(last.lastError.at) >= at) failed = last.lastError.message;
+      return failed !== null;
     }, 3000);
+    if (failed) throw new Error(`${label}: the install failed: ${failed}`);
     upd.times[`${label}.installToRebootS`] = +((Date.now() - at) / 1000).toFixed(1);
     upd[`${label}.lastProgress`] = last?.operation ?? last;
     vm.expectReboot();
@@ -219,6 +221,26 @@ export async function updateChecks(t) {
     check('A -> B: the API reports the result after the reboot (updated, to the new version)', result?.outcome === 'updated' && result.version === bundles.goodVersion && result.toSlot === 'B', result);
   });
 
+  await step('rollback of a release that never becomes healthy', async () => {
+    const before = await slotFacts(vm);
+    const target = before.slot === 'A' ? 'B' : 'A';
+    await upload(bundles.broken);
+    await installAndReboot('broken');
+    const brokenBootAt = Date.now();
+    // The broken slot boots, vtlink fails its starts, the fallback marks the slot bad and reboots.
+    await guestRebooted('the fallback\'s reboot out of the broken slot', 1800);
+    await t.bootUntilReady(vm, 'rolled-back');
+    upd.times.brokenBootToReadyAgainS = +((Date.now() - brokenBootAt) / 1000).toFixed(1);
+    const f = await slotFacts(vm);
+    const status = await waitFor('the rollback reported', 180, async () => {
+      const u = await t.api('GET', '/api/update');
+      return u.lastResult?.outcome === 'rolled-back' ? u : null;
+    }, 3000).catch(async () => t.api('GET', '/api/update').catch((e) => ({ error: e.message })));
+    check(`rollback: the box leaves the broken release by itself (back on slot ${before.slot}, slot ${target} marked bad)`, f.slot === before.slot && f[`${target}_OK`] === '0', { bootedSlot: f.slot, ok: [f.A_OK, f.B_OK], tries: [f.A_TRY, f.B_TRY], secondsFromBrokenBootToReadyAgain: upd.times.brokenBootToReadyAgainS });
+    check('rollback: the API says what happened (rolled back, and why)', status.lastResult?.outcome === 'rolled-back' && status.lastResult.version === bundles.brokenVersion, status.lastResult ?? status);
+    const settings = await t.api('GET', '/api/settings');
+    check('rollback: settings kept', JSON.stringify(settings) === JSON.stringify(settingsBefore), 'compared with the settings before the first update');
+  });
   await step('update B -> A (USB stick)', async () => {
     const stick = path.join(t.outDir, 'usb-stick.img');
     const mib = Math.ceil(statSync(bundles.good).size / 2 ** 20) + 64;
@@ -265,26 +287,6 @@ export async function updateChecks(t) {
     await markedGood('after-cut', f.slot);
   });
 
-  await step('rollback of a release that never becomes healthy', async () => {
-    const before = await slotFacts(vm);
-    const target = before.slot === 'A' ? 'B' : 'A';
-    await upload(bundles.broken);
-    await installAndReboot('broken');
-    const brokenBootAt = Date.now();
-    // The broken slot boots, vtlink fails its starts, the fallback marks the slot bad and reboots.
-    await guestRebooted('the fallback\'s reboot out of the broken slot', 1800);
-    await t.bootUntilReady(vm, 'rolled-back');
-    upd.times.brokenBootToReadyAgainS = +((Date.now() - brokenBootAt) / 1000).toFixed(1);
-    const f = await slotFacts(vm);
-    const status = await waitFor('the rollback reported', 180, async () => {
-      const u = await t.api('GET', '/api/update');
-      return u.lastResult?.outcome === 'rolled-back' ? u : null;
-    }, 3000).catch(async () => t.api('GET', '/api/update').catch((e) => ({ error: e.message })));
-    check(`rollback: the box leaves the broken release by itself (back on slot ${before.slot}, slot ${target} marked bad)`, f.slot === before.slot && f[`${target}_OK`] === '0', { bootedSlot: f.slot, ok: [f.A_OK, f.B_OK], tries: [f.A_TRY, f.B_TRY], secondsFromBrokenBootToReadyAgain: upd.times.brokenBootToReadyAgainS });
-    check('rollback: the API says what happened (rolled back, and why)', status.lastResult?.outcome === 'rolled-back' && status.lastResult.version === bundles.brokenVersion, status.lastResult ?? status);
-    const settings = await t.api('GET', '/api/settings');
-    check('rollback: settings kept', JSON.stringify(settings) === JSON.stringify(settingsBefore), 'compared with the settings before the first update');
-  });
   upd.start = start.facts;
   return vm;
 }
