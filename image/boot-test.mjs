@@ -97,7 +97,7 @@ function saveResults() {
 const USUAL_READY_S = { amd64: 30, arm64: 70 };
 const MAX_SLOWNESS = 5;
 let guestSlowness = 1;
-const requestTimeoutMs = () => 15_000 * guestSlowness;
+const requestTimeoutMs = () => Math.round(15_000 * guestSlowness); // AbortSignal.timeout takes whole ms
 
 async function waitFor(what, timeoutS, probe, everyMs = 2000) {
   const stretched = timeoutS * guestSlowness;
