@@ -271,6 +271,8 @@ class Vm {
     this.started = Date.now();
   }
   async connectAgent() {
+    // After a reboot inside the guest the connection stays: the new boot's agent speaks on it.
+    if (this.agent && !this.agent.destroyed) return;
     this.agentBuf = '';
     await waitFor('the agent socket', 60, () => existsSync(this.agentPath), 200);
     this.agent = net.createConnection(this.agentPath);
