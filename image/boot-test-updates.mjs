@@ -75,9 +75,14 @@ export function makeTestBundles({ repo, imageDir, arch, dir, prepareTestRoot, lo
     const d = path.join(dir, name);
     mkdirSync(d, { recursive: true });
     run('cp', ['--sparse=always', rootfs, path.join(d, 'rootfs.ext4')]);
-    if (variant.edit) withImage(path.join(d, 'rootfs.ext4'), variant.edit);
+    const version = `${release.VERSION}.${name}`;
+    withImage(path.join(d, 'rootfs.ext4'), (root) => {
+      // The release the slot reports as running is the bundle's version, as in a built bundle.
+      writeFileSync(path.join(root, 'etc/vtlink-release'), `VERSION=${version}\nCOMPATIBLE=${release.COMPATIBLE}\nBUILD=${release.BUILD}\n`);
+      variant.edit?.(root);
+    });
     out[name] = path.join(dir, `${name}.raucb`);
-    bundle(d, { compatible: variant.compatible ?? release.COMPATIBLE, version: `${release.VERSION}.${name}`, keys: variant.keys ?? keys }, out[name]);
+    bundle(d, { compatible: variant.compatible ?? release.COMPATIBLE, version, keys: variant.keys ?? keys }, out[name]);
     rmSync(d, { recursive: true, force: true });
     log(`test bundle ${name}: ${(statSync(out[name]).size / 2 ** 20).toFixed(0)} MiB`);
   };
