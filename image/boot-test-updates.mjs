@@ -16,6 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const run = (cmd, args, options = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 
@@ -58,9 +59,10 @@ export function makeTestBundles({ repo, imageDir, arch, dir, prepareTestRoot, lo
   const release = Object.fromEntries(readFileSync(path.join(imageDir, 'release.txt'), 'utf8').trim().split('\n').map((l) => l.split('=')));
   const names = ['good', 'broken', 'otherKey', 'otherArch', 'truncated'];
   const result = (out) => ({ ...out, release, goodVersion: `${release.VERSION}.good`, brokenVersion: `${release.VERSION}.broken` });
-  // Made once per built bundle (about 5 minutes on 2 cores): reused while newer than it.
+  // Made once per built bundle (about 5 minutes on 2 cores): reused while newer than it and than this file.
   const kept = Object.fromEntries(names.map((n) => [n, path.join(dir, `${n}.raucb`)]));
-  if (names.every((n) => existsSync(kept[n]) && statSync(kept[n]).mtimeMs > statSync(built).mtimeMs)) {
+  const inputsChanged = Math.max(statSync(built).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+  if (names.every((n) => existsSync(kept[n]) && statSync(kept[n]).mtimeMs > inputsChanged)) {
     log(`test bundles reused from ${dir}`);
     return result(kept);
   }
