@@ -23,11 +23,8 @@
  */
 export async function checkFrozenKioskRestarted(vm, { check, waitFor, getJson, activeSinceBoot, log, results }) {
   const NAME = 'kiosk health: a frozen kiosk (renderers SIGSTOPped) is restarted on the service\'s request and its new page reports again';
-  const kiosk = async () => (await getJson('/api/status')).kiosk;
-  const orNull = (promise) => promise.catch((e) => {
-    results.notes.push(`frozen kiosk: ${e.message}`);
-    return null;
-  });
+  const kiosk = () => kioskStatus(getJson);
+  const orNull = (promise) => noteFailure(promise, results, 'frozen kiosk');
   const detail = {};
 
   // The kiosk page's heartbeats (it needs the page loaded: under TCG that took up to 100 s after a start).
@@ -103,11 +100,8 @@ export async function checkFrozenKioskRestarted(vm, { check, waitFor, getJson, a
  */
 export async function checkFailedCompositorRetried(vm, { check, waitFor, getJson, activeSinceBoot, log, results }) {
   const NAME = 'kiosk: a compositor that fails to start hits the start limit and is started again by vtlink-kiosk-retry.service after its cool-down';
-  const kiosk = async () => (await getJson('/api/status')).kiosk;
-  const orNull = (promise) => promise.catch((e) => {
-    results.notes.push(`failed compositor: ${e.message}`);
-    return null;
-  });
+  const kiosk = () => kioskStatus(getJson);
+  const orNull = (promise) => noteFailure(promise, results, 'failed compositor');
   const show = async (unit, prop) => (await vm.sh(`systemctl show -P ${prop} ${unit}`)).text.trim();
   const detail = {};
   const before = await activeSinceBoot(vm, 'vtlink-kiosk.service');
@@ -145,4 +139,17 @@ export async function checkFailedCompositorRetried(vm, { check, waitFor, getJson
   detail.kiosk = [kioskBefore, reporting];
   results.failedCompositor = detail;
   return check(NAME, Boolean(limitHit && back && reporting), detail);
+}
+
+/** The service's view of its kiosk page (status.kiosk). */
+async function kioskStatus(getJson) {
+  return (await getJson('/api/status')).kiosk;
+}
+
+/** `promise`, or null when it fails: the failure goes into the boot test's notes under `label`. */
+function noteFailure(promise, results, label) {
+  return promise.catch((e) => {
+    results.notes.push(`${label}: ${e.message}`);
+    return null;
+  });
 }
