@@ -264,16 +264,25 @@ class Vm {
   serial() {
     return existsSync(this.serialPath) ? readFileSync(this.serialPath, 'utf8').slice(this.serialStart) : '';
   }
-  /** Before the guest reboots itself: the next boot's serial output and agent start afresh. */
+  /**
+   * Once the guest has restarted itself: the next boot's serial output starts after the kernel's
+   * "reboot: Restarting system" (not where the log ends now, since the reboot may be noticed late, behind
+   * a slow request), and the agent is found again before the next command.
+   */
   expectReboot() {
-    this.serialStart += this.serial().length;
-    this.agentBuf = '';
+    const text = this.serial();
+    const restart = /reboot: Restarting system\r?\n?/g;
+    let end = -1;
+    for (let m; (m = restart.exec(text)); ) end = m.index + m[0].length;
+    this.serialStart += end >= 0 ? end : text.length;
+    this.agentSynced = false;
     this.started = Date.now();
   }
   async connectAgent() {
     // After a reboot inside the guest the connection stays: the new boot's agent speaks on it.
     if (this.agent && !this.agent.destroyed) return;
     this.agentBuf = '';
+    this.agentSynced = false;
     await waitFor('the agent socket', 60, () => existsSync(this.agentPath), 200);
     this.agent = net.createConnection(this.agentPath);
     this.agent.setEncoding('utf8');
@@ -282,8 +291,7 @@ class Vm {
   }
   /** Runs a shell command as root in the guest; returns its output (the agent's stdout+stderr). */
   async sh(command, timeoutS = 60) {
-    await waitFor('the agent', readyTimeoutS, () => this.agentBuf.includes('@@AGENT-UP'), 500);
-    this.agentBuf = this.agentBuf.slice(this.agentBuf.lastIndexOf('@@AGENT-UP') + 10);
+    if (!this.agentSynced) await this.syncAgent();
     const start = this.agentBuf.length;
     this.agent.write(`${command}\n`);
     const end = await waitFor(`"${command}"`, timeoutS, () => {
@@ -292,8 +300,26 @@ class Vm {
     }, 100);
     let text = this.agentBuf.slice(start, start + end.index).replace(/\r/g, '');
     if (text.startsWith(`${command}\n`)) text = text.slice(command.length + 1); // a tty that still echoes
-    this.agentBuf = `@@AGENT-UP${this.agentBuf.slice(start + end.index + end[0].length)}`;
+    this.agentBuf = this.agentBuf.slice(start + end.index + end[0].length);
     return { code: Number(end[1]), text: text.trim() };
+  }
+  /**
+   * Finds the agent of this boot: numbered tokens, one every few seconds, until one is answered, then
+   * waits for the last one sent, so nothing from before (an old greeting, tokens queued while the agent
+   * was starting) is left to be mistaken for a command's output. The printf's output differs from its
+   * own text, so a tty that still echoes cannot fake an answer.
+   */
+  async syncAgent() {
+    this.syncTokens = this.syncTokens ?? 0;
+    const answered = () => /@@SYNC \d+\r?\n/.test(this.agentBuf);
+    await waitFor('the agent', readyTimeoutS, () => {
+      this.agent.write(`printf '@@SYNC %s\\n' ${++this.syncTokens}\n`);
+      return answered();
+    }, 3000);
+    const last = new RegExp(`@@SYNC ${this.syncTokens}\\r?\\n[^]*?@@END \\d+\\r?\\n`);
+    const m = await waitFor('the agent\'s last token', 120, () => last.exec(this.agentBuf), 200);
+    this.agentBuf = this.agentBuf.slice(m.index + m[0].length);
+    this.agentSynced = true;
   }
   async qmp(commands) {
     const sock = net.createConnection(this.qmpPath);
