@@ -9,6 +9,7 @@ import { SettingsStore, validateSettingsPatch } from '../config';
 import { kioskWatchEnv } from '../service/kiosk-watch';
 import { SystemdLink, statusLine } from '../service/systemd';
 import { packageVersion, VtlinkService } from '../service/service';
+import { AvatarPacks } from '../avatar/packs';
 import { createUpdater, serviceAlive } from '../update';
 import { createLogger, formatLogLine, LogRing, underJournal } from '../system/log';
 import { packageRoot } from '../system/paths';
@@ -55,7 +56,9 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const kiosk = kioskWatchEnv(process.env, log);
   // Updates (src/update/): bundles from the API or a USB stick; the booted slot is marked good once healthy.
   const update = createUpdater({ stateDir: store.dir, log, fallbackVersion: packageVersion() });
-  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update });
+  // Avatar packs (src/avatar/): PSDs imported from the API, kept on the state partition.
+  const avatars = await AvatarPacks.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log });
+  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, avatars });
   update.watchHealth(service.ready, serviceAlive(service));
   const systemd = new SystemdLink(service, { log });
   systemd.start();

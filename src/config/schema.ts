@@ -220,9 +220,9 @@ const Outputs = z.strictObject({
 const Avatar = z.strictObject({
   choice: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be an avatar id: lower-case letters, digits, - and _' })
+    .regex(/^(psd:)?[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be an avatar id (lower-case letters, digits, - and _), or psd:<pack id> for an imported avatar' })
     .default('default')
-    .meta({ title: 'Avatar' }),
+    .meta({ title: 'Avatar', description: 'one of the built-in characters, or psd:<pack id> for an avatar imported from a PSD' }),
   colours: section(
     z.strictObject({
       primary: hexColour.default('#7c5cff').meta({ title: 'Primary colour' }),

@@ -17,7 +17,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { removeIfPresent, syncDir, writeNewFileDurably } from '../config/durable-fs';
+import { removeIfPresent, syncDir, writeJsonDurably } from '../config/durable-fs';
 import type { Logger } from '../system/log';
 import { readBootId, readRelease, readSystemConf, type Release, type SystemConf } from './device-files';
 import { HEALTH_TICK_MS, HEALTHY_FOR_MS, HealthGate } from './health';
@@ -93,14 +93,6 @@ const ResultSchema = z.object({
   decidedAt: z.string(),
   slotState: z.string().nullable(),
 });
-
-async function writeJsonDurably(file: string, value: unknown): Promise<void> {
-  const temp = `${file}.tmp`;
-  await removeIfPresent(temp);
-  await writeNewFileDurably(temp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(temp, file);
-  await syncDir(path.dirname(file));
-}
 
 async function removeDurably(file: string): Promise<void> {
   await removeIfPresent(file);
