@@ -26,7 +26,7 @@ function layerOf(l: SolidLayer): Layer {
   const data = new Uint8ClampedArray(w * h * 4);
   for (let y = m; y < m + l.height; y++) for (let x = m; x < m + l.width; x++) data.set(l.colour, (y * w + x) * 4);
   // ag-psd writes whatever has width, height and data: no canvas needed.
-  const imageData = { width: w, height: h, data, colorSpace: 'srgb' } as unknown as ImageData;
+  const imageData = { width: w, height: h, data, colorSpace: 'srgb' } as unknown as NonNullable<Layer['imageData']>;
   return { name: l.name, left: l.x - m, top: l.y - m, hidden: l.hidden, imageData };
 }
 

@@ -19,7 +19,15 @@ export interface AvatarHandle {
   /** A tracking sample captured at `captureMs` (the frame's own clock, e.g. TrackingFrame.timeMs). */
   update(sample: AvatarSample, captureMs: number): void;
   setBackground(background: AvatarBackground): void;
+  /**
+   * A built-in character's id, or `psd:<pack id>` for an avatar pack (loaded from the service; the
+   * avatar drawn now stays until it is loaded, and stays when it cannot be: see avatarProblem).
+   */
   setAvatar(avatarId: string, theme?: Partial<AvatarTheme>): void;
+  /** The avatar drawn now (a built-in id or psd:<pack id>). */
+  avatarShown(): string;
+  /** Why the last avatar asked for is not drawn (a pack that failed to load), or null. */
+  avatarProblem(): string | null;
   destroy(): void;
   /** 'webgl', 'webgpu' or 'canvas': what Pixi ended up rendering with. */
   readonly rendererName: string;
