@@ -1,7 +1,7 @@
 /**
  * The standalone avatar page (/avatar.html), full window, for OBS browser sources and the kiosk:
  *   ?background=scene|green|transparent  ?avatar=<id>  ?primary=%23rrggbb&accent=%23rrggbb
- *   ?renderer=auto|webgl|canvas  ?stream=0 (no service connection: samples come from the test hook)
+ *   ?renderer=auto|webgl|canvas  ?stream=0 (no tracking stream: samples come from the test hook)
  * Settings the URL leaves out come from the service's /api/settings (avatar section) when it answers.
  * window.__vtlinkAvatar exposes the avatar handle (tests, debugging from the console).
  */
@@ -42,7 +42,8 @@ async function settingsFromService(): Promise<AvatarSettings> {
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const useStream = params.get('stream') !== '0';
-  const saved = useStream ? await settingsFromService() : {};
+  // Read even without the stream: the chosen avatar (a pack, too) and background come from there.
+  const saved = await settingsFromService();
   const host = document.getElementById('avatar') as HTMLElement;
   const avatar = await createAvatar(host, {
     avatarId: params.get('avatar') ?? saved.choice,

@@ -81,6 +81,7 @@ async function start(): Promise<void> {
   status.start();
   // Mounted once the stage is laid out, so the renderer starts at the stage's size.
   const avatar = await mountAvatar(avatarHost, state);
+  ctx.reloadAvatar = () => avatar.handle.reloadAvatar();
   // On the box's own screen: report the frame clock, so that a frozen kiosk is restarted. Started once
   // the page is up, so its start (loading, the renderer's set-up) never counts as frozen.
   const kiosk = isKioskPage() ? startKioskHeartbeat(api) : null;

@@ -82,6 +82,33 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
     renderer.background.alpha = background === 'transparent' ? 0 : 1;
   }
 
+  function choose(id: string): void {
+    avatarId = id;
+    loading?.abort();
+    loading = null;
+    const packId = packIdOfChoice(id);
+    if (packId === null) {
+      swapRig(new AvatarRig(avatarDefinition(id), colours), id);
+      return;
+    }
+    // The old avatar stays on screen until the pack is loaded, and stays if it cannot be.
+    const load = new AbortController();
+    loading = load;
+    loadPackRig(packId, load.signal).then(
+      (next) => {
+        if (load.signal.aborted || !running) return next.destroy();
+        loading = null;
+        swapRig(next, id);
+      },
+      (err: unknown) => {
+        if (load.signal.aborted) return;
+        loading = null;
+        problem = `the avatar ${id} could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
+        console.warn(problem);
+      },
+    );
+  }
+
   function swapRig(next: AvatarRig | PackRig, id: string): void {
     const old = rig;
     rig = next;
@@ -131,31 +158,12 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
       theme = nextTheme ?? theme;
       colours = resolveColours(avatarDefinition(builtInId(id)), theme);
       drawBackground();
-      const packId = packIdOfChoice(id);
-      if (packId !== null && id === avatarId && (shown === id || loading)) return; // drawn or on its way
-      avatarId = id;
-      loading?.abort();
-      loading = null;
-      if (packId === null) {
-        swapRig(new AvatarRig(avatarDefinition(id), colours), id);
-        return;
-      }
-      // The old avatar stays on screen until the pack is loaded, and stays if it cannot be.
-      const load = new AbortController();
-      loading = load;
-      loadPackRig(packId, load.signal).then(
-        (next) => {
-          if (load.signal.aborted || !running) return next.destroy();
-          loading = null;
-          swapRig(next, id);
-        },
-        (err: unknown) => {
-          if (load.signal.aborted) return;
-          loading = null;
-          problem = `the avatar ${id} could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
-          console.warn(problem);
-        },
-      );
+      // A pack drawn or on its way is not loaded again.
+      if (packIdOfChoice(id) !== null && id === avatarId && (shown === id || loading)) return;
+      choose(id);
+    },
+    reloadAvatar() {
+      if (packIdOfChoice(avatarId) !== null) choose(avatarId);
     },
     avatarShown: () => shown,
     avatarProblem: () => problem,

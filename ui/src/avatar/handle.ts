@@ -24,6 +24,8 @@ export interface AvatarHandle {
    * avatar drawn now stays until it is loaded, and stays when it cannot be: see avatarProblem).
    */
   setAvatar(avatarId: string, theme?: Partial<AvatarTheme>): void;
+  /** Loads the chosen pack again (its layer mapping changed); the drawn one stays until then. */
+  reloadAvatar(): void;
   /** The avatar drawn now (a built-in id or psd:<pack id>). */
   avatarShown(): string;
   /** Why the last avatar asked for is not drawn (a pack that failed to load), or null. */
