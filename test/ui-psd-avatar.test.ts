@@ -107,7 +107,7 @@ function colourAt(png: PNG, x: number, y: number): Rgba {
 const near = (a: Rgba, b: Rgba): boolean => a.slice(0, 3).every((v, i) => Math.abs(v - b[i]) <= 12);
 const C = TEST_FACE.colours;
 /** Centres of the test PSD's parts, canvas pixels (test/helpers/psd.ts). */
-const AT = { eyeL: [160, 152], eyeR: [240, 152], mouth: [200, 228], mystery: [315, 95], body: [200, 360], head: [200, 100] } as const;
+const AT: Record<'eyeL' | 'eyeR' | 'mouth' | 'mystery' | 'body' | 'head', [number, number]> = { eyeL: [160, 152], eyeR: [240, 152], mouth: [200, 228], mystery: [315, 95], body: [200, 360], head: [200, 100] };
 
 async function openAvatarPage(): Promise<OpenedPage> {
   const opened = await openPage(browser, `${service.url}avatar.html?stream=0&renderer=canvas&antialias=0`, { width: 600, height: 600, ignoreConsole: /favicon\.ico/ });
@@ -132,12 +132,11 @@ async function importThroughUi(page: Page, name: string, bytes: Buffer): Promise
   await writeFile(file, bytes);
   const before = await page.textContent('[data-testid=avatar-import-status]');
   await page.setInputFiles('[data-testid=avatar-psd-file]', file);
+  // A string: this file is type-checked without the DOM library.
   await page.waitForFunction(
-    ([n, b]) => {
-      const t = document.querySelector('[data-testid=avatar-import-status]')?.textContent ?? '';
-      return t !== b && (t.includes('imported') || t.includes('not imported')) && t.includes(n as string);
-    },
-    [name, before],
+    `(() => { const t = document.querySelector('[data-testid=avatar-import-status]')?.textContent ?? '';
+      return t !== ${JSON.stringify(before)} && t.includes('imported') && t.includes(${JSON.stringify(name)}); })()`,
+    undefined,
     { timeout: 30_000 },
   );
   return (await page.textContent('[data-testid=avatar-import-status]')) ?? '';
@@ -225,7 +224,7 @@ describe('an avatar from a PSD', () => {
     expect(await ui.page.textContent('[data-testid=avatar-mapper] [data-layer="8"]')).toBe('Layer 7Unassigned (hidden in the PSD)');
     await ui.page.tap('[data-testid=avatar-mapper] [data-layer="8"]');
     await ui.page.tap('.picker-list [data-value="mouth_a"]');
-    await ui.page.waitForFunction(() => document.querySelector('[data-testid=avatar-import-status]')?.textContent === '"Layer 7" is now Mouth A.');
+    await ui.page.waitForFunction(`document.querySelector('[data-testid=avatar-import-status]')?.textContent === '"Layer 7" is now Mouth A.'`);
     const manifest = (await http(api(`/api/avatars/manifest?id=${pack.id}`))).json as { layers: { part: string | null }[] };
     expect(manifest.layers[8].part).toBe('mouth_a');
 
