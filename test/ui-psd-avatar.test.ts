@@ -242,3 +242,65 @@ describe('an avatar from a PSD', () => {
     expect(ui.errors).toEqual([]);
   });
 });
+
+describe('full-screen avatar for HDMI and OBS', () => {
+  const patch = async (value: unknown) => {
+    const r = await http(api('/api/settings'), { method: 'PATCH', ...jsonBody(value) });
+    expect(r.status).toBe(200);
+  };
+  const corner = (png: PNG): Rgba => [png.data[0], png.data[1], png.data[2], png.data[3]];
+
+  afterAll(async () => {
+    await http(api('/api/settings'), { method: 'PATCH', ...jsonBody({ display: { avatarOnly: null }, avatar: { background: null, backgroundColour: null } }) });
+  });
+
+  it('switched by the API: the screen shows only the avatar on green or a chosen colour; a tap and a button bring the UI back', async () => {
+    const kiosk = await openPage(browser, service.url, { width: 800, height: 480, hasTouch: true, ignoreConsole: /status of (503|429) .*\/api\/preview\.jpg|favicon\.ico/ });
+    try {
+      await kiosk.page.waitForSelector('.topbar');
+      await patch({ display: { avatarOnly: true }, avatar: { background: 'green' } });
+      // The screen follows the settings within a couple of seconds.
+      await kiosk.page.waitForSelector('.topbar', { state: 'hidden', timeout: 10_000 });
+      await kiosk.page.waitForTimeout(300);
+      let png = PNG.sync.read(await kiosk.page.screenshot());
+      expect(corner(png)).toEqual([0, 255, 0, 255]);
+      expect([...png.data.subarray(((png.height - 1) * png.width + png.width - 1) * 4)].slice(0, 3)).toEqual([0, 255, 0]);
+
+      await patch({ avatar: { background: 'colour', backgroundColour: '#ff8000' } });
+      await kiosk.page.waitForFunction(`(() => { const c = document.querySelector('[data-testid=avatar] canvas'); return c && getComputedStyle(c).display !== 'none'; })()`);
+      await expect.poll(async () => corner(PNG.sync.read(await kiosk.page.screenshot())), { timeout: 10_000 }).toEqual([255, 128, 0, 255]);
+
+      // From the touch screen: a tap shows the way back; it switches the mode off for every screen.
+      await kiosk.page.touchscreen.tap(400, 240);
+      await kiosk.page.tap('[data-action=exit-avatar-only]');
+      await kiosk.page.waitForSelector('.topbar', { state: 'visible' });
+      expect(((await http(api('/api/settings'))).json as { display: { avatarOnly: boolean } }).display.avatarOnly).toBe(false);
+
+      // And into it again from the touch screen: Settings › Avatar › Display.
+      await kiosk.page.tap('[data-action=toggle-settings]');
+      await kiosk.page.tap('[data-tab=avatar]');
+      await kiosk.page.tap('[data-field="display.avatarOnly"]');
+      await kiosk.page.tap('[data-apply=display]');
+      await kiosk.page.waitForSelector('.topbar', { state: 'hidden', timeout: 10_000 });
+      png = PNG.sync.read(await kiosk.page.screenshot());
+      expect(corner(png)).toEqual([255, 128, 0, 255]);
+      expect(kiosk.errors).toEqual([]);
+    } finally {
+      await kiosk.close();
+    }
+  });
+
+  it('transparent for OBS: the avatar page has no background at all (screenshot without a page background)', async () => {
+    await patch({ avatar: { background: 'transparent' } });
+    const page = await openAvatarPage();
+    try {
+      await page.page.waitForTimeout(500);
+      const png = PNG.sync.read(await page.page.screenshot({ omitBackground: true }));
+      expect(corner(png)[3]).toBe(0);
+      // The avatar itself is opaque where it is drawn.
+      expect(colourAt(png, ...AT.body)[3]).toBe(255);
+    } finally {
+      await page.close();
+    }
+  });
+});

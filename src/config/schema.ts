@@ -230,12 +230,17 @@ const Avatar = z.strictObject({
     }),
   ).meta({ title: 'Colours' }),
   background: z
-    .enum(['scene', 'green', 'transparent'])
+    .enum(['scene', 'green', 'transparent', 'colour'])
     .default('scene')
-    .meta({ title: 'Background', description: 'scene, green screen, or transparent (for OBS browser sources)' }),
+    .meta({ title: 'Background', description: 'scene, green screen, transparent (for OBS browser sources), or the background colour' }),
+  backgroundColour: hexColour.default('#000000').meta({ title: 'Background colour', description: 'used when the background is "colour"' }),
 });
 
 const Display = z.strictObject({
+  avatarOnly: z
+    .boolean()
+    .default(false)
+    .meta({ title: 'Full-screen avatar', description: 'The screen (and HDMI out) shows only the avatar on its background, no UI; tap the screen for the way back' }),
   previewEnabled: z.boolean().default(true).meta({ title: 'Camera preview', description: 'Show the camera image with the tracked mesh' }),
   previewFps: z.int().min(1).max(30).default(15).meta({ title: 'Preview rate', unit: 'fps' }),
   brightness: z

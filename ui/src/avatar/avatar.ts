@@ -9,6 +9,7 @@ import { autoDetectRenderer, Container, Graphics, type Bounds, type Renderer } f
 import { packIdOfChoice } from '../../../src/avatar/parts';
 import { sceneArt } from './art';
 import { avatarDefinition, resolveColours, type ResolvedColours } from './characters';
+import { parseHexColour } from './colour';
 import { FrameStats } from './frame-stats';
 import { AvatarMotion } from './motion';
 import type { AvatarBackground, AvatarHandle, AvatarOptions } from './handle';
@@ -46,6 +47,7 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
   let avatarId = options.avatarId ?? 'default';
   let theme = options.theme;
   let background: AvatarBackground = options.background ?? 'scene';
+  let backgroundColour = parseHexColour(options.backgroundColour ?? '#000000', 0x000000);
   // A pack is loaded from the service; until it is drawn, the first built-in character stands in.
   const builtInId = (id: string): string => (packIdOfChoice(id) === null ? id : 'default');
   let colours: ResolvedColours = resolveColours(avatarDefinition(builtInId(avatarId)), theme);
@@ -78,7 +80,7 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
   function drawBackground(): void {
     scene.visible = background === 'scene';
     if (scene.visible) sceneArt(scene, width, height, colours);
-    renderer.background.color = background === 'green' ? GREEN : 0x000000;
+    renderer.background.color = background === 'green' ? GREEN : background === 'colour' ? backgroundColour : 0x000000;
     renderer.background.alpha = background === 'transparent' ? 0 : 1;
   }
 
@@ -150,8 +152,9 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
     update(sample, captureMs) {
       motion.push(sample, captureMs, performance.now());
     },
-    setBackground(next) {
+    setBackground(next, colour) {
       background = next;
+      if (colour !== undefined) backgroundColour = parseHexColour(colour, backgroundColour);
       drawBackground();
     },
     setAvatar(id, nextTheme) {

@@ -23,13 +23,14 @@ export function avatarPage(ctx: AppContext, options: AvatarPageOptions): HTMLEle
       },
       { path: 'avatar.colours.primary' },
       { path: 'avatar.colours.accent' },
-      { path: 'avatar.background', choiceLabels: { scene: 'Scene', green: 'Green screen', transparent: 'Transparent' } },
+      { path: 'avatar.background', choiceLabels: { scene: 'Scene', green: 'Green screen', transparent: 'Transparent', colour: 'Colour' } },
+      { path: 'avatar.backgroundColour' },
     ],
   });
   const display = new SettingsForm(ctx, {
     id: 'display',
     title: 'Display',
-    fields: [{ path: 'display.previewEnabled' }, { path: 'display.previewFps' }, { path: 'display.brightness' }],
+    fields: [{ path: 'display.avatarOnly' }, { path: 'display.previewEnabled' }, { path: 'display.previewFps' }, { path: 'display.brightness' }],
   });
   return el('div', { class: 'page', attrs: { 'data-page': 'avatar' } }, look.element, avatarPacksCard(ctx), display.element);
 }
