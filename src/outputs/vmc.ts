@@ -3,7 +3,7 @@
  * VSeeFace, VNyan, Warudo, VMagicMirror, default port 39539. Reads only TrackingFrame.
  *
  * Per frame with a face, in this order (one bundle, or several under the datagram size limit, see
- * vmc/datagrams.ts; or one datagram per message in unbundled mode):
+ * osc/datagrams.ts; or one datagram per message in unbundled mode):
  *   /VMC/Ext/OK        i i i i  loaded = 1, calibration state = 3 (calibrated), calibration mode = 0
  *                               (normal), tracking status = 1 (0 when no face is tracked)
  *   /VMC/Ext/T         f        frame time, seconds (TrackingFrame.timeMs / 1000)
@@ -24,7 +24,7 @@ import type { OutputState, TrackingOutput } from './output';
 import { RateLimiter } from './rate-limit';
 import { UdpTarget, type UdpTargetOptions } from './udp-target';
 import { VRM0_BLEND_NAMES, vrm0Blends } from './vmc/blends';
-import { encodeGroup, packMessages, type OscArg, type OscMessage } from './vmc/datagrams';
+import { encodeGroup, packMessages, type OscArg, type OscMessage } from './osc/datagrams';
 import { cameraMmToUnity, headQuatToUnity, quatMultiply, quatPower } from './vmc/unity';
 
 export interface VmcOutputOptions {
