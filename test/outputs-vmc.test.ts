@@ -149,7 +149,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   it('sends OK, T, root, Neck and Head, VRM0 and ARKit blends, Apply last; the head quaternion round-trips', async () => {
     const port = await freePort();
     const dump = track(await OscDump.start(port));
-    const out = track(new VmcOutput({ port, rateHz: 0 }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0 }));
     await waitUntil(() => out.state().status === 'sending');
     const rand = makeRandom(7);
     const frame = faceFrame(3, 25, -10, 8, rand);
@@ -207,7 +207,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   it('maps anatomically: turning to the right turns the avatar to ITS right; looking up, tilting', async () => {
     const port = await freePort();
     const dump = track(await OscDump.start(port));
-    const out = track(new VmcOutput({ port, rateHz: 0, neckShare: 0 }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, neckShare: 0 }));
     await waitUntil(() => out.state().status === 'sending');
     const rand = makeRandom(1);
     const headOf = async (yaw: number, pitch: number, roll: number): Promise<number[]> => {
@@ -235,7 +235,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     cleanups.push(() => new Promise<void>((r) => sock.close(() => r())));
     const rand = makeRandom(3);
 
-    const bundled = track(new VmcOutput({ port, rateHz: 0 }));
+    const bundled = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0 }));
     await waitUntil(() => bundled.state().status === 'sending');
     bundled.send(faceFrame(0, 5, 5, 5, rand));
     const messageCount = bundled.layout.messages.length;
@@ -250,7 +250,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     expect(total).toBeGreaterThan(2000); // measured: 2208 bytes as one bundle, 1380 + 844 split
 
     datagrams.length = 0;
-    const single = track(new VmcOutput({ port, rateHz: 0, maxDatagramBytes: 8192 }));
+    const single = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, maxDatagramBytes: 8192 }));
     await waitUntil(() => single.state().status === 'sending');
     single.send(faceFrame(1, 5, 5, 5, rand));
     await waitUntil(() => datagrams.length === 1);
@@ -258,7 +258,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     expect(datagrams[0].subarray(0, 8).toString('binary')).toBe('#bundle\0');
 
     datagrams.length = 0;
-    const unbundled = track(new VmcOutput({ port, rateHz: 0, bundled: false }));
+    const unbundled = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, bundled: false }));
     await waitUntil(() => unbundled.state().status === 'sending');
     unbundled.send(faceFrame(2, 5, 5, 5, rand));
     await waitUntil(() => datagrams.length === messageCount);
@@ -270,7 +270,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   it('unbundled messages decode the same in oscdump; a frame without a face sends OK with tracking 0 and T', async () => {
     const port = await freePort();
     const dump = track(await OscDump.start(port));
-    const out = track(new VmcOutput({ port, rateHz: 0, bundled: false }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, bundled: false }));
     await waitUntil(() => out.state().status === 'sending');
     out.send(faceFrame(0, -20, 0, 0, makeRandom(5)));
     await dump.waitFor((m) => m.some((x) => x.address === '/VMC/Ext/Blend/Apply'));
@@ -290,7 +290,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     const dump = track(await OscDump.start(port));
     // A long period (2 Hz): the burst below would have to stall for 3/4 of it to let a second frame by.
     const periodMs = 500;
-    const out = track(new VmcOutput({ port, rateHz: 1000 / periodMs }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 1000 / periodMs }));
     await waitUntil(() => out.state().status === 'sending');
     // 20 frames offered at once: only the first passes the limit.
     for (let i = 0; i < 20; i++) out.send({ source: 'test', frame: i, timeMs: i, width: 640, height: 480, face: null });
@@ -313,7 +313,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
 
   it('reports no-listener on a port nobody listens on, and recovers when a listener appears', async () => {
     const port = await freePort();
-    const out = track(new VmcOutput({ port, rateHz: 0, udp: { refusedHoldMs: 300 } }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, udp: { refusedHoldMs: 300 } }));
     const rand = makeRandom(9);
     const pump = setInterval(() => out.send(faceFrame(0, 0, 0, 0, rand)), 20);
     cleanups.push(() => clearInterval(pump));
@@ -325,7 +325,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   });
 
   it('a host that does not resolve gives state error with a one-line detail, never a throw', async () => {
-    const out = track(new VmcOutput({ host: 'no-such-host.invalid', port: 39539, rateHz: 0, udp: { retryMinMs: 50, retryMaxMs: 100 } }));
+    const out = track(new VmcOutput({ targets: [{ host: 'no-such-host.invalid', port: 39539 }], rateHz: 0, udp: { retryMinMs: 50, retryMaxMs: 100 } }));
     await waitUntil(() => out.state().status === 'error');
     const s = out.state();
     expect(s.detail).toMatch(/no-such-host\.invalid/);

@@ -70,9 +70,15 @@ export function packMessages(messages: readonly OscMessage[], bundled: boolean, 
   return groups;
 }
 
+const asInput = (m: OscMessage): OscMessageInput => ({ address: m.address, args: m.args as OscArgInput[] });
+
+/** Encodes one message as a datagram of its own. */
+export function encodeMessage(message: OscMessage): DataView {
+  return toBuffer(asInput(message));
+}
+
 /** Encodes one group as a datagram: a bundle, or the bare message when unbundled. */
 export function encodeGroup(messages: readonly OscMessage[], group: readonly number[], bundled: boolean): DataView {
-  const asInput = (m: OscMessage): OscMessageInput => ({ address: m.address, args: m.args as OscArgInput[] });
-  if (!bundled) return toBuffer(asInput(messages[group[0]]));
+  if (!bundled) return encodeMessage(messages[group[0]]);
   return toBuffer({ timetag: IMMEDIATELY, elements: group.map((i) => asInput(messages[i])) });
 }
