@@ -1,10 +1,9 @@
 /**
  * VMC output against real UDP sockets, decoded by an independent OSC implementation: liblo's
- * `oscdump` (Debian liblo-tools), run as a child process and parsed from its text output. Raw
- * datagrams are also read with a plain dgram socket to check bundling and sizes.
+ * `oscdump` (Debian liblo-tools; helpers/oscdump.ts). Raw datagrams are also read with a plain dgram
+ * socket to check bundling and sizes.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLENDSHAPE_NAMES } from '../src/geometry/features/blendshapes';
@@ -14,6 +13,7 @@ import { VmcOutput } from '../src/outputs/vmc';
 import { VRM0_BLEND_NAMES } from '../src/outputs/vmc/blends';
 import { quatRotate } from '../src/outputs/vmc/unity';
 import type { TrackingFrame } from '../src/tracking/types';
+import { OscDump, type Decoded } from './helpers/oscdump';
 import { seededRandom as makeRandom } from './helpers/random';
 import { sleep, waitUntil } from './helpers/wait';
 
@@ -49,76 +49,6 @@ function faceFrame(index: number, yaw: number, pitch: number, roll: number, rand
       blendshapes,
     },
   };
-}
-
-// ---------- oscdump ----------
-
-interface Decoded {
-  address: string;
-  types: string;
-  values: (string | number)[];
-}
-
-/** One oscdump output line: `<timetag> <address> <types> <values...>`; strings are quoted. */
-function parseOscdumpLine(line: string): Decoded | null {
-  const m = /^\S+ (\/\S*) ?(\S*) ?(.*)$/.exec(line.trim());
-  if (!m) return null;
-  const [, address, types, rest] = m;
-  const values: (string | number)[] = [];
-  const tokens = rest.match(/"[^"]*"|\S+/g) ?? [];
-  tokens.forEach((tok, i) => {
-    const t = types[i];
-    values.push(t === 's' ? tok.replace(/^"|"$/g, '') : Number(tok));
-  });
-  return { address, types, values };
-}
-
-class OscDump {
-  readonly messages: Decoded[] = [];
-  private buffer = '';
-  private constructor(private readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      let nl: number;
-      while ((nl = this.buffer.indexOf('\n')) >= 0) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
-        const d = parseOscdumpLine(line);
-        if (d) this.messages.push(d);
-      }
-    });
-  }
-
-  /** Starts oscdump on `port` and waits until its socket is bound (a probe from oscsend arrives). */
-  static async start(port: number): Promise<OscDump> {
-    const child = spawn('oscdump', ['-L', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const dump = new OscDump(child);
-    const probe = dgram.createSocket('udp4');
-    const deadline = Date.now() + 15_000;
-    // A bare "/probe" message, hand-encoded: address padded to 8 bytes + "," padded to 4.
-    const bytes = Buffer.from('/probe\0\0,\0\0\0', 'binary');
-    while (!dump.messages.some((m) => m.address === '/probe')) {
-      if (Date.now() > deadline) throw new Error('oscdump did not start');
-      probe.send(bytes, port, '127.0.0.1');
-      await sleep(50);
-    }
-    probe.close();
-    dump.messages.length = 0;
-    return dump;
-  }
-
-  async waitFor(pred: (msgs: Decoded[]) => boolean, ms = 15_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!pred(this.messages)) {
-      if (Date.now() > deadline) throw new Error(`timed out; got ${this.messages.length} messages`);
-      await sleep(20);
-    }
-  }
-
-  stop(): void {
-    this.child.kill('SIGTERM');
-  }
 }
 
 // ---------- helpers ----------

@@ -11,10 +11,14 @@
  *
  * What is sent when: VRChat applies a parameter when it arrives and keeps it until the next, so a frame
  * sends only what changed: floats that moved by more than `epsilon` (default half of VRChat's 8-bit
- * network step, 1/512) since they were last sent, bits that flipped. Every `refreshMs` (default 1 s)
- * a frame sends everything, so a datagram lost on the network, a target that joined late or an avatar
- * just switched (VRChat resets its parameters) is right again within a second. Frames without a face
- * send the tracking-active bools (false) and nothing else, so the avatar holds its last expression.
+ * network step, 1/512) since they were last sent, bools that flipped. A message not sent for
+ * `refreshMs` (default 1 s) is sent again, changed or not, so a datagram lost on the network, a target
+ * that joined late or an avatar just switched (VRChat resets its parameters) is right again within a
+ * second. At most `maxMessagesPerFrame` (default 128) go per frame, changed ones first: the first
+ * frame has several hundred with binary bits (730 at 8 bits), and a burst that size overflows a
+ * receiver's socket buffer (measured here: of 414 sent at once to oscdump on loopback, 402 arrived);
+ * the rest follow in the next frames. Frames without a face change only the tracking-active bools (false), so
+ * the avatar holds its last expression.
  */
 
 import type { TrackedFace, TrackingFrame } from '../tracking/types';
@@ -37,26 +41,34 @@ export interface VrChatOutputOptions {
   binaryBits?: number;
   /** Smallest change of a float that is sent. Default 1/512. */
   epsilon?: number;
-  /** Everything is sent again this often, changed or not, ms. Default 1000. */
+  /** A message not sent for this long is sent again, changed or not, ms. Default 1000. */
   refreshMs?: number;
+  /** Most messages (datagrams) a frame sends to each target; the rest follow in the next frames. Default 128. */
+  maxMessagesPerFrame?: number;
   /** Socket retry and state-hold timings (udp-target.ts). */
   udp?: Omit<UdpTargetOptions, 'host' | 'port'>;
 }
 
-/** One float parameter with its messages and what was last sent of it. */
-interface ParameterSlot {
-  float: OscMessage;
-  bits: OscMessage[];
-  negative: OscMessage | null;
-  lastValue: number;
-  lastLevel: number;
-  lastNegative: boolean;
+/** One message kept up to date at the receivers: this frame's value, and what was last sent of it. */
+interface Entry {
+  message: OscMessage;
+  /** A float, or a bool as 0 or 1. */
+  value: number;
+  sentValue: number;
+  sentAt: number;
 }
 
-const bool = (address: string): OscMessage => ({ address, args: [{ type: 'false' }] });
-const setBool = (m: OscMessage, on: boolean): void => {
-  m.args[0].type = on ? 'true' : 'false';
-};
+const entry = (message: OscMessage): Entry => ({ message, value: 0, sentValue: NaN, sentAt: -Infinity });
+const floatEntry = (address: string): Entry => entry({ address, args: [{ type: 'float', value: 0 }] });
+const boolEntry = (address: string): Entry => entry({ address, args: [{ type: 'false' }] });
+const isFloat = (e: Entry): boolean => e.message.args[0].type === 'float';
+
+/** Each face parameter's entries: the float, its bits (bit 0 first), and Negative for signed ones. */
+interface ParameterEntries {
+  float: Entry;
+  bits: Entry[];
+  negative: Entry | null;
+}
 
 export class VrChatOutput implements TrackingOutput {
   readonly name = 'vrchat';
@@ -65,12 +77,13 @@ export class VrChatOutput implements TrackingOutput {
   private readonly bits: number;
   private readonly epsilon: number;
   private readonly refreshMs: number;
-  private readonly slots: ParameterSlot[];
-  private readonly active = TRACKING_ACTIVE_PARAMETERS.map((n) => bool(`${AVATAR_PARAMETER_PREFIX}${n}`));
-  private lastActive: boolean | null = null;
-  private lastRefreshAt = -Infinity;
-  /** The messages of the frame being sent, and their datagrams (both reused). */
-  private readonly outgoing: OscMessage[] = [];
+  private readonly maxMessages: number;
+  private readonly active = TRACKING_ACTIVE_PARAMETERS.map((n) => boolEntry(`${AVATAR_PARAMETER_PREFIX}${n}`));
+  private readonly parameters: ParameterEntries[];
+  /** Every entry, in sending order (tracking-active bools first). */
+  private readonly entries: Entry[];
+  /** The entries chosen for this frame, and their datagrams (both reused). */
+  private readonly chosen: Entry[] = [];
   private readonly datagrams: DataView[] = [];
   private framesSent = 0;
   private closed = false;
@@ -81,18 +94,17 @@ export class VrChatOutput implements TrackingOutput {
     this.bits = bits;
     this.epsilon = options.epsilon ?? 1 / 512;
     this.refreshMs = options.refreshMs ?? 1000;
+    this.maxMessages = Math.max(1, options.maxMessagesPerFrame ?? 128);
     this.limiter = new RateLimiter(options.rateHz ?? 30);
-    this.slots = FACE_PARAMETERS.map((p): ParameterSlot => {
+    this.parameters = FACE_PARAMETERS.map((p): ParameterEntries => {
       const address = `${AVATAR_PARAMETER_PREFIX}v2/${p.name}`;
       return {
-        float: { address, args: [{ type: 'float', value: 0 }] },
-        bits: binaryNames(address, bits).map(bool),
-        negative: bits > 0 && p.signed ? bool(negativeName(address)) : null,
-        lastValue: NaN,
-        lastLevel: -1,
-        lastNegative: false,
+        float: floatEntry(address),
+        bits: binaryNames(address, bits).map(boolEntry),
+        negative: bits > 0 && p.signed ? boolEntry(negativeName(address)) : null,
       };
     });
+    this.entries = [...this.active, ...this.parameters.flatMap((p) => [p.float, ...p.bits, ...(p.negative ? [p.negative] : [])])];
     this.targets = new UdpTargets(options.targets ?? [{ host: '127.0.0.1', port: VRCHAT_DEFAULT_PORT }], options.udp);
   }
 
@@ -100,23 +112,19 @@ export class VrChatOutput implements TrackingOutput {
     if (this.closed || !this.targets.ready) return;
     if (!this.limiter.take()) return;
     try {
+      for (const e of this.active) e.value = frame.face ? 1 : 0;
+      if (frame.face) this.readFace(frame.face);
       const now = performance.now();
-      const everything = now - this.lastRefreshAt >= this.refreshMs;
-      if (everything) this.lastRefreshAt = now;
-      this.outgoing.length = 0;
-      const active = frame.face !== null;
-      if (everything || active !== this.lastActive) {
-        for (const m of this.active) {
-          setBool(m, active);
-          this.outgoing.push(m);
-        }
-        this.lastActive = active;
-      }
-      if (frame.face) this.collectChanges(frame.face, everything);
-      const count = this.outgoing.length;
+      this.choose(now);
+      const count = this.chosen.length;
       if (count === 0) return;
-      for (let i = 0; i < count; i++) this.datagrams[i] = encodeMessage(this.outgoing[i]);
-      if (this.targets.send(this.datagrams, count)) this.framesSent++;
+      for (let i = 0; i < count; i++) this.datagrams[i] = encodeMessage(this.chosen[i].message);
+      if (!this.targets.send(this.datagrams, count)) return; // nothing left: all stays due for the next frame
+      for (const e of this.chosen) {
+        e.sentValue = e.value;
+        e.sentAt = now;
+      }
+      this.framesSent++;
     } catch {
       // A frame that cannot be encoded (should not happen: values are clamped numbers) is dropped.
     }
@@ -131,34 +139,34 @@ export class VrChatOutput implements TrackingOutput {
     await this.targets.close();
   }
 
-  /** Queues the parameters whose value (or bits) changed since last sent; all of them if `everything`. */
-  private collectChanges(face: TrackedFace, everything: boolean): void {
-    for (let i = 0; i < this.slots.length; i++) {
-      const slot = this.slots[i];
+  /** This frame's value of every parameter entry. */
+  private readFace(face: TrackedFace): void {
+    for (let i = 0; i < this.parameters.length; i++) {
+      const p = this.parameters[i];
       const value = FACE_PARAMETERS[i].read(face);
-      if (everything || !(Math.abs(value - slot.lastValue) < this.epsilon)) {
-        slot.float.args[0].value = value;
-        slot.lastValue = value;
-        this.outgoing.push(slot.float);
-      }
+      p.float.value = value;
       if (this.bits === 0) continue;
       const level = binaryLevel(value, this.bits);
-      for (let bit = 0; bit < this.bits; bit++) {
-        const on = ((level >> bit) & 1) === 1;
-        if (everything || on !== (((slot.lastLevel >> bit) & 1) === 1)) {
-          setBool(slot.bits[bit], on);
-          this.outgoing.push(slot.bits[bit]);
-        }
-      }
-      slot.lastLevel = level;
-      if (slot.negative) {
-        const negative = value < 0;
-        if (everything || negative !== slot.lastNegative) {
-          setBool(slot.negative, negative);
-          this.outgoing.push(slot.negative);
-        }
-        slot.lastNegative = negative;
-      }
+      for (let bit = 0; bit < this.bits; bit++) p.bits[bit].value = (level >> bit) & 1;
+      if (p.negative) p.negative.value = value < 0 ? 1 : 0;
     }
+  }
+
+  /** Up to maxMessages entries, their messages set to their values: the changed ones first, then those due a refresh. */
+  private choose(now: number): void {
+    this.chosen.length = 0;
+    for (const e of this.entries) if (this.chosen.length < this.maxMessages && this.changed(e)) this.pick(e);
+    for (const e of this.entries) if (this.chosen.length < this.maxMessages && !this.changed(e) && now - e.sentAt >= this.refreshMs) this.pick(e);
+  }
+
+  private changed(e: Entry): boolean {
+    return isFloat(e) ? !(Math.abs(e.value - e.sentValue) < this.epsilon) : e.value !== e.sentValue;
+  }
+
+  private pick(e: Entry): void {
+    const arg = e.message.args[0];
+    if (arg.type === 'float') arg.value = e.value;
+    else arg.type = e.value ? 'true' : 'false';
+    this.chosen.push(e);
   }
 }
