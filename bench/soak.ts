@@ -70,8 +70,8 @@ async function main(): Promise<void> {
     camera: { ...store.settings.camera, source: video },
     outputs: {
       ...store.settings.outputs,
-      vmc: { ...store.settings.outputs.vmc, enabled: true, port },
-      openSeeFace: { ...store.settings.outputs.openSeeFace, enabled: true, port },
+      vmc: { ...store.settings.outputs.vmc, enabled: true, targets: [{ host: '127.0.0.1', port }] },
+      openSeeFace: { ...store.settings.outputs.openSeeFace, enabled: true, targets: [{ host: '127.0.0.1', port }] },
     },
   });
   const log = createLogger({ tag: 'soak: ' });

@@ -200,8 +200,10 @@ done
   chmodSync(path.join(root, 'usr/local/sbin/vtlink-test-agent'), 0o755);
   const units = {
     'vtlink-test-agent.service': `[Unit]\nDescription=vtlink boot test agent (test copy only)\nDefaultDependencies=no\nAfter=dev-hvc0.device\nBindsTo=dev-hvc0.device\n[Service]\nExecStart=/usr/local/sbin/vtlink-test-agent\nRestart=always\n[Install]\nWantedBy=sysinit.target\n`,
-    // Prints on the serial console once vtlink.service is active, i.e. after its READY=1.
-    'vtlink-test-ready.service': `[Unit]\nDescription=vtlink boot test READY marker\nAfter=vtlink.service\nRequires=vtlink.service\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo "@@VTLINK-READY uptime=$(cut -d" " -f1 /proc/uptime)" > /dev/${arch.tty}'\n[Install]\nWantedBy=multi-user.target\n`,
+    // Prints on the serial console once vtlink.service is active, i.e. after its READY=1: also when
+    // READY comes from a restart after a failed first start (so no Requires=, and a wait that orders
+    // nothing after it).
+    'vtlink-test-ready.service': `[Unit]\nDescription=vtlink boot test READY marker\nAfter=vtlink.service\n[Service]\nType=exec\nExecStart=/bin/sh -c 'until systemctl is-active -q vtlink.service; do sleep 2; done; echo "@@VTLINK-READY uptime=$(cut -d" " -f1 /proc/uptime)" > /dev/${arch.tty}'\n[Install]\nWantedBy=multi-user.target\n`,
   };
   for (const [name, text] of Object.entries(units)) {
     writeFileSync(path.join(root, 'etc/systemd/system', name), text);

@@ -142,7 +142,7 @@ describe('ARKit blend shapes on real video', () => {
         if (m.address === '/VMC/Ext/Blend/Apply') applied = true;
       }
     });
-    const out = new VmcOutput({ port: sock.address().port, rateHz: 0 });
+    const out = new VmcOutput({ targets: [{ host: '127.0.0.1', port: sock.address().port }], rateHz: 0 });
     try {
       for (let t = 0; t < 100 && out.state().status !== 'sending'; t++) await new Promise((r) => setTimeout(r, 20));
       out.send(sample!);

@@ -6,7 +6,7 @@ import { defaultSettings, type Settings } from '../src/config/schema';
 function customised(): Settings {
   const s = defaultSettings();
   s.outputs.vmc.enabled = true;
-  s.outputs.vmc.host = '192.168.1.20';
+  s.outputs.vmc.targets = [{ host: '192.168.1.20', port: 39539 }];
   s.camera.source = 'v4l2:/dev/video0';
   s.tracking.sensitivity.mouth = 1.4;
   s.calibration.neutral = { values: [0.1, 0.2, 0.3], capturedAt: '2025-05-01T10:00:00.000Z' };
@@ -27,11 +27,8 @@ function expectRefused(patch: unknown, paths: string[]): SettingsIssue[] {
 
 describe('validateSettingsPatch: refusals', () => {
   it('refuses each kind of bad value, naming the field', () => {
-    expectRefused({ outputs: { vmc: { port: 0 } } }, ['outputs.vmc.port']);
-    expectRefused({ outputs: { vmc: { port: 65536 } } }, ['outputs.vmc.port']);
-    expectRefused({ outputs: { vmc: { port: 80.5 } } }, ['outputs.vmc.port']);
-    expectRefused({ outputs: { vmc: { port: '39539' } } }, ['outputs.vmc.port']);
-    expectRefused({ outputs: { vmc: { host: 'not a host' } } }, ['outputs.vmc.host']);
+    for (const port of [0, 65536, 80.5, '39539']) expectRefused({ outputs: { vmc: { targets: [{ host: 'pc', port: port }] } } }, ['outputs.vmc.targets.0.port']);
+    expectRefused({ outputs: { vmc: { targets: [{ host: 'not a host', port: 1 }] } } }, ['outputs.vmc.targets.0.host']);
     expectRefused({ outputs: { serial: { baud: 12345 } } }, ['outputs.serial.baud']);
     expectRefused({ outputs: { serial: { path: 'ttyUSB0' } } }, ['outputs.serial.path']);
     expectRefused({ outputs: { vtubeStudio: { url: 'http://localhost:8001' } } }, ['outputs.vtubeStudio.url']);
@@ -54,10 +51,10 @@ describe('validateSettingsPatch: refusals', () => {
 
   it('lists every bad field of one patch, not just the first', () => {
     const issues = expectRefused(
-      { camera: { fps: 0, width: -1 }, outputs: { vmc: { port: 70000, rateHz: 0 }, serial: { format: 'xml' } }, network: { port: 0 } },
-      ['camera.fps', 'camera.width', 'outputs.vmc.port', 'outputs.vmc.rateHz', 'outputs.serial.format', 'network.port'],
+      { camera: { fps: 0, width: -1 }, outputs: { vmc: { targets: [{ host: 'pc', port: 70000 }], rateHz: 0 }, serial: { format: 'xml' } }, network: { port: 0 } },
+      ['camera.fps', 'camera.width', 'outputs.vmc.targets.0.port', 'outputs.vmc.rateHz', 'outputs.serial.format', 'network.port'],
     );
-    expect(issues.find((i) => i.path === 'outputs.vmc.port')?.message).toMatch(/65535/);
+    expect(issues.find((i) => i.path === 'outputs.vmc.targets.0.port')?.message).toMatch(/65535/);
   });
 
   it('refuses unknown fields at every level, one issue per field, together with bad values', () => {
@@ -89,13 +86,13 @@ describe('validateSettingsPatch: refusals', () => {
 describe('validateSettingsPatch: merge semantics', () => {
   it('merges objects: untouched fields keep their values', () => {
     const current = customised();
-    const result = validateSettingsPatch(current, { outputs: { vmc: { port: 40000 } } });
+    const result = validateSettingsPatch(current, { outputs: { vmc: { rateHz: 60 } } });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     const expected = structuredClone(current);
-    expected.outputs.vmc.port = 40000;
+    expected.outputs.vmc.rateHz = 60;
     expect(result.settings).toEqual(expected);
-    expect(result.changed).toEqual(['outputs.vmc.port']);
-    expect(current.outputs.vmc.port).toBe(39539);
+    expect(result.changed).toEqual(['outputs.vmc.rateHz']);
+    expect(current.outputs.vmc.rateHz).toBe(30);
   });
 
   it('null puts a field or a whole section back to its default', () => {
@@ -107,7 +104,7 @@ describe('validateSettingsPatch: merge semantics', () => {
     expect(result.settings.tracking.sensitivity.mouth).toBe(1);
     expect(result.settings.calibration.neutral).toBeNull();
     expect(result.settings.camera.source).toBe('v4l2:/dev/video0');
-    expect(result.changed.sort()).toEqual(['calibration.neutral', 'outputs.vmc.enabled', 'outputs.vmc.host', 'tracking.sensitivity.mouth']);
+    expect(result.changed.sort()).toEqual(['calibration.neutral', 'outputs.vmc.enabled', 'outputs.vmc.targets', 'tracking.sensitivity.mouth']);
   });
 
   it('replaces arrays instead of merging them', () => {
@@ -127,7 +124,7 @@ describe('validateSettingsPatch: merge semantics', () => {
 
   it('an empty patch or one restating current values changes nothing', () => {
     const current = customised();
-    for (const patch of [{}, { outputs: { vmc: { host: '192.168.1.20' } } }, { camera: {} }]) {
+    for (const patch of [{}, { outputs: { vmc: { targets: [{ host: '192.168.1.20', port: 39539 }] } } }, { camera: {} }]) {
       const result = validateSettingsPatch(current, patch);
       if (!result.ok) throw new Error(JSON.stringify(result.issues));
       expect(result.settings).toEqual(current);
@@ -139,9 +136,9 @@ describe('validateSettingsPatch: merge semantics', () => {
     const current = customised();
     const result = validateSettingsPatch(current, { camera: { fps: 60 } });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    result.settings.outputs.vmc.port = 1;
+    result.settings.outputs.vmc.targets[0].port = 1;
     result.settings.calibration.neutral?.values.push(4);
-    expect(current.outputs.vmc.port).toBe(39539);
+    expect(current.outputs.vmc.targets[0].port).toBe(39539);
     expect(current.calibration.neutral?.values).toEqual([0.1, 0.2, 0.3]);
   });
 

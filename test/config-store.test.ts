@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateSettingsPatch } from '../src/config/patch';
 import { defaultSettings, type Settings } from '../src/config/schema';
 import { resolveStateDir } from '../src/config/state-dir';
-import { InvalidSettingsError, LAST_GOOD_FILE, SETTINGS_FILE, SettingsStore } from '../src/config/store';
+import { InvalidSettingsError, LAST_GOOD_FILE, SETTINGS_FILE, SettingsStore, versionFile } from '../src/config/store';
 
 let dir: string;
 beforeEach(async () => {
@@ -17,7 +17,7 @@ afterEach(async () => {
 
 function withPort(port: number): Settings {
   const s = defaultSettings();
-  s.outputs.vmc.port = port;
+  s.outputs.vmc.targets = [{ host: '127.0.0.1', port }];
   s.outputs.vmc.enabled = true;
   return s;
 }
@@ -58,7 +58,7 @@ describe('SettingsStore: load and save', () => {
     const store = await SettingsStore.open({ stateDir: dir });
     await store.save(withPort(4000));
     const onDisk: unknown = JSON.parse(await readFile(path.join(dir, SETTINGS_FILE), 'utf8'));
-    expect(onDisk).toEqual({ version: 1, settings: { outputs: { vmc: { enabled: true, port: 4000 } } } });
+    expect(onDisk).toEqual({ version: 2, settings: { outputs: { vmc: { enabled: true, targets: [{ host: '127.0.0.1', port: 4000 }] } } } });
   });
 
   it('keeps the previous saved file as the last good copy', async () => {
@@ -67,8 +67,8 @@ describe('SettingsStore: load and save', () => {
     expect(await files()).toEqual([SETTINGS_FILE]); // nothing good to keep yet
     await store.save(withPort(4002));
     await store.save(withPort(4003));
-    const lastGood = JSON.parse(await readFile(path.join(dir, LAST_GOOD_FILE), 'utf8')) as { settings: { outputs: { vmc: { port: number } } } };
-    expect(lastGood.settings.outputs.vmc.port).toBe(4002);
+    const lastGood = JSON.parse(await readFile(path.join(dir, LAST_GOOD_FILE), 'utf8')) as { settings: { outputs: { vmc: { targets: { port: number }[] } } } };
+    expect(lastGood.settings.outputs.vmc.targets[0].port).toBe(4002);
     expect(await files()).toEqual([SETTINGS_FILE, LAST_GOOD_FILE].sort()); // no temp files left
   });
 
@@ -78,8 +78,8 @@ describe('SettingsStore: load and save', () => {
     const before = await readFile(path.join(dir, SETTINGS_FILE), 'utf8');
     const bad = withPort(99999);
     await expect(store.save(bad)).rejects.toBeInstanceOf(InvalidSettingsError);
-    await expect(store.save(bad)).rejects.toThrow(/outputs\.vmc\.port/);
-    expect(store.settings.outputs.vmc.port).toBe(4001);
+    await expect(store.save(bad)).rejects.toThrow(/outputs\.vmc\.targets\.0\.port/);
+    expect(store.settings.outputs.vmc.targets[0].port).toBe(4001);
     expect(await readFile(path.join(dir, SETTINGS_FILE), 'utf8')).toBe(before);
     expect(await files()).toEqual([SETTINGS_FILE]);
   });
@@ -111,17 +111,17 @@ describe('SettingsStore: load and save', () => {
     const expected: string[] = ['temp-written', 'renamed'];
     for (let i = 1; i < 20; i++) expected.push('temp-written', 'last-good-rotated', 'renamed');
     expect(steps).toEqual(expected);
-    expect(observed.settings.outputs.vmc.port).toBe(5019);
-    expect((await SettingsStore.open({ stateDir: dir })).settings.outputs.vmc.port).toBe(5019);
-    const lastGood = JSON.parse(await readFile(path.join(dir, LAST_GOOD_FILE), 'utf8')) as { settings: { outputs: { vmc: { port: number } } } };
-    expect(lastGood.settings.outputs.vmc.port).toBe(5018);
+    expect(observed.settings.outputs.vmc.targets[0].port).toBe(5019);
+    expect((await SettingsStore.open({ stateDir: dir })).settings.outputs.vmc.targets[0].port).toBe(5019);
+    const lastGood = JSON.parse(await readFile(path.join(dir, LAST_GOOD_FILE), 'utf8')) as { settings: { outputs: { vmc: { targets: { port: number }[] } } } };
+    expect(lastGood.settings.outputs.vmc.targets[0].port).toBe(5018);
   });
 
   it('a failed save does not block the saves queued after it', async () => {
     const store = await SettingsStore.open({ stateDir: dir });
     const results = await Promise.allSettled([store.save(withPort(0)), store.save(withPort(6000))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
-    expect(store.settings.outputs.vmc.port).toBe(6000);
+    expect(store.settings.outputs.vmc.targets[0].port).toBe(6000);
   });
 });
 
@@ -163,9 +163,9 @@ describe('SettingsStore: recovery at start', () => {
     ['not JSON', '{"version": 1, "settings": {', /not valid JSON/],
     ['not an object', '[1,2]', /not a JSON object/],
     ['no version', '{"settings": {}}', /version/],
-    ['out of range value', '{"version": 1, "settings": {"outputs": {"vmc": {"port": 0}}}}', /outputs\.vmc\.port/],
+    ['out of range value', '{"version": 2, "settings": {"outputs": {"vmc": {"targets": [{"host": "127.0.0.1", "port": 0}]}}}}', /outputs\.vmc\.targets\.0\.port/],
+    ['out of range value in a version-1 file', '{"version": 1, "settings": {"outputs": {"vmc": {"port": 0}}}}', /outputs\.vmc\.targets\.0\.port/],
     ['unknown field', '{"version": 1, "settings": {"camera": {"colour": "red"}}}', /camera\.colour: unknown field/],
-    ['future version', '{"version": 2, "settings": {}}', /newer vtlink \(settings version 2; this one reads up to 1\)/],
     ['binary junk', '\u0000\u0001\u00ff\u0000', /not valid JSON/],
   ])('%s: recovered from the last good copy with the reason stated', async (_name, content, reason) => {
     await savedTwice();
@@ -209,8 +209,8 @@ describe('SettingsStore: recovery at start', () => {
     await writeFile(path.join(dir, SETTINGS_FILE), 'garbage');
     const store = await SettingsStore.open({ stateDir: dir });
     await store.save(withPort(4100));
-    const lastGood = JSON.parse(await readFile(path.join(dir, LAST_GOOD_FILE), 'utf8')) as { settings: { outputs: { vmc: { port: number } } } };
-    expect(lastGood.settings.outputs.vmc.port).toBe(4001);
+    const lastGood = JSON.parse(await readFile(path.join(dir, LAST_GOOD_FILE), 'utf8')) as { settings: { outputs: { vmc: { targets: { port: number }[] } } } };
+    expect(lastGood.settings.outputs.vmc.targets[0].port).toBe(4001);
   });
 
   it('removes temp files left by a killed save', async () => {
@@ -221,6 +221,74 @@ describe('SettingsStore: recovery at start', () => {
     expect(store.health.status).toBe('ok');
     expect(store.settings).toEqual(withPort(4002));
     expect(await files()).toEqual([SETTINGS_FILE, LAST_GOOD_FILE].sort());
+  });
+});
+
+describe('SettingsStore: settings versions (A/B updates that may roll back)', () => {
+  const read = (name: string): Promise<string> => readFile(path.join(dir, name), 'utf8');
+
+  it('a version-1 file is migrated (host and port become targets); the file as it was is kept as settings.v1.json', async () => {
+    const v1 = `${JSON.stringify({ version: 1, settings: { camera: { fps: 60 }, outputs: { vmc: { enabled: true, port: 40000 }, openSeeFace: { host: 'pc.local' } } } }, null, 2)}\n`;
+    await writeFile(path.join(dir, SETTINGS_FILE), v1);
+    const store = await SettingsStore.open({ stateDir: dir });
+    expect(store.health.status).toBe('ok');
+    expect(store.health.detail).toMatch(/migrated from settings version 1 to 2; the file as it was is kept as settings\.v1\.json/);
+    expect(store.settings.outputs.vmc).toMatchObject({ enabled: true, targets: [{ host: '127.0.0.1', port: 40000 }] });
+    expect(store.settings.outputs.openSeeFace.targets).toEqual([{ host: 'pc.local', port: 11573 }]);
+    expect(store.settings.camera.fps).toBe(60);
+    // Release 1, rolled back to, finds its file as it was: by its version's name and as the last good copy.
+    expect(await read(versionFile(1))).toBe(v1);
+    expect(await read(LAST_GOOD_FILE)).toBe(v1);
+    expect(JSON.parse(await read(SETTINGS_FILE))).toEqual({
+      version: 2,
+      settings: { camera: { fps: 60 }, outputs: { vmc: { enabled: true, targets: [{ host: '127.0.0.1', port: 40000 }] }, openSeeFace: { targets: [{ host: 'pc.local', port: 11573 }] } } },
+    });
+    expect(await files()).toEqual([SETTINGS_FILE, LAST_GOOD_FILE, versionFile(1)].sort());
+    // The next start reads version 2 as it is.
+    const again = await SettingsStore.open({ stateDir: dir });
+    expect(again.health.detail).toBe(`loaded ${path.join(dir, SETTINGS_FILE)}`);
+    expect(again.settings).toEqual(store.settings);
+  });
+
+  it('rolled back: a newer release’s settings.json stays in place, this one reads settings.v2.json; the first save keeps the newer file as settings.v3.json', async () => {
+    // The folder as a version-3 release leaves it after migrating our file.
+    const ours = { version: 2, settings: { outputs: { vmc: { enabled: true, targets: [{ host: '10.0.0.5', port: 39539 }, { host: '10.0.0.6', port: 39540 }] } } } };
+    const newer = '{"version": 3, "settings": {"outputs": {"vmc": {"endpoints": ["10.0.0.5:39539"]}}}}';
+    await writeFile(path.join(dir, SETTINGS_FILE), newer);
+    await writeFile(path.join(dir, versionFile(2)), JSON.stringify(ours));
+    const store = await SettingsStore.open({ stateDir: dir });
+    expect(store.health.status).toBe('recovered');
+    expect(store.health.detail).toMatch(/newer vtlink \(settings version 3; this one reads up to 2\), left in place for it; using settings\.v2\.json/);
+    expect(store.settings.outputs.vmc.targets).toEqual(ours.settings.outputs.vmc.targets);
+    expect(await read(SETTINGS_FILE)).toBe(newer);
+    expect((await files()).some((f) => f.includes('corrupt'))).toBe(false);
+
+    await store.save(withPort(4500));
+    expect(await read(versionFile(3))).toBe(newer);
+    expect(JSON.parse(await read(SETTINGS_FILE))).toMatchObject({ version: 2, settings: { outputs: { vmc: { targets: [{ host: '127.0.0.1', port: 4500 }] } } } });
+    const again = await SettingsStore.open({ stateDir: dir });
+    expect(again.health.status).toBe('ok');
+    expect(again.settings).toEqual(withPort(4500));
+  });
+
+  it('rolled back with no copy for this version: the last good copy, and the newer file still stays until a save keeps it', async () => {
+    await (async () => {
+      const s = await SettingsStore.open({ stateDir: dir });
+      await s.save(withPort(4001));
+      await s.save(withPort(4002));
+    })();
+    const newer = '{"version": 3, "settings": {}}';
+    await writeFile(path.join(dir, SETTINGS_FILE), newer);
+    const store = await SettingsStore.open({ stateDir: dir });
+    expect(store.health.status).toBe('recovered');
+    expect(store.health.detail).toMatch(/settings version 3.*settings\.v2\.json is missing; using the last good copy/);
+    expect(store.settings).toEqual(withPort(4001));
+    expect(await read(SETTINGS_FILE)).toBe(newer);
+    await store.save(withPort(4600));
+    expect(await read(versionFile(3))).toBe(newer);
+    // The last good copy was not replaced by the newer file.
+    expect(JSON.parse(await read(LAST_GOOD_FILE)).settings.outputs.vmc.targets[0].port).toBe(4001);
+    expect((await SettingsStore.open({ stateDir: dir })).settings).toEqual(withPort(4600));
   });
 });
 

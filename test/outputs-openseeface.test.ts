@@ -133,7 +133,7 @@ async function receiver(): Promise<{ port: number; packets: Buffer[] }> {
 
 async function sendOne(frame: TrackingFrame): Promise<{ rec: OsfRecord; raw: Buffer; before: number; after: number }> {
   const rx = await receiver();
-  const out = new OpenSeeFaceOutput({ port: rx.port, rateHz: 0 });
+  const out = new OpenSeeFaceOutput({ targets: [{ host: '127.0.0.1', port: rx.port }], rateHz: 0 });
   cleanups.push(() => out.close());
   await waitUntil(() => out.state().status === 'sending');
   const before = Date.now() / 1000;
@@ -280,7 +280,7 @@ describe('OpenSeeFace output', () => {
     let clockSec = 1;
     // A long period (2 Hz): the burst below would have to stall for 3/4 of it to let a second frame by.
     const periodMs = 500;
-    const out = new OpenSeeFaceOutput({ port: rx.port, rateHz: 1000 / periodMs, clock: () => clockSec });
+    const out = new OpenSeeFaceOutput({ targets: [{ host: '127.0.0.1', port: rx.port }], rateHz: 1000 / periodMs, clock: () => clockSec });
     cleanups.push(() => out.close());
     await waitUntil(() => out.state().status === 'sending');
     out.send({ source: 'test', frame: 0, timeMs: 0, width: W, height: H, face: null });
@@ -302,7 +302,7 @@ describe('OpenSeeFace output', () => {
     await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
     const port = probe.address().port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const lonely = new OpenSeeFaceOutput({ port, rateHz: 0, udp: { refusedHoldMs: 300 } });
+    const lonely = new OpenSeeFaceOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, udp: { refusedHoldMs: 300 } });
     cleanups.push(() => lonely.close());
     const pump = setInterval(() => lonely.send(exactFace(0, 0, 0, [0, 0, 600])), 20);
     cleanups.push(() => clearInterval(pump));

@@ -1,10 +1,9 @@
 /**
  * VMC output against real UDP sockets, decoded by an independent OSC implementation: liblo's
- * `oscdump` (Debian liblo-tools), run as a child process and parsed from its text output. Raw
- * datagrams are also read with a plain dgram socket to check bundling and sizes.
+ * `oscdump` (Debian liblo-tools; helpers/oscdump.ts). Raw datagrams are also read with a plain dgram
+ * socket to check bundling and sizes.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLENDSHAPE_NAMES } from '../src/geometry/features/blendshapes';
@@ -14,6 +13,7 @@ import { VmcOutput } from '../src/outputs/vmc';
 import { VRM0_BLEND_NAMES } from '../src/outputs/vmc/blends';
 import { quatRotate } from '../src/outputs/vmc/unity';
 import type { TrackingFrame } from '../src/tracking/types';
+import { OscDump, type Decoded } from './helpers/oscdump';
 import { seededRandom as makeRandom } from './helpers/random';
 import { sleep, waitUntil } from './helpers/wait';
 
@@ -51,76 +51,6 @@ function faceFrame(index: number, yaw: number, pitch: number, roll: number, rand
   };
 }
 
-// ---------- oscdump ----------
-
-interface Decoded {
-  address: string;
-  types: string;
-  values: (string | number)[];
-}
-
-/** One oscdump output line: `<timetag> <address> <types> <values...>`; strings are quoted. */
-function parseOscdumpLine(line: string): Decoded | null {
-  const m = /^\S+ (\/\S*) ?(\S*) ?(.*)$/.exec(line.trim());
-  if (!m) return null;
-  const [, address, types, rest] = m;
-  const values: (string | number)[] = [];
-  const tokens = rest.match(/"[^"]*"|\S+/g) ?? [];
-  tokens.forEach((tok, i) => {
-    const t = types[i];
-    values.push(t === 's' ? tok.replace(/^"|"$/g, '') : Number(tok));
-  });
-  return { address, types, values };
-}
-
-class OscDump {
-  readonly messages: Decoded[] = [];
-  private buffer = '';
-  private constructor(private readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      let nl: number;
-      while ((nl = this.buffer.indexOf('\n')) >= 0) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
-        const d = parseOscdumpLine(line);
-        if (d) this.messages.push(d);
-      }
-    });
-  }
-
-  /** Starts oscdump on `port` and waits until its socket is bound (a probe from oscsend arrives). */
-  static async start(port: number): Promise<OscDump> {
-    const child = spawn('oscdump', ['-L', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const dump = new OscDump(child);
-    const probe = dgram.createSocket('udp4');
-    const deadline = Date.now() + 15_000;
-    // A bare "/probe" message, hand-encoded: address padded to 8 bytes + "," padded to 4.
-    const bytes = Buffer.from('/probe\0\0,\0\0\0', 'binary');
-    while (!dump.messages.some((m) => m.address === '/probe')) {
-      if (Date.now() > deadline) throw new Error('oscdump did not start');
-      probe.send(bytes, port, '127.0.0.1');
-      await sleep(50);
-    }
-    probe.close();
-    dump.messages.length = 0;
-    return dump;
-  }
-
-  async waitFor(pred: (msgs: Decoded[]) => boolean, ms = 15_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!pred(this.messages)) {
-      if (Date.now() > deadline) throw new Error(`timed out; got ${this.messages.length} messages`);
-      await sleep(20);
-    }
-  }
-
-  stop(): void {
-    this.child.kill('SIGTERM');
-  }
-}
-
 // ---------- helpers ----------
 
 async function freePort(): Promise<number> {
@@ -149,7 +79,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   it('sends OK, T, root, Neck and Head, VRM0 and ARKit blends, Apply last; the head quaternion round-trips', async () => {
     const port = await freePort();
     const dump = track(await OscDump.start(port));
-    const out = track(new VmcOutput({ port, rateHz: 0 }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0 }));
     await waitUntil(() => out.state().status === 'sending');
     const rand = makeRandom(7);
     const frame = faceFrame(3, 25, -10, 8, rand);
@@ -207,7 +137,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   it('maps anatomically: turning to the right turns the avatar to ITS right; looking up, tilting', async () => {
     const port = await freePort();
     const dump = track(await OscDump.start(port));
-    const out = track(new VmcOutput({ port, rateHz: 0, neckShare: 0 }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, neckShare: 0 }));
     await waitUntil(() => out.state().status === 'sending');
     const rand = makeRandom(1);
     const headOf = async (yaw: number, pitch: number, roll: number): Promise<number[]> => {
@@ -235,7 +165,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     cleanups.push(() => new Promise<void>((r) => sock.close(() => r())));
     const rand = makeRandom(3);
 
-    const bundled = track(new VmcOutput({ port, rateHz: 0 }));
+    const bundled = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0 }));
     await waitUntil(() => bundled.state().status === 'sending');
     bundled.send(faceFrame(0, 5, 5, 5, rand));
     const messageCount = bundled.layout.messages.length;
@@ -250,7 +180,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     expect(total).toBeGreaterThan(2000); // measured: 2208 bytes as one bundle, 1380 + 844 split
 
     datagrams.length = 0;
-    const single = track(new VmcOutput({ port, rateHz: 0, maxDatagramBytes: 8192 }));
+    const single = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, maxDatagramBytes: 8192 }));
     await waitUntil(() => single.state().status === 'sending');
     single.send(faceFrame(1, 5, 5, 5, rand));
     await waitUntil(() => datagrams.length === 1);
@@ -258,7 +188,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     expect(datagrams[0].subarray(0, 8).toString('binary')).toBe('#bundle\0');
 
     datagrams.length = 0;
-    const unbundled = track(new VmcOutput({ port, rateHz: 0, bundled: false }));
+    const unbundled = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, bundled: false }));
     await waitUntil(() => unbundled.state().status === 'sending');
     unbundled.send(faceFrame(2, 5, 5, 5, rand));
     await waitUntil(() => datagrams.length === messageCount);
@@ -270,7 +200,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   it('unbundled messages decode the same in oscdump; a frame without a face sends OK with tracking 0 and T', async () => {
     const port = await freePort();
     const dump = track(await OscDump.start(port));
-    const out = track(new VmcOutput({ port, rateHz: 0, bundled: false }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, bundled: false }));
     await waitUntil(() => out.state().status === 'sending');
     out.send(faceFrame(0, -20, 0, 0, makeRandom(5)));
     await dump.waitFor((m) => m.some((x) => x.address === '/VMC/Ext/Blend/Apply'));
@@ -290,7 +220,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
     const dump = track(await OscDump.start(port));
     // A long period (2 Hz): the burst below would have to stall for 3/4 of it to let a second frame by.
     const periodMs = 500;
-    const out = track(new VmcOutput({ port, rateHz: 1000 / periodMs }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 1000 / periodMs }));
     await waitUntil(() => out.state().status === 'sending');
     // 20 frames offered at once: only the first passes the limit.
     for (let i = 0; i < 20; i++) out.send({ source: 'test', frame: i, timeMs: i, width: 640, height: 480, face: null });
@@ -313,7 +243,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
 
   it('reports no-listener on a port nobody listens on, and recovers when a listener appears', async () => {
     const port = await freePort();
-    const out = track(new VmcOutput({ port, rateHz: 0, udp: { refusedHoldMs: 300 } }));
+    const out = track(new VmcOutput({ targets: [{ host: '127.0.0.1', port }], rateHz: 0, udp: { refusedHoldMs: 300 } }));
     const rand = makeRandom(9);
     const pump = setInterval(() => out.send(faceFrame(0, 0, 0, 0, rand)), 20);
     cleanups.push(() => clearInterval(pump));
@@ -325,7 +255,7 @@ describe('VMC output (decoded by liblo oscdump)', () => {
   });
 
   it('a host that does not resolve gives state error with a one-line detail, never a throw', async () => {
-    const out = track(new VmcOutput({ host: 'no-such-host.invalid', port: 39539, rateHz: 0, udp: { retryMinMs: 50, retryMaxMs: 100 } }));
+    const out = track(new VmcOutput({ targets: [{ host: 'no-such-host.invalid', port: 39539 }], rateHz: 0, udp: { retryMinMs: 50, retryMaxMs: 100 } }));
     await waitUntil(() => out.state().status === 'error');
     const s = out.state();
     expect(s.detail).toMatch(/no-such-host\.invalid/);

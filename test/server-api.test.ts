@@ -90,14 +90,14 @@ describe('HTTP API from the kiosk (loopback)', () => {
   });
 
   it('PATCH /api/settings applies a valid merge patch, saves it and lists what changed', async () => {
-    const r = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { enabled: true, port: 39540 } }, camera: { mirror: true } }) });
+    const r = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { enabled: true, targets: [{ host: '127.0.0.1', port: 39540 }] } }, camera: { mirror: true } }) });
     expect(r.status).toBe(200);
     const body = r.json as { settings: Settings; changed: string[] };
-    expect(body.changed.sort()).toEqual(['camera.mirror', 'outputs.vmc.enabled', 'outputs.vmc.port']);
-    expect(body.settings.outputs.vmc.port).toBe(39540);
-    expect(((await http(`${base}/api/settings`)).json as Settings).outputs.vmc.port).toBe(39540);
+    expect(body.changed.sort()).toEqual(['camera.mirror', 'outputs.vmc.enabled', 'outputs.vmc.targets']);
+    expect(body.settings.outputs.vmc.targets).toEqual([{ host: '127.0.0.1', port: 39540 }]);
+    expect(((await http(`${base}/api/settings`)).json as Settings).outputs.vmc.targets).toEqual([{ host: '127.0.0.1', port: 39540 }]);
     const onDisk = JSON.parse(await readFile(path.join(f.stateDir, 'settings.json'), 'utf8')) as { settings: Partial<Settings> };
-    expect(onDisk.settings.outputs?.vmc?.port).toBe(39540);
+    expect(onDisk.settings.outputs?.vmc?.targets).toEqual([{ host: '127.0.0.1', port: 39540 }]);
     // null puts a field back to its default (merge patch)
     const back = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ camera: { mirror: null } }) });
     expect((back.json as { settings: Settings }).settings.camera.mirror).toBe(false);
@@ -110,7 +110,7 @@ describe('HTTP API from the kiosk (loopback)', () => {
       method: 'PATCH',
       ...jsonBody({
         camera: { fps: 1000, mirror: 'yes', sauce: 1 },
-        outputs: { vmc: { port: 0, host: 'not a host!' }, serial: { baud: 12345 } },
+        outputs: { vmc: { targets: [{ port: 0, host: 'not a host!' }] }, serial: { baud: 12345 } },
         network: { bind: 'everywhere' },
         bogus: true,
       }),
@@ -119,7 +119,7 @@ describe('HTTP API from the kiosk (loopback)', () => {
     const err = errorOf(r);
     expect(err.code).toBe('invalid-settings');
     const paths = err.issues!.map((i) => i.path).sort();
-    expect(paths).toEqual(['bogus', 'camera.fps', 'camera.mirror', 'camera.sauce', 'network.bind', 'outputs.serial.baud', 'outputs.vmc.host', 'outputs.vmc.port'].sort());
+    expect(paths).toEqual(['bogus', 'camera.fps', 'camera.mirror', 'camera.sauce', 'network.bind', 'outputs.serial.baud', 'outputs.vmc.targets.0.host', 'outputs.vmc.targets.0.port'].sort());
     for (const issue of err.issues!) expect(issue.message.length).toBeGreaterThan(3);
     expect((await http(`${base}/api/settings`)).text).toBe(before);
     expect(await readFile(path.join(f.stateDir, 'settings.json'), 'utf8')).toBe(fileBefore);

@@ -75,21 +75,21 @@ describe('server + real service on the demo input', () => {
 
     // A refused change leaves the service's settings as they were; a good one is applied.
     const before = JSON.stringify(service.settings());
-    const bad = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { port: 70000 } }, tracking: { threads: 99 } }) });
+    const bad = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { rateHz: 1000 } }, tracking: { threads: 99 } }) });
     expect(bad.status).toBe(422);
-    expect(errorOf(bad).issues!.map((i) => i.path).sort()).toEqual(['outputs.vmc.port', 'tracking.threads']);
+    expect(errorOf(bad).issues!.map((i) => i.path).sort()).toEqual(['outputs.vmc.rateHz', 'tracking.threads']);
     expect(JSON.stringify(service.settings())).toBe(before);
-    const good = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { port: 39600 } } }) });
+    const good = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { rateHz: 45 } } }) });
     expect(good.status).toBe(200);
-    expect((good.json as { changed: string[] }).changed).toEqual(['outputs.vmc.port']);
-    expect(service.settings().outputs.vmc.port).toBe(39600);
+    expect((good.json as { changed: string[] }).changed).toEqual(['outputs.vmc.rateHz']);
+    expect(service.settings().outputs.vmc.rateHz).toBe(45);
 
     // Another host cannot change anything without pairing.
     const lan = `http://${remote.hostAddress}:${server.port}`;
     expect((await remote.http(`${lan}/api/status`)).status).toBe(200);
-    const remotePatch = await remote.http(`${lan}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { port: 39601 } } }) });
+    const remotePatch = await remote.http(`${lan}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { rateHz: 50 } } }) });
     expect(remotePatch.status).toBe(401);
-    expect(service.settings().outputs.vmc.port).toBe(39600);
+    expect(service.settings().outputs.vmc.rateHz).toBe(45);
 
     // Actions reach the tracker.
     expect((await http(`${base}/api/restart-tracking`, { method: 'POST' })).status).toBe(200);
@@ -110,14 +110,14 @@ describe('server + real service on the demo input', () => {
     expect(status.network.addresses).not.toContain('127.0.0.1');
     expect(typeof status.network.hostname).toBe('string');
 
-    const patch = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { port: 39602 } } }) });
+    const patch = await http(`${base}/api/settings`, { method: 'PATCH', ...jsonBody({ outputs: { vmc: { rateHz: 46 } } }) });
     expect(patch.status).toBe(200);
     const logs = await http(`${base}/api/logs?lines=5`);
     expect(logs.status).toBe(200);
     const lines = (logs.json as { lines: string[] }).lines;
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.length).toBeLessThanOrEqual(5);
-    expect(lines.some((l) => l.includes('settings changed: outputs.vmc.port'))).toBe(true);
+    expect(lines.some((l) => l.includes('settings changed: outputs.vmc.rateHz'))).toBe(true);
     expect(lines).toEqual(ring.lines(lines.length));
 
     const lan = `http://${remote.hostAddress}:${server.port}`;

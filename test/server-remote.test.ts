@@ -103,7 +103,15 @@ describe('API from another host (network namespace)', () => {
     const full: ServiceStatus = {
       ...plain(),
       camera: { ...plain().camera, source: 'v4l2:/dev/video7', state: 'retrying', detail: 'cannot open /dev/video7' },
-      outputs: { vmc: { status: 'no-listener', detail: 'nothing at 192.0.2.99:39539', framesSent: 5, errors: 1 } },
+      outputs: {
+        vmc: {
+          status: 'no-listener',
+          detail: 'nothing at 192.0.2.99:39539',
+          framesSent: 5,
+          errors: 1,
+          targets: [{ host: '192.0.2.99', port: 39539, status: 'no-listener', detail: 'nothing at 192.0.2.99:39539', framesSent: 5 }],
+        },
+      },
       settingsHealth: { status: 'recovered', detail: 'bad settings kept at /var/lib/vtlink/settings.json.bad' },
       network: { hostname: 'streamers-box', addresses: ['192.0.2.77', 'fd00::77'], server: { url: 'http://192.0.2.77:8080', port: 8080, bind: '0.0.0.0' } },
     };

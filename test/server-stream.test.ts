@@ -9,7 +9,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../src/server';
-import { FrameRateGate } from '../src/server/stream';
 import { frameToJsonLine } from '../src/tracking/serialize';
 import type { TrackingFrame } from '../src/tracking/types';
 import { fullFaceFrame, http, jsonBody, tempDir, TestControl } from './server-helpers';
@@ -92,7 +91,8 @@ describe('tracking stream (/api/stream)', () => {
     expect(l68.face!.landmarks68).toHaveLength(68);
     expect(landmarks).toHaveLength(468);
     expect(none).toMatchObject({ source: frame.source, frame: 7, width: 640, height: 480 });
-    // No face: the same frame envelope with face null at every level.
+    // No face: the same frame envelope with face null at every level (a period later: 60 Hz).
+    await new Promise((r) => setTimeout(r, 20));
     control.emit({ ...frame, frame: 8, timeMs: frame.timeMs + 100, face: null });
     await until(() => clients.every((c) => c.messages.length === 3), 'no-face frame');
     for (const c of clients) expect(c.messages[2].frame!.face).toBeNull();
@@ -100,56 +100,47 @@ describe('tracking stream (/api/stream)', () => {
     await until(() => control.listenerCount === 0, 'unsubscribe when the last client leaves');
   });
 
-  it('frames arrive at the asked rate on the source clock (60 Hz source, 10 and 30 Hz clients)', async () => {
+  it('frames arrive at the asked rate, on the clock of their arrival (a 60 Hz source, 10 and 30 Hz clients)', async () => {
     const slow = await open(`${ws}?rate=10&detail=none`);
     const fast = await open(`${ws}?rate=30&detail=pose`);
-    const n = 600; // 10 s of a 60 Hz source
-    for (let i = 0; i < n; i++) control.emit(fullFaceFrame(i, i * (1000 / 60)));
+    // 3 s of a 60 Hz source in real time. Its timestamps are those of a file looping every half
+    // second: the limit must not read them (a looped file or a folder of stills starts them over).
+    const t0 = performance.now();
+    for (let i = 0; performance.now() - t0 < 3000; i++) {
+      control.emit(fullFaceFrame(i, (i % 30) * (1000 / 60)));
+      await new Promise((r) => setTimeout(r, 1000 / 60));
+    }
+    const seconds = (performance.now() - t0) / 1000;
     const stats = server.streamClients();
     await until(() => slow.messages.length - 1 === stats.find((s) => s.rateHz === 10)!.sent && fast.messages.length - 1 === stats.find((s) => s.rateHz === 30)!.sent, 'delivery');
     for (const [client, rate] of [[slow, 10], [fast, 30]] as const) {
       const frames = client.messages.slice(1).map((m) => m.frame!);
-      expect(frames.length).toBeGreaterThanOrEqual(rate * 10);
-      expect(frames.length).toBeLessThanOrEqual(rate * 10 + 1);
-      const gaps = frames.slice(1).map((f, i) => f.timeMs - frames[i].timeMs);
-      // Never faster than 3/4 period (jitter tolerance), never a gap of two periods.
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(750 / rate - 1e-6);
-      expect(Math.max(...gaps)).toBeLessThanOrEqual(2000 / rate);
+      // Never above the rate; close to it (timers on a busy machine make the source a little slower
+      // than 60 Hz, so the 30 Hz client may get a few less).
+      expect(frames.length).toBeLessThanOrEqual(Math.ceil(rate * seconds) + 1);
+      expect(frames.length).toBeGreaterThanOrEqual(Math.floor(rate * seconds * 0.6));
     }
-    // A looping file starts its clock over: the stream carries on rather than waiting.
-    const before = slow.messages.length;
-    for (let i = 0; i < 60; i++) control.emit(fullFaceFrame(i, i * (1000 / 60)));
-    await until(() => slow.messages.length >= before + 10, 'frames after the clock restarted');
     slow.ws.close();
     fast.ws.close();
   });
 
-  it('stills (a folder shown as a camera: every frame has the same timestamp) keep coming at the asked rate', async () => {
+  it('stills (a folder shown as a camera: timestamps that repeat and start over) keep coming at the asked rate', async () => {
     const client = await open(`${ws}?rate=10&detail=none`);
-    // 24 stills 50 ms apart: at least 1.2 s, so 10 Hz lets at least 10 through (found by a user
-    // trying --source DIR: one frame, then nothing, because the source clock never moved).
-    for (let i = 0; i < 24; i++) {
-      control.emit(fullFaceFrame(i, 0));
-      await new Promise((r) => setTimeout(r, 50));
+    // 48 stills 25 ms apart (1.2 s), a folder of two: times 0, 33, 0, 33... At 10 Hz at least 10 go
+    // (found by a user trying --source DIR: one frame, then nothing, because the source clock never
+    // moved), and no more than the rate allows.
+    const t0 = performance.now();
+    for (let i = 0; i < 48; i++) {
+      control.emit(fullFaceFrame(i % 2, (i % 2) * (1000 / 30)));
+      await new Promise((r) => setTimeout(r, 25));
     }
+    const seconds = (performance.now() - t0) / 1000;
     const sent = server.streamClients().find((s) => s.rateHz === 10)!.sent;
     await until(() => client.messages.length - 1 === sent, 'delivery');
     expect(sent).toBeGreaterThanOrEqual(10);
+    expect(sent).toBeLessThanOrEqual(Math.ceil(10 * seconds) + 1);
     client.ws.close();
     await until(() => server.streamClients().length === 0, 'client gone');
-  });
-
-  it('the stream clock: media time where it advances, arrival time where it repeats, a restart where it goes back', () => {
-    const passed = (gate: FrameRateGate, frames: [timeMs: number, nowMs: number][]): number[] =>
-      frames.flatMap(([t, now], i) => (gate.take(t, now) ? [i] : []));
-    // Stills 50 ms apart, all at time 0, at 10 Hz: every other one (the limit holds on arrivals).
-    expect(passed(new FrameRateGate(10), Array.from({ length: 8 }, (_, i): [number, number] => [0, 1000 + 50 * i]))).toEqual([0, 2, 4, 6]);
-    // A file tracked 10x faster than real time: its media time decides (60 Hz frames at 10 Hz: one in
-    // about six; the limiter lets a frame a quarter period early through, so frames at 83 and 183 ms).
-    expect(passed(new FrameRateGate(10), Array.from({ length: 13 }, (_, i): [number, number] => [(1000 / 60) * i, 1000 + 1.667 * i]))).toEqual([0, 5, 11]);
-    // A loop starting over goes at once, then keeps the rate.
-    const gate = new FrameRateGate(10);
-    expect(passed(gate, [[0, 0], [500, 500], [520, 520], [0, 530], [20, 550], [100, 630]])).toEqual([0, 1, 3, 5]);
   });
 
   it('the settings cap the rate; bad parameters and paths are refused with JSON errors', async () => {
@@ -182,11 +173,13 @@ describe('tracking stream (/api/stream)', () => {
 
     let i = 0;
     let maxSlowBuffered = 0;
-    // Emit in small batches (as a tracker would, a frame at a time) until the slow client is skipped.
-    while (server.streamClients()[0].skipped < 50 && i < 30_000) {
-      for (let k = 0; k < 4; k++, i++) control.emit(fullFaceFrame(i % 50, i * (1000 / 120)));
+    // Emit at 120 Hz (as a tracker would, a frame at a time) until the slow client is skipped.
+    const t0 = performance.now();
+    while (server.streamClients()[0].skipped < 50 && performance.now() - t0 < 60_000) {
+      control.emit(fullFaceFrame(i % 50, i * (1000 / 120)));
+      i++;
       maxSlowBuffered = Math.max(maxSlowBuffered, server.streamClients()[0].bufferedBytes);
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 1000 / 120));
     }
     // Clients are listed in connection order: the slow one first.
     const [slowNow, fastNow] = server.streamClients();

@@ -97,7 +97,7 @@ describe('VtlinkService reliability', () => {
     const stateDir = path.join(dir, 'corrupt');
     const first = await SettingsStore.open({ stateDir });
     await first.save({ ...first.settings, camera: { ...first.settings.camera, source: face } });
-    await first.save({ ...first.settings, outputs: { ...first.settings.outputs, vmc: { ...first.settings.outputs.vmc, port: 40000 } } });
+    await first.save({ ...first.settings, outputs: { ...first.settings.outputs, vmc: { ...first.settings.outputs.vmc, targets: [{ host: '127.0.0.1', port: 40000 }] } } });
     // Torn write: half of the file.
     const text = await readFile(first.file, 'utf8');
     await writeFile(first.file, text.slice(0, Math.floor(text.length / 2)));
@@ -111,7 +111,7 @@ describe('VtlinkService reliability', () => {
       expect(status.settingsHealth.detail).toMatch(/settings\.json was unusable .*last good copy/);
       // The last good copy: the camera change is there, the VMC port change (in the torn file) is not.
       expect(service.settings().camera.source).toBe(face);
-      expect(service.settings().outputs.vmc.port).toBe(39539);
+      expect(service.settings().outputs.vmc.targets).toEqual([{ host: '127.0.0.1', port: 39539 }]);
       expect(status.camera.state).toBe('running');
       // A change still saves: the next start is healthy.
       expect((await service.applySettings({ display: { previewFps: 10 } })).ok).toBe(true);
@@ -129,8 +129,8 @@ describe('VtlinkService reliability', () => {
       camera: { ...store.settings.camera, source: face },
       outputs: {
         ...o,
-        vmc: { ...o.vmc, enabled: true, port: await closedUdpPort() },
-        openSeeFace: { ...o.openSeeFace, enabled: true, host: 'no-such-host.invalid' },
+        vmc: { ...o.vmc, enabled: true, targets: [{ host: '127.0.0.1', port: await closedUdpPort() }] },
+        openSeeFace: { ...o.openSeeFace, enabled: true, targets: [{ host: 'no-such-host.invalid', port: 11573 }] },
         serial: { ...o.serial, enabled: true, path: path.join(dir, 'ttyNOPE') },
         vtubeStudio: { ...o.vtubeStudio, enabled: true, url: `ws://127.0.0.1:${await closedTcpPort()}` },
       },

@@ -44,8 +44,8 @@ describe('VtlinkService settings', () => {
       camera: { ...store.settings.camera, source: faceA },
       outputs: {
         ...store.settings.outputs,
-        vmc: { ...store.settings.outputs.vmc, enabled: true, port: first.port },
-        openSeeFace: { ...store.settings.outputs.openSeeFace, enabled: true, port: osf.port },
+        vmc: { ...store.settings.outputs.vmc, enabled: true, targets: [{ host: '127.0.0.1', port: first.port }] },
+        openSeeFace: { ...store.settings.outputs.openSeeFace, enabled: true, targets: [{ host: '127.0.0.1', port: osf.port }] },
       },
     });
     const service = await VtlinkService.start({ store });
@@ -69,8 +69,8 @@ describe('VtlinkService settings', () => {
       // The VMC port: datagrams move to the new port; OpenSeeFace keeps going untouched.
       const vmcBefore = service.status().outputs.vmc.framesSent;
       const osfOutput = service.status().outputs.openSeeFace.framesSent;
-      const moved = await service.applySettings({ outputs: { vmc: { port: second.port } } });
-      expect(moved).toMatchObject({ ok: true, changed: ['outputs.vmc.port'] });
+      const moved = await service.applySettings({ outputs: { vmc: { targets: [{ host: '127.0.0.1', port: second.port }] } } });
+      expect(moved).toMatchObject({ ok: true, changed: ['outputs.vmc.targets'] });
       const firstCount = first.datagrams.length;
       await waitUntil(() => second.datagrams.length >= 3, 'VMC datagrams on the new port');
       expect(second.datagrams[0].subarray(0, 8).toString('latin1')).toBe('#bundle\0');
@@ -96,7 +96,7 @@ describe('VtlinkService settings', () => {
       // The saved file has every change.
       const reopened = await SettingsStore.open({ stateDir: store.dir });
       expect(reopened.settings.camera.source).toBe(faceB);
-      expect(reopened.settings.outputs.vmc).toMatchObject({ port: second.port, bundled: false, enabled: true });
+      expect(reopened.settings.outputs.vmc).toMatchObject({ targets: [{ host: '127.0.0.1', port: second.port }], bundled: false, enabled: true });
       expect(reopened.settings.outputs.openSeeFace.enabled).toBe(false);
     } finally {
       await service.stop();
@@ -148,10 +148,10 @@ describe('VtlinkService settings', () => {
       await service.firstFrame;
       const onDisk = await readFile(store.file);
       const before = structuredClone(service.settings());
-      const result = await service.applySettings({ camera: { fps: 1000, source: faceB }, outputs: { vmc: { port: 'x', enabled: true } }, bogus: 1 });
+      const result = await service.applySettings({ camera: { fps: 1000, source: faceB }, outputs: { vmc: { targets: [{ host: '127.0.0.1', port: 'x' }], enabled: true } }, bogus: 1 });
       expect(result.ok).toBe(false);
       if (result.ok) return;
-      expect(result.issues.map((i) => i.path).sort()).toEqual(['bogus', 'camera.fps', 'outputs.vmc.port']);
+      expect(result.issues.map((i) => i.path).sort()).toEqual(['bogus', 'camera.fps', 'outputs.vmc.targets.0.port']);
       expect(service.settings()).toEqual(before);
       expect(await readFile(store.file)).toEqual(onDisk);
       // The valid parts of the refused patch were not applied either: same camera, VMC still off.

@@ -109,8 +109,13 @@ describe('vtlink run speaks sd_notify', () => {
 
     await receiver.waitFor(() => receiver.with('READY').length > 0, 'READY=1', 60_000);
     const ready = receiver.with('READY')[0];
-    // READY=1 is the first message, and it was sent with a frame already tracked (state "tracking", a face found).
-    expect(ready.seq).toBe(0);
+    // Before READY=1 only the start-up steps, each extending systemd's start timeout by 3 min from then
+    // (a slow host that keeps moving is not killed at TimeoutStartSec=).
+    expect(receiver.messages.slice(0, ready.seq).map((m) => m.text)).toEqual([
+      'EXTEND_TIMEOUT_USEC=180000000\nSTATUS=starting: loading the models',
+      'EXTEND_TIMEOUT_USEC=180000000\nSTATUS=starting: opening the camera and tracking the first frame',
+    ]);
+    // READY=1 was sent with a frame already tracked (state "tracking", a face found).
     expect(ready.text).toMatch(/^READY=1\nSTATUS=tracking, [\d.]+ fps, camera gst:filesrc/);
 
     // Frames flow: pings every half interval, and STATUS= with the FPS (how many depends on the machine; not 0).

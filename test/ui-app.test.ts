@@ -32,8 +32,7 @@ async function getJson<T>(url: string): Promise<T> {
 
 interface VmcSettings {
   enabled: boolean;
-  port: number;
-  host: string;
+  targets: { host: string; port: number }[];
 }
 const vmcOf = async (base: string): Promise<VmcSettings> =>
   (await getJson<{ outputs: { vmc: VmcSettings } }>(new URL('api/settings', base).href)).outputs.vmc;
@@ -43,6 +42,16 @@ async function openOutputs(page: Page): Promise<void> {
   await page.tap('[data-action=toggle-settings]');
   await page.tap('[data-tab=outputs]');
   await page.waitForSelector('[data-form=vmc]');
+}
+
+/** Types text on the on-screen keyboard (which is open; letters, digits and the dot of its first layout; space) and confirms it. */
+async function typeOnKeyboard(page: Page, text: string): Promise<void> {
+  await page.waitForSelector('.keyboard');
+  await page.tap('.keyboard [data-key=Clear]');
+  for (const ch of text) await page.tap(`.keyboard [data-key="${ch === ' ' ? 'Space' : ch}"]`);
+  expect(await page.textContent('[data-testid=keyboard-display]')).toBe(text);
+  await page.tap('.keyboard [data-key=OK]');
+  await page.waitForSelector('.keyboard', { state: 'detached' });
 }
 
 /** Types a number on the on-screen pad (which is open) and confirms it. */
@@ -106,13 +115,13 @@ describe('settings by touch', () => {
       try {
         await openOutputs(page);
         await page.tap('[data-field="outputs.vmc.enabled"]');
-        await page.tap('[data-field="outputs.vmc.port"]');
+        await page.tap('[data-field="outputs.vmc.targets.0.port"]');
         await typeOnPad(page, String(port));
         expect(await page.getAttribute('[data-path="outputs.vmc.enabled"] [role=switch]', 'aria-checked')).toBe('true');
         await page.tap('[data-apply=vmc]');
         await page.waitForFunction(`document.querySelector('[data-form-status=vmc]').textContent === 'Applied'`);
         const after = await vmcOf(service.url);
-        expect(after).toMatchObject({ enabled: true, port });
+        expect(after).toMatchObject({ enabled: true, targets: [{ host: '127.0.0.1', port }] });
         // The output runs: the badge reports it live and the datagrams arrive.
         await page.waitForFunction(`document.querySelector('[data-badge=vmc]').dataset.state === 'sending'`, undefined, { timeout: 15_000 });
         await waitUntil(() => datagrams > 0, 'the first VMC datagram at the receiver', 15_000);
@@ -124,12 +133,12 @@ describe('settings by touch', () => {
       // Restart the service on the same state folder; a fresh page shows the saved values.
       await service.stop();
       service = await startService({ stateDir });
-      expect(await vmcOf(service.url)).toMatchObject({ enabled: true, port });
+      expect(await vmcOf(service.url)).toMatchObject({ enabled: true, targets: [{ host: '127.0.0.1', port }] });
       const again = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
       try {
         await openOutputs(again.page);
         expect(await again.page.getAttribute('[data-path="outputs.vmc.enabled"] [role=switch]', 'aria-checked')).toBe('true');
-        expect(await again.page.textContent('[data-field="outputs.vmc.port"]')).toBe(String(port));
+        expect(await again.page.textContent('[data-field="outputs.vmc.targets.0.port"]')).toBe(String(port));
       } finally {
         await again.close();
       }
@@ -145,11 +154,11 @@ describe('settings by touch', () => {
     const direct = await fetch(settingsUrl, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outputs: { vmc: { port: 70000 } } }),
+      body: JSON.stringify({ outputs: { vmc: { targets: [{ ...(before as { outputs: { vmc: VmcSettings } }).outputs.vmc.targets[0], port: 70000 }] } } }),
     });
     expect(direct.status).toBe(422);
     const refusal = (await direct.json()) as { error: { issues: { path: string; message: string }[] } };
-    const expected = refusal.error.issues.find((i) => i.path === 'outputs.vmc.port')?.message;
+    const expected = refusal.error.issues.find((i) => i.path === 'outputs.vmc.targets.0.port')?.message;
     expect(expected).toBeTruthy();
 
     // Chromium logs the expected 422 as a console error; anything else still counts.
@@ -157,29 +166,152 @@ describe('settings by touch', () => {
     const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...options });
     try {
       await openOutputs(page);
-      const shownBefore = await page.textContent('[data-field="outputs.vmc.port"]');
-      await page.tap('[data-field="outputs.vmc.port"]');
+      const shownBefore = await page.textContent('[data-field="outputs.vmc.targets.0.port"]');
+      const hostBefore = await page.textContent('[data-field="outputs.vmc.targets.0.host"]');
+      await page.tap('[data-field="outputs.vmc.targets.0.port"]');
       await typeOnPad(page, '70000');
       await page.tap('[data-apply=vmc]');
-      const error = page.locator('[data-error-for="outputs.vmc.port"]');
+      const error = page.locator('[data-error-for="outputs.vmc.targets.0.port"]');
       await error.waitFor({ state: 'visible' });
       expect(await error.textContent()).toBe(expected);
       // The edit is kept for the user to fix, the saved value is shown beside it, nothing changed.
-      expect(await page.textContent('[data-field="outputs.vmc.port"]')).toBe('70000');
-      expect(await page.textContent('[data-note-for="outputs.vmc.port"]')).toBe(`Saved: ${shownBefore}`);
+      expect(await page.textContent('[data-field="outputs.vmc.targets.0.port"]')).toBe('70000');
+      expect(await page.textContent('[data-note-for="outputs.vmc.targets"]')).toBe(`Saved: ${hostBefore}:${shownBefore}`);
       expect(await page.textContent('[data-form-status=vmc]')).toMatch(/^Not applied/);
       expect(await getJson<unknown>(settingsUrl)).toEqual(before);
-      // The error sits next to its field: inside the same field row, right under the control.
-      const fieldBox = await page.locator('[data-path="outputs.vmc.port"]').boundingBox();
+      // The error sits next to its field: inside the same target row, right under the controls.
+      const fieldBox = await page.locator('[data-target-row="outputs.vmc.targets.0"]').boundingBox();
       const errorBox = await error.boundingBox();
       expect(errorBox && fieldBox && errorBox.y >= fieldBox.y && errorBox.y + errorBox.height <= fieldBox.y + fieldBox.height).toBe(true);
       // Revert puts the service's value back.
       await page.tap('[data-revert=vmc]');
-      expect(await page.textContent('[data-field="outputs.vmc.port"]')).toBe(shownBefore);
+      expect(await page.textContent('[data-field="outputs.vmc.targets.0.port"]')).toBe(shownBefore);
       expect(await error.textContent()).toBe('');
       expect(errors).toEqual([]);
     } finally {
       await close();
+    }
+  });
+});
+
+describe('output targets by touch', () => {
+  it('adds a second target (both receive), removes one, and shows the refusal of a bad host and of a duplicate while the saved list stays', async () => {
+    // Two real receivers: VSeeFace on one PC and Warudo on another, here two ports on this host.
+    const receivers = await Promise.all(
+      [0, 1].map(async () => {
+        const socket: Socket = createSocket('udp4');
+        const got = { socket, datagrams: 0, port: 0 };
+        socket.on('message', () => got.datagrams++);
+        await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+        got.port = socket.address().port;
+        return got;
+      }),
+    );
+    const [a, b] = receivers;
+    const settingsUrl = new URL('api/settings', service.url).href;
+    const options = { ...PAGE_OPTIONS, ignoreConsole: /status of (503|429) .*\/api\/preview\.jpg|status of 422 .*\/api\/settings$/ };
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...options });
+    const applied = async () => {
+      await page.tap('[data-apply=vmc]');
+      await page.waitForFunction(`/^(Applied|Not applied)/.test(document.querySelector('[data-form-status=vmc]').textContent)`);
+      return page.textContent('[data-form-status=vmc]');
+    };
+    try {
+      await openOutputs(page);
+      await page.locator('[data-form=vmc]').scrollIntoViewIfNeeded();
+      // The first target on receiver A, VMC on.
+      if ((await page.getAttribute('[data-path="outputs.vmc.enabled"] [role=switch]', 'aria-checked')) !== 'true') await page.tap('[data-field="outputs.vmc.enabled"]');
+      await page.tap('[data-field="outputs.vmc.targets.0.port"]');
+      await typeOnPad(page, String(a.port));
+      expect(await applied()).toBe('Applied');
+
+      // Add: the host is asked for at once, the port is the row above's; then receiver B's port.
+      await page.tap('[data-add-target="outputs.vmc.targets"]');
+      await typeOnKeyboard(page, 'localhost');
+      expect(await page.textContent('[data-field="outputs.vmc.targets.1.port"]')).toBe(String(a.port));
+      await page.tap('[data-field="outputs.vmc.targets.1.port"]');
+      await typeOnPad(page, String(b.port));
+      expect(await page.textContent('[data-note-for="outputs.vmc.targets"]')).toBe(`Saved: 127.0.0.1:${a.port}`);
+      expect(await applied()).toBe('Applied');
+      expect((await vmcOf(service.url)).targets).toEqual([
+        { host: '127.0.0.1', port: a.port },
+        { host: 'localhost', port: b.port },
+      ]);
+      // Both receive, and each row shows its own target sending.
+      const [a0, b0] = [a.datagrams, b.datagrams];
+      await waitUntil(() => a.datagrams > a0 + 5 && b.datagrams > b0 + 5, 'datagrams at both receivers', 15_000);
+      for (const i of [0, 1]) await page.waitForFunction(`document.querySelector('[data-target-badge="outputs.vmc.targets.${i}"]').textContent === 'Sending'`, undefined, { timeout: 15_000 });
+      await page.locator('[data-path="outputs.vmc.targets"]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, 'output-targets-800x480.png') });
+
+      // The same host and port twice: refused on the row, with the service's reason; nothing saved.
+      const saved = await getJson<unknown>(settingsUrl);
+      await page.tap('[data-add-target="outputs.vmc.targets"]');
+      await typeOnKeyboard(page, 'localhost');
+      expect(await applied()).toMatch(/^Not applied/);
+      expect(await page.textContent('[data-error-for="outputs.vmc.targets.2"]')).toBe('same host and port as target 2');
+      expect(await getJson<unknown>(settingsUrl)).toEqual(saved);
+      await page.tap('[data-revert=vmc]');
+
+      // Remove the second: only receiver A remains in the settings.
+      await page.tap('[data-remove-target="outputs.vmc.targets.1"]');
+      expect(await page.locator('[data-form=vmc] [data-target-row]').count()).toBe(1);
+      // The last row cannot be removed (an output needs a target; switch it off instead).
+      expect(await page.locator('[data-remove-target="outputs.vmc.targets.0"]').isDisabled()).toBe(true);
+      expect(await applied()).toBe('Applied');
+      expect((await vmcOf(service.url)).targets).toEqual([{ host: '127.0.0.1', port: a.port }]);
+
+      // A host that is not one: refused next to it with the service's own reason; the list stays.
+      const before = await getJson<unknown>(settingsUrl);
+      const direct = await fetch(settingsUrl, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outputs: { vmc: { targets: [{ host: 'bad host', port: a.port }] } } }),
+      });
+      const reason = ((await direct.json()) as { error: { issues: { path: string; message: string }[] } }).error.issues.find((i) => i.path === 'outputs.vmc.targets.0.host')?.message;
+      expect(reason).toBe('must be an IPv4 address, an IPv6 address or a host name');
+      await page.tap('[data-field="outputs.vmc.targets.0.host"]');
+      await typeOnKeyboard(page, 'bad host');
+      expect(await applied()).toMatch(/^Not applied/);
+      expect(await page.textContent('[data-error-for="outputs.vmc.targets.0.host"]')).toBe(reason);
+      expect(await page.textContent('[data-field="outputs.vmc.targets.0.host"]')).toBe('bad host');
+      await page.locator('[data-path="outputs.vmc.targets"]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, 'output-targets-refused-800x480.png') });
+      expect(await getJson<unknown>(settingsUrl)).toEqual(before);
+      await page.tap('[data-revert=vmc]');
+      expect(await page.textContent('[data-field="outputs.vmc.targets.0.host"]')).toBe('127.0.0.1');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+      for (const r of receivers) r.socket.close();
+      await fetch(settingsUrl, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outputs: { vmc: null } }) });
+    }
+  });
+
+  it('shows VRChat OSC with the other outputs: switched on with a tap, it sends to its target', async () => {
+    const receiver: Socket = createSocket('udp4');
+    const addresses = new Set<string>();
+    receiver.on('message', (m) => addresses.add(m.subarray(0, m.indexOf(0)).toString('latin1')));
+    await new Promise<void>((resolve) => receiver.bind(0, '127.0.0.1', resolve));
+    const settingsUrl = new URL('api/settings', service.url).href;
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    try {
+      await openOutputs(page);
+      await page.locator('[data-form=vrchat]').scrollIntoViewIfNeeded();
+      expect(await page.textContent('[data-form=vrchat] h2')).toBe('VRChat OSC');
+      expect(await page.textContent('[data-field="outputs.vrchat.targets.0.port"]')).toBe('9000');
+      await page.tap('[data-field="outputs.vrchat.enabled"]');
+      await page.tap('[data-field="outputs.vrchat.targets.0.port"]');
+      await typeOnPad(page, String(receiver.address().port));
+      await page.tap('[data-apply=vrchat]');
+      await page.waitForFunction(`document.querySelector('[data-form-status=vrchat]').textContent === 'Applied'`);
+      await page.waitForFunction(`document.querySelector('[data-badge=vrchat]').dataset.state === 'sending'`, undefined, { timeout: 15_000 });
+      await waitUntil(() => addresses.has('/avatar/parameters/FT/v2/JawOpen') && addresses.has('/avatar/parameters/FT/EyeTrackingActive'), 'VRChat parameters at the receiver', 15_000);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+      receiver.close();
+      await fetch(settingsUrl, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outputs: { vrchat: null } }) });
     }
   });
 });
@@ -447,10 +579,10 @@ describe('layout', () => {
           await check(`settings-${tab}`);
         }
         await page.tap('[data-tab=outputs]');
-        await page.tap('[data-field="outputs.vmc.port"]');
+        await page.tap('[data-field="outputs.vmc.targets.0.port"]');
         await check('numpad');
         await page.tap('.numpad [data-key=Cancel]');
-        await page.tap('[data-field="outputs.vmc.host"]');
+        await page.tap('[data-field="outputs.vmc.targets.0.host"]');
         await check('keyboard');
         await page.tap('.keyboard [data-key=Cancel]');
         expect(errors).toEqual([]);

@@ -13,11 +13,18 @@ import { AvatarPacks } from '../avatar/packs';
 import { createUpdater, serviceAlive } from '../update';
 import { createLogger, formatLogLine, LogRing, underJournal } from '../system/log';
 import { packageRoot } from '../system/paths';
+import { SystemdNotifier } from '../system/notify';
 import { handleShutdownSignals } from '../system/signals';
 import { ApiHost } from './api-host';
 import { RunProgress, summaryLine } from './run-progress';
 import { UsageError } from './args';
 import { RetinaFaceDetector } from '../vision/retinaface';
+
+/**
+ * How long each start-up step may take beyond systemd's TimeoutStartSec= (systemd/vtlink.service: the
+ * same 3 min): a first boot on a slow SD card, or an emulated board, moves slowly but keeps moving.
+ */
+const STARTUP_STEP_BUDGET_MS = 180_000;
 
 export interface RunCommandOptions {
   /** Camera source for this run (not saved); see settings.camera.source for the forms. */
@@ -38,6 +45,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   let progress: RunProgress | null = null;
   const write = (line: string): void => (progress ? progress.writeLog(line) : void process.stderr.write(line));
   const log = createLogger({ tag: 'vtlink: ', ring: logRing, write });
+  const notifier = new SystemdNotifier({ onError: (m) => log.warn(m) });
   const store = await SettingsStore.open({ stateDir: options.stateDir });
   if (options.source !== undefined) {
     const check = validateSettingsPatch(store.settings, { camera: { source: options.source } });
@@ -51,6 +59,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
     await store.save(check.settings);
   }
   log.info(`settings: ${store.dir} (${store.health.status})`);
+  notifier.startupStep('loading the models', STARTUP_STEP_BUDGET_MS);
   const started = performance.now();
   // The kiosk watch asks root to restart a frozen kiosk through a file in $RUNTIME_DIRECTORY (/run/vtlink).
   const kiosk = kioskWatchEnv(process.env, log);
@@ -60,7 +69,8 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const avatars = await AvatarPacks.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log });
   const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, avatars });
   update.watchHealth(service.ready, serviceAlive(service));
-  const systemd = new SystemdLink(service, { log });
+  notifier.startupStep('opening the camera and tracking the first frame', STARTUP_STEP_BUDGET_MS);
+  const systemd = new SystemdLink(service, { log, notifier });
   systemd.start();
   void service.firstFrame.then(() => log.info(`tracking: first frame after ${((performance.now() - started) / 1000).toFixed(1)} s (${statusLine(service.status())})`));
   progress = new RunProgress(service);

@@ -5,6 +5,7 @@
 export {
   SettingsSchema,
   STANDARD_BAUD_RATES,
+  MAX_OUTPUT_TARGETS,
   defaultSettings,
   settingsJsonSchema,
   type Settings,
@@ -19,6 +20,7 @@ export {
   InvalidSettingsError,
   SETTINGS_FILE,
   LAST_GOOD_FILE,
+  versionFile,
   type SaveStep,
   type SettingsHealth,
   type SettingsStoreOptions,

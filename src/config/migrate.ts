@@ -4,21 +4,52 @@
  *
  * When the schema changes incompatibly (a field renamed, a range narrowed), bump
  * SETTINGS_FILE_VERSION and add a step to MIGRATIONS that rewrites version N into N + 1; old files
- * are then carried forward step by step. A file from a newer vtlink is refused rather than guessed at.
+ * are then carried forward step by step. A step sees only the stored diff, so it must not assume a
+ * field is present, and it must spell out the old version's defaults itself (the schema's defaults
+ * are the new version's). A file from a newer vtlink is not guessed at: `newerVersion` says so, and
+ * the store looks for the copy kept for this version (store.ts).
+ *
+ * Versions:
+ * 1. The first.
+ * 2. outputs.vmc and outputs.openSeeFace send to a list: `host` and `port` become `targets`, a
+ *    one-element list `[{ host, port }]` (the other of the two from version 1's defaults).
  */
 import { isPlainObject, type JsonObject } from './merge-patch';
 
-export const SETTINGS_FILE_VERSION = 1;
+export const SETTINGS_FILE_VERSION = 2;
 
-/** MIGRATIONS[n] turns a version-n `settings` object into version n + 1. None yet: only v1 exists. */
-const MIGRATIONS: Readonly<Record<number, (settings: JsonObject) => JsonObject>> = {};
+/** Version 1's defaults of the outputs whose host and port became a list of targets in version 2. */
+const V1_UDP_OUTPUTS: Readonly<Record<string, { host: string; port: number }>> = {
+  vmc: { host: '127.0.0.1', port: 39539 },
+  openSeeFace: { host: '127.0.0.1', port: 11573 },
+};
+
+function v1ToV2(settings: JsonObject): JsonObject {
+  const outputs = settings.outputs;
+  if (!isPlainObject(outputs)) return settings;
+  const newOutputs: JsonObject = { ...outputs };
+  for (const [key, defaults] of Object.entries(V1_UDP_OUTPUTS)) {
+    const section = outputs[key];
+    if (!isPlainObject(section) || !(Object.hasOwn(section, 'host') || Object.hasOwn(section, 'port'))) continue;
+    const { host, port, ...rest } = section;
+    // Values are carried as they are: the schema judges them after the migration, as any file's.
+    newOutputs[key] = { ...rest, targets: [{ host: host ?? defaults.host, port: port ?? defaults.port }] };
+  }
+  return { ...settings, outputs: newOutputs };
+}
+
+/** MIGRATIONS[n] turns a version-n `settings` object into version n + 1. */
+const MIGRATIONS: Readonly<Record<number, (settings: JsonObject) => JsonObject>> = { 1: v1ToV2 };
 
 export interface SettingsFile {
   version: number;
   settings: JsonObject;
 }
 
-export type MigrationResult = { ok: true; settings: JsonObject; migratedFrom: number | null } | { ok: false; reason: string };
+export type MigrationResult =
+  | { ok: true; settings: JsonObject; migratedFrom: number | null }
+  /** `newerVersion`: the file is well-formed but from a newer vtlink (that version). */
+  | { ok: false; reason: string; newerVersion?: number };
 
 /** Check the envelope of a parsed settings file and bring its contents to the current version. */
 export function migrateSettingsFile(raw: unknown): MigrationResult {
@@ -33,6 +64,7 @@ export function migrateSettingsFile(raw: unknown): MigrationResult {
     return {
       ok: false,
       reason: `written by a newer vtlink (settings version ${version}; this one reads up to ${SETTINGS_FILE_VERSION})`,
+      newerVersion: version,
     };
   }
   if (!isPlainObject(settings)) return { ok: false, reason: '"settings" is missing or not an object' };

@@ -24,12 +24,24 @@ function dotted(path: readonly PropertyKey[]): string {
   return path.map((p) => String(p)).join('.');
 }
 
+/** Fields a newer settings version replaced, for the refusal of a client that still sends them. */
+const REPLACED_FIELDS: Readonly<Record<string, string>> = {
+  'outputs.vmc.host': 'outputs.vmc.targets',
+  'outputs.vmc.port': 'outputs.vmc.targets',
+  'outputs.openSeeFace.host': 'outputs.openSeeFace.targets',
+  'outputs.openSeeFace.port': 'outputs.openSeeFace.targets',
+};
+
 /** zod issues as one entry per bad field (an unknown-keys issue becomes one entry per key). */
 export function issuesFromZod(error: z.ZodError): SettingsIssue[] {
   const out: SettingsIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ path: dotted([...issue.path, key]), message: 'unknown field' });
+      for (const key of issue.keys) {
+        const path = dotted([...issue.path, key]);
+        const now = REPLACED_FIELDS[path];
+        out.push({ path, message: now ? `unknown field (replaced by ${now}, a list of {host, port})` : 'unknown field' });
+      }
     } else {
       out.push({ path: dotted(issue.path), message: issue.message });
     }

@@ -40,6 +40,31 @@ const port = z.int().min(1).max(65535);
 const rateHz = (def: number, max = 120) =>
   z.int().min(1).max(max).default(def).meta({ unit: 'Hz', description: 'Most messages sent per second' });
 
+/** Most receivers one network output sends to. */
+export const MAX_OUTPUT_TARGETS = 8;
+
+/**
+ * The receivers of a network output: one or more host and port pairs, each sent every frame. The same
+ * host and port twice is refused (it would receive every frame twice); hosts compare without case.
+ */
+function targets(defaultPort: number) {
+  return z
+    .array(z.strictObject({ host: host.meta({ title: 'Host' }), port: port.meta({ title: 'Port' }) }))
+    .min(1, { message: 'needs at least one target (switch the output off to send nowhere)' })
+    .max(MAX_OUTPUT_TARGETS, { message: `at most ${MAX_OUTPUT_TARGETS} targets` })
+    .check((ctx) => {
+      const seen = new Map<string, number>();
+      ctx.value.forEach((t, i) => {
+        const key = `${t.host.toLowerCase()}:${t.port}`;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else ctx.issues.push({ code: 'custom', message: `same host and port as target ${first + 1}`, input: t, path: [i] });
+      });
+    })
+    .default(() => [{ host: '127.0.0.1', port: defaultPort }])
+    .meta({ title: 'Targets', description: `Host and port of each PC to send to (up to ${MAX_OUTPUT_TARGETS})` });
+}
+
 const hexColour = z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'must be a colour like #ff8800' });
 
 /** Serial line speeds a USB-serial adapter or a hobby board will actually accept. */
@@ -169,16 +194,32 @@ const Calibration = z.strictObject({
 
 const Vmc = z.strictObject({
   enabled: z.boolean().default(false).meta({ title: 'VMC protocol', description: 'Send OSC/VMC to VSeeFace, VNyan, Warudo…' }),
-  host: host.default('127.0.0.1').meta({ title: 'Host', description: 'Address of the PC running the VTuber app' }),
-  port: port.default(39539).meta({ title: 'Port' }),
+  targets: targets(39539),
   bundled: z.boolean().default(true).meta({ title: 'Bundled', description: 'Send OSC bundles (turn off for receivers that cannot read them)' }),
   rateHz: rateHz(30),
 });
 
 const OpenSeeFace = z.strictObject({
   enabled: z.boolean().default(false).meta({ title: 'OpenSeeFace', description: 'Send OpenSeeFace tracker packets (VSeeFace)' }),
-  host: host.default('127.0.0.1').meta({ title: 'Host' }),
-  port: port.default(11573).meta({ title: 'Port' }),
+  targets: targets(11573),
+});
+
+const VrChat = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(false)
+    .meta({ title: 'VRChat OSC', description: 'Send face tracking to VRChat as avatar parameters (VRCFaceTracking v2 names)' }),
+  targets: targets(9000),
+  rateHz: rateHz(30, 60),
+  binaryBits: z
+    .int()
+    .min(0)
+    .max(8)
+    .default(0)
+    .meta({
+      title: 'Binary parameter bits',
+      description: 'Also send each value as bool bits (Name1, Name2, Name4…) for avatars that use binary parameters: the bit count their setup uses; 0 = floats only',
+    }),
 });
 
 const Serial = z.strictObject({
@@ -212,6 +253,7 @@ const WebSocketStream = z.strictObject({
 const Outputs = z.strictObject({
   vmc: section(Vmc).meta({ title: 'VMC protocol' }),
   openSeeFace: section(OpenSeeFace).meta({ title: 'OpenSeeFace' }),
+  vrchat: section(VrChat).meta({ title: 'VRChat OSC' }),
   serial: section(Serial).meta({ title: 'Serial line' }),
   vtubeStudio: section(VtubeStudio).meta({ title: 'VTube Studio' }),
   websocket: section(WebSocketStream).meta({ title: 'Tracking stream' }),

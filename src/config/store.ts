@@ -1,6 +1,7 @@
 /**
  * The settings on disk: `settings.json` in the state folder (see state-dir.ts), with the previous
- * good copy as `settings.last-good.json`.
+ * good copy as `settings.last-good.json`, and one copy per older settings version for A/B rollback
+ * (`settings.v1.json`, ...; below). README.md in this folder has the whole picture.
  *
  * What is stored: only the fields that differ from the package defaults (inside a versioned
  * envelope, see migrate.ts). Why the diff rather than the full settings: a later release's better
@@ -11,13 +12,24 @@
  * A save (serialised: one at a time, in call order):
  *   1. write `settings.json.<pid>.<n>.tmp`, fsync it;
  *   2. if the current settings.json is good, give it a second name (hard link) and rename that over
- *      settings.last-good.json, fsync the folder;
+ *      settings.last-good.json, fsync the folder (if it is a newer version's file, the same to
+ *      `settings.v<its version>.json` instead, see below);
  *   3. rename the temp file over settings.json, fsync the folder.
  * At every instant settings.json is the complete old or the complete new file.
  *
- * At start: a missing file means defaults; an unreadable, torn, invalid or future-version file is
- * moved aside as `settings.corrupt-<time>.json`, the last good copy is used (and copied back to
- * settings.json) or, if that is bad too, the defaults; `health` says which, for the status API.
+ * At start: a missing file means defaults; an unreadable, torn or invalid file is moved aside as
+ * `settings.corrupt-<time>.json`, the last good copy is used (and copied back to settings.json) or,
+ * if that is bad too, the defaults; `health` says which, for the status API.
+ *
+ * Versions, for a box that updates and may roll back to the release before (A/B slots):
+ * - A file of an older settings version N is migrated (migrate.ts); the file as it was is kept as
+ *   `settings.vN.json` and settings.json is rewritten in this version (the old file also becomes the
+ *   last good copy). Release N, rolled back to, finds its own file there.
+ * - A file of a newer version M (this release was rolled back to) is not ours to guess at and not
+ *   corrupt: it stays in place, and this release reads `settings.v<its version>.json`, the copy a
+ *   newer release kept for it when it migrated, or else the last good copy or the defaults. The
+ *   first save keeps the newer file as `settings.vM.json` before replacing settings.json, so
+ *   rolling forward again migrates what was changed meanwhile, and nothing is lost.
  */
 import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,6 +42,10 @@ import { resolveStateDir, type StateDirOptions } from './state-dir';
 
 export const SETTINGS_FILE = 'settings.json';
 export const LAST_GOOD_FILE = 'settings.last-good.json';
+/** The copy of settings.json kept for the releases that read settings version `version`. */
+export function versionFile(version: number): string {
+  return `settings.v${version}.json`;
+}
 /** A settings file is a few kilobytes; anything far larger is not ours. */
 const MAX_FILE_BYTES = 1 << 20;
 
@@ -59,7 +75,12 @@ export class InvalidSettingsError extends Error {
   }
 }
 
-type Candidate = { kind: 'missing' } | { kind: 'ok'; settings: Settings } | { kind: 'bad'; reason: string };
+type Candidate =
+  | { kind: 'missing' }
+  | { kind: 'ok'; settings: Settings; migratedFrom: number | null }
+  | { kind: 'bad'; reason: string }
+  /** A well-formed file from a newer vtlink: kept in place, never set aside as corrupt. */
+  | { kind: 'newer'; version: number; reason: string };
 
 function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -85,7 +106,9 @@ async function readCandidate(file: string): Promise<Candidate> {
     return { kind: 'bad', reason: `not valid JSON (${(err as Error).message})` };
   }
   const migrated = migrateSettingsFile(raw);
-  if (!migrated.ok) return { kind: 'bad', reason: migrated.reason };
+  if (!migrated.ok) {
+    return migrated.newerVersion === undefined ? { kind: 'bad', reason: migrated.reason } : { kind: 'newer', version: migrated.newerVersion, reason: migrated.reason };
+  }
   const parsed = SettingsSchema.safeParse(overlay(defaultSettings(), migrated.settings));
   if (!parsed.success) {
     const issues = issuesFromZod(parsed.error);
@@ -93,7 +116,7 @@ async function readCandidate(file: string): Promise<Candidate> {
     if (issues.length > 3) shown.push(`and ${issues.length - 3} more`);
     return { kind: 'bad', reason: `invalid settings (${shown.join('; ')})` };
   }
-  return { kind: 'ok', settings: parsed.data };
+  return { kind: 'ok', settings: parsed.data, migratedFrom: migrated.migratedFrom };
 }
 
 export class SettingsStore {
@@ -103,6 +126,8 @@ export class SettingsStore {
   private currentHealth: SettingsHealth = { status: 'ok', detail: 'not loaded yet' };
   /** Whether settings.json exists and holds good settings (only then is it rotated to last-good). */
   private mainIsGood = false;
+  /** The version of settings.json when it is a newer release's file, kept as settings.v<it>.json by the first save. */
+  private newerMainVersion: number | null = null;
   private queue: Promise<void> = Promise.resolve();
   private tempCounter = 0;
 
@@ -151,7 +176,8 @@ export class SettingsStore {
     try {
       await writeNewFileDurably(temp, `${JSON.stringify(envelope, null, 2)}\n`);
       await this.onSaveStep?.('temp-written');
-      if (this.mainIsGood) await this.rotateLastGood();
+      if (this.newerMainVersion !== null) await this.keepCopy(this.file, versionFile(this.newerMainVersion));
+      else if (this.mainIsGood) await this.rotateLastGood();
       await rename(temp, this.file);
       await syncDir(this.dir);
       await this.onSaveStep?.('renamed');
@@ -161,22 +187,32 @@ export class SettingsStore {
     }
     this.current = parsed.data;
     this.mainIsGood = true;
+    this.newerMainVersion = null;
   }
 
   /** settings.json (known good) becomes settings.last-good.json, atomically, keeping settings.json. */
   private async rotateLastGood(): Promise<void> {
-    const temp = this.tempName(LAST_GOOD_FILE);
     try {
-      await duplicateDurably(this.file, temp);
-      await rename(temp, this.lastGoodFile);
+      await this.keepCopy(this.file, LAST_GOOD_FILE);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err; // settings.json removed behind our back: nothing to keep
+    }
+    await this.onSaveStep?.('last-good-rotated');
+  }
+
+  /** `from` gets a second name, `name` in the state folder, atomically replacing what had that name. */
+  private async keepCopy(from: string, name: string): Promise<void> {
+    const temp = this.tempName(name);
+    try {
+      await duplicateDurably(from, temp);
+      await rename(temp, path.join(this.dir, name));
       // rename(2) of two names of one file (last-good restored from itself) does nothing: drop ours.
       await removeIfPresent(temp);
     } catch (err) {
       await removeIfPresent(temp).catch(() => undefined);
-      if (errnoCode(err) !== 'ENOENT') throw err; // settings.json removed behind our back: nothing to keep
+      throw err;
     }
     await syncDir(this.dir);
-    await this.onSaveStep?.('last-good-rotated');
   }
 
   private tempName(base: string): string {
@@ -187,22 +223,34 @@ export class SettingsStore {
     await this.removeStaleTemps();
     const main = await readCandidate(this.file);
     if (main.kind === 'ok') {
-      this.use(main.settings, true, { status: 'ok', detail: `loaded ${this.file}` });
+      if (main.migratedFrom !== null) await this.migrateOnDisk(main.settings, main.migratedFrom);
+      else this.use(main.settings, true, { status: 'ok', detail: `loaded ${this.file}` });
       return;
     }
     let what: string;
     if (main.kind === 'missing') {
       what = `${SETTINGS_FILE} is missing`;
+    } else if (main.kind === 'newer') {
+      // A newer release's file (this one was rolled back to): left in place for that release.
+      this.newerMainVersion = main.version;
+      const own = await readCandidate(path.join(this.dir, versionFile(SETTINGS_FILE_VERSION)));
+      what = `${SETTINGS_FILE} was ${main.reason}, left in place for it`;
+      if (own.kind === 'ok') {
+        this.use(own.settings, false, { status: 'recovered', detail: `${what}; using ${versionFile(SETTINGS_FILE_VERSION)}, the copy kept for this version` });
+        return;
+      }
+      what += `; ${versionFile(SETTINGS_FILE_VERSION)} ${own.kind === 'missing' ? 'is missing' : `was unusable (${own.reason})`}`;
     } else {
       const kept = await this.setAside(this.file, 'settings.corrupt');
       what = `${SETTINGS_FILE} was unusable (${main.reason}); ${kept}`;
     }
     const lastGood = await readCandidate(this.lastGoodFile);
     if (lastGood.kind === 'ok') {
-      const restored = await this.restoreFromLastGood();
+      // Copied back to settings.json so the next start finds it, unless that is a newer release's file.
+      const restored = this.newerMainVersion === null && (await this.restoreFromLastGood());
       this.use(lastGood.settings, restored, {
         status: 'recovered',
-        detail: `${what}; using the last good copy (${LAST_GOOD_FILE})${restored ? '' : ', which could not be copied back'}`,
+        detail: `${what}; using the last good copy (${LAST_GOOD_FILE})${restored || this.newerMainVersion !== null ? '' : ', which could not be copied back'}`,
       });
       return;
     }
@@ -211,11 +259,31 @@ export class SettingsStore {
       return;
     }
     let lastGoodWhat = `${LAST_GOOD_FILE} is missing`;
-    if (lastGood.kind === 'bad') {
+    if (lastGood.kind === 'newer') {
+      lastGoodWhat = `${LAST_GOOD_FILE} was ${lastGood.reason} too`;
+    } else if (lastGood.kind === 'bad') {
       const kept = await this.setAside(this.lastGoodFile, 'settings.last-good.corrupt');
       lastGoodWhat = `${LAST_GOOD_FILE} was unusable too (${lastGood.reason}); ${kept}`;
     }
     this.use(defaultSettings(), false, { status: 'defaults', detail: `${what}; ${lastGoodWhat}; using the defaults` });
+  }
+
+  /**
+   * settings.json of an older version `from`, already migrated to `settings`: the file as it was is
+   * kept as settings.v<from>.json (for that release, should the box roll back), then settings.json is
+   * written in this version (the old file becoming the last good copy). A folder that cannot be
+   * written does not stop the service: the migrated settings are used from memory.
+   */
+  private async migrateOnDisk(settings: Settings, from: number): Promise<void> {
+    const kept = versionFile(from);
+    try {
+      await this.keepCopy(this.file, kept);
+      this.mainIsGood = true;
+      await this.write(settings);
+      this.currentHealth = { status: 'ok', detail: `loaded ${this.file}, migrated from settings version ${from} to ${SETTINGS_FILE_VERSION}; the file as it was is kept as ${kept}` };
+    } catch (err) {
+      this.use(settings, true, { status: 'ok', detail: `loaded ${this.file} (settings version ${from}, migrated in memory; it could not be rewritten: ${(err as Error).message})` });
+    }
   }
 
   private use(settings: Settings, mainIsGood: boolean, health: SettingsHealth): void {
@@ -227,7 +295,7 @@ export class SettingsStore {
   /** Temp files of saves that were killed part-way; never visible as settings, safe to delete. */
   private async removeStaleTemps(): Promise<void> {
     for (const name of await readdir(this.dir)) {
-      if ((name.startsWith(`${SETTINGS_FILE}.`) || name.startsWith(`${LAST_GOOD_FILE}.`)) && name.endsWith('.tmp')) {
+      if (/^settings(\..+)?\.json\.\d+\.\d+\.tmp$/.test(name)) {
         await removeIfPresent(path.join(this.dir, name));
       }
     }

@@ -10,13 +10,12 @@ import { OSF_DEFAULT_PORT } from './openseeface/layout';
 import { OsfPacketWriter } from './openseeface/packet';
 import type { OutputState, TrackingOutput } from './output';
 import { RateLimiter } from './rate-limit';
-import { UdpTarget, type UdpTargetOptions } from './udp-target';
+import type { UdpTargetOptions } from './udp-target';
+import { UdpTargets, type UdpDestination } from './udp-targets';
 
 export interface OpenSeeFaceOutputOptions {
-  /** Receiver host. Default 127.0.0.1. */
-  host?: string;
-  /** Receiver UDP port. Default 11573 (OpenSeeFace's default). */
-  port?: number;
+  /** Receivers (each gets every packet; see udp-targets.ts). Default 127.0.0.1 on port 11573 (OpenSeeFace's default). */
+  targets?: readonly UdpDestination[];
   /** Most packets a second; 0 = every frame. Default 60. */
   rateHz?: number;
   /** Face id written in the record (facetracker.py's --face-id-offset). Default 0. */
@@ -31,11 +30,11 @@ const RING = 8;
 
 export class OpenSeeFaceOutput implements TrackingOutput {
   readonly name = 'openseeface';
-  private readonly target: UdpTarget;
+  private readonly targets: UdpTargets;
   private readonly limiter: RateLimiter;
   // The kernel may read a datagram after send() returns (libuv queues it when the socket is busy), so
-  // records rotate through a ring and at most RING - 1 may be in flight: the slot being rewritten
-  // has always been sent (UDP sends complete in order).
+  // records rotate through a ring and at most RING - 1 may be in flight to each target: the slot
+  // being rewritten has always been sent to all of them (UDP sends complete in order).
   private readonly ring = Array.from({ length: RING }, () => new OsfPacketWriter());
   private readonly datagram: Uint8Array[] = [new Uint8Array(0)];
   private slot = 0;
@@ -48,28 +47,28 @@ export class OpenSeeFaceOutput implements TrackingOutput {
     this.faceId = options.faceId ?? 0;
     this.clock = options.clock ?? ((): number => Date.now() / 1000);
     this.limiter = new RateLimiter(options.rateHz ?? 60);
-    this.target = new UdpTarget({ ...options.udp, maxInFlight: RING - 1, host: options.host ?? '127.0.0.1', port: options.port ?? OSF_DEFAULT_PORT });
+    this.targets = new UdpTargets(options.targets ?? [{ host: '127.0.0.1', port: OSF_DEFAULT_PORT }], { ...options.udp, maxInFlight: RING - 1 });
   }
 
   send(frame: TrackingFrame): void {
-    if (this.closed || !frame.face || !this.target.ready) return;
+    if (this.closed || !frame.face || !this.targets.ready) return;
     if (!this.limiter.take()) return;
     try {
       const writer = this.ring[this.slot];
       this.slot = (this.slot + 1) % RING;
       this.datagram[0] = writer.write(frame.face, frame.width, frame.height, this.clock(), this.faceId);
-      if (this.target.send(this.datagram)) this.framesSent++;
+      if (this.targets.send(this.datagram)) this.framesSent++;
     } catch {
       // Malformed frame contents: dropped, never thrown into the tracking loop.
     }
   }
 
   state(): OutputState {
-    return this.target.state(this.framesSent);
+    return this.targets.state(this.framesSent);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.target.close();
+    await this.targets.close();
   }
 }

@@ -14,6 +14,21 @@ export interface OutputState {
   detail?: string;
   framesSent: number;
   errors: number;
+  /**
+   * Outputs that send to a list of hosts (udp-targets.ts): each target's own state, in the order of
+   * the settings. The output's `status` is `sending` when any target sends.
+   */
+  targets?: TargetState[];
+}
+
+/** One receiver of a multi-target output. */
+export interface TargetState {
+  host: string;
+  port: number;
+  status: OutputState['status'];
+  detail?: string;
+  /** Frames handed to this target. */
+  framesSent: number;
 }
 
 /**

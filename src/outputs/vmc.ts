@@ -3,7 +3,7 @@
  * VSeeFace, VNyan, Warudo, VMagicMirror, default port 39539. Reads only TrackingFrame.
  *
  * Per frame with a face, in this order (one bundle, or several under the datagram size limit, see
- * vmc/datagrams.ts; or one datagram per message in unbundled mode):
+ * osc/datagrams.ts; or one datagram per message in unbundled mode):
  *   /VMC/Ext/OK        i i i i  loaded = 1, calibration state = 3 (calibrated), calibration mode = 0
  *                               (normal), tracking status = 1 (0 when no face is tracked)
  *   /VMC/Ext/T         f        frame time, seconds (TrackingFrame.timeMs / 1000)
@@ -22,16 +22,15 @@
 import type { TrackedFace, TrackingFrame, Vec3 } from '../tracking/types';
 import type { OutputState, TrackingOutput } from './output';
 import { RateLimiter } from './rate-limit';
-import { UdpTarget, type UdpTargetOptions } from './udp-target';
+import type { UdpTargetOptions } from './udp-target';
+import { UdpTargets, type UdpDestination } from './udp-targets';
 import { VRM0_BLEND_NAMES, vrm0Blends } from './vmc/blends';
-import { encodeGroup, packMessages, type OscArg, type OscMessage } from './vmc/datagrams';
+import { encodeGroup, packMessages, type OscArg, type OscMessage } from './osc/datagrams';
 import { cameraMmToUnity, headQuatToUnity, quatMultiply, quatPower } from './vmc/unity';
 
 export interface VmcOutputOptions {
-  /** Receiver host name or address. Default 127.0.0.1. */
-  host?: string;
-  /** Receiver UDP port. Default 39539 (VMC's default). */
-  port?: number;
+  /** Receivers (each gets every frame; see udp-targets.ts). Default 127.0.0.1 on port 39539 (VMC's default). */
+  targets?: readonly UdpDestination[];
   /** Most frames a second to send; 0 = every frame. Default 60. */
   rateHz?: number;
   /** false: one datagram per message, for receivers that cannot read bundles. Default true. */
@@ -67,7 +66,7 @@ function setPose(m: OscMessage, p: ArrayLike<number>, q: ArrayLike<number>): voi
 
 export class VmcOutput implements TrackingOutput {
   readonly name = 'vmc';
-  private readonly target: UdpTarget;
+  private readonly targets: UdpTargets;
   private readonly limiter: RateLimiter;
   private readonly bundled: boolean;
   private readonly maxBytes: number;
@@ -112,7 +111,7 @@ export class VmcOutput implements TrackingOutput {
     this.neckPos = options.neckLocalPosition ?? [0, 0.1, 0];
     this.headPos = options.headLocalPosition ?? [0, 0.08, 0];
     this.limiter = new RateLimiter(options.rateHz ?? 60);
-    this.target = new UdpTarget({ ...options.udp, host: options.host ?? '127.0.0.1', port: options.port ?? VMC_DEFAULT_PORT });
+    this.targets = new UdpTargets(options.targets ?? [{ host: '127.0.0.1', port: VMC_DEFAULT_PORT }], options.udp);
     this.noFaceMessages = [this.ok, this.time];
     this.noFaceGroups = packMessages(this.noFaceMessages, this.bundled, this.maxBytes);
     this.relayout([]);
@@ -129,7 +128,7 @@ export class VmcOutput implements TrackingOutput {
   }
 
   send(frame: TrackingFrame): void {
-    if (this.closed || !this.target.ready) return;
+    if (this.closed || !this.targets.ready) return;
     if (!this.limiter.take()) return;
     try {
       const face = frame.face;
@@ -143,19 +142,19 @@ export class VmcOutput implements TrackingOutput {
         groups = this.faceGroups;
       }
       for (let g = 0; g < groups.length; g++) this.datagrams[g] = encodeGroup(messages, groups[g], this.bundled);
-      if (this.target.send(this.datagrams, groups.length)) this.framesSent++;
+      if (this.targets.send(this.datagrams, groups.length)) this.framesSent++;
     } catch {
       // A frame that cannot be encoded (should not happen: values are finite numbers) is dropped.
     }
   }
 
   state(): OutputState {
-    return this.target.state(this.framesSent);
+    return this.targets.state(this.framesSent);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.target.close();
+    await this.targets.close();
   }
 
   private fillFace(face: TrackedFace): void {

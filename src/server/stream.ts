@@ -33,37 +33,15 @@ export interface StreamStats {
   framesSkipped: number;
 }
 
-/**
- * Rate limiting on the stream's own clock: it advances with the frames' timestamps (the source clock,
- * so a file tracked faster than real time is thinned by its media time), and with the time between
- * the frames' arrivals where a timestamp repeats (a folder of stills shown again and again has none
- * that advance). A looped file starting over restarts the schedule, so its first frame goes at once.
- */
-export class FrameRateGate {
-  private limiter: RateLimiter;
-  private clockMs = 0;
-  private lastTimeMs: number | null = null;
-  private lastArrivalMs = 0;
-
-  constructor(private readonly rateHz: number) {
-    this.limiter = new RateLimiter(rateHz);
-  }
-
-  take(timeMs: number, nowMs: number = performance.now()): boolean {
-    if (this.lastTimeMs !== null) {
-      if (timeMs < this.lastTimeMs) this.limiter = new RateLimiter(this.rateHz);
-      this.clockMs += timeMs > this.lastTimeMs ? timeMs - this.lastTimeMs : nowMs - this.lastArrivalMs;
-    }
-    this.lastTimeMs = timeMs;
-    this.lastArrivalMs = nowMs;
-    return this.limiter.take(this.clockMs);
-  }
-}
-
 interface Client {
   ws: WebSocket;
   stats: StreamClientStats;
-  gate: FrameRateGate;
+  /**
+   * The client's rate, on the monotonic clock of the frames' arrival (as every output limits its rate),
+   * never on their timestamps: a folder of stills repeats its timestamps and starts them over at every
+   * pass, a looped file starts over at its end, so a limit on media time stalled those streams.
+   */
+  limiter: RateLimiter;
   alive: boolean;
 }
 
@@ -93,7 +71,7 @@ export class TrackingStream {
     const client: Client = {
       ws,
       stats: { peer, rateHz, detail, sent: 0, skipped: 0, bufferedBytes: 0 },
-      gate: new FrameRateGate(rateHz),
+      limiter: new RateLimiter(rateHz),
       alive: true,
     };
     this.clients.add(client);
@@ -134,7 +112,7 @@ export class TrackingStream {
     try {
       this.messages.clear();
       for (const c of this.clients) {
-        if (c.ws.readyState !== c.ws.OPEN || !c.gate.take(frame.timeMs)) continue;
+        if (c.ws.readyState !== c.ws.OPEN || !c.limiter.take()) continue;
         if (c.ws.bufferedAmount > this.maxBufferedBytes) {
           c.stats.skipped++;
           this.framesSkipped++;

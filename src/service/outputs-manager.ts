@@ -7,12 +7,13 @@ import { OpenSeeFaceOutput } from '../outputs/openseeface';
 import type { OutputState, TrackingOutput } from '../outputs/output';
 import { SerialOutput } from '../outputs/serial';
 import { VmcOutput } from '../outputs/vmc';
+import { VrChatOutput } from '../outputs/vrchat';
 import { FileTokenStore, VTubeStudioOutput } from '../outputs/vtube-studio';
 import type { TrackingFrame } from '../tracking/types';
 import type { Logger } from '../system/log';
 
 /** The settings.outputs sections this manager owns (status keys use the same names). */
-export const MANAGED_OUTPUTS = ['vmc', 'openSeeFace', 'serial', 'vtubeStudio'] as const;
+export const MANAGED_OUTPUTS = ['vmc', 'openSeeFace', 'vrchat', 'serial', 'vtubeStudio'] as const;
 export type ManagedOutput = (typeof MANAGED_OUTPUTS)[number];
 
 const OFF: OutputState = { status: 'off', framesSent: 0, errors: 0 };
@@ -100,11 +101,15 @@ export class OutputsManager {
     switch (key) {
       case 'vmc': {
         const s = outputs.vmc;
-        return s.enabled ? new VmcOutput({ host: s.host, port: s.port, bundled: s.bundled, rateHz: s.rateHz }) : null;
+        return s.enabled ? new VmcOutput({ targets: s.targets, bundled: s.bundled, rateHz: s.rateHz }) : null;
       }
       case 'openSeeFace': {
         const s = outputs.openSeeFace;
-        return s.enabled ? new OpenSeeFaceOutput({ host: s.host, port: s.port }) : null;
+        return s.enabled ? new OpenSeeFaceOutput({ targets: s.targets }) : null;
+      }
+      case 'vrchat': {
+        const s = outputs.vrchat;
+        return s.enabled ? new VrChatOutput({ targets: s.targets, rateHz: s.rateHz, binaryBits: s.binaryBits }) : null;
       }
       case 'serial': {
         const s = outputs.serial;
@@ -129,9 +134,9 @@ function safeState(o: TrackingOutput): OutputState {
 function describe(key: ManagedOutput, outputs: Settings['outputs']): string {
   switch (key) {
     case 'vmc':
-      return `${outputs.vmc.host}:${outputs.vmc.port}`;
     case 'openSeeFace':
-      return `${outputs.openSeeFace.host}:${outputs.openSeeFace.port}`;
+    case 'vrchat':
+      return outputs[key].targets.map((t) => `${t.host}:${t.port}`).join(', ');
     case 'serial':
       return `${outputs.serial.path} ${outputs.serial.baud} ${outputs.serial.format}`;
     case 'vtubeStudio':

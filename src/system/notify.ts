@@ -45,6 +45,15 @@ export class SystemdNotifier {
     this.notify(status === undefined ? 'READY=1' : `READY=1\nSTATUS=${oneLine(status)}`);
   }
 
+  /**
+   * Start-up is making progress: systemd's start timeout (TimeoutStartSec=) counts again from now, up
+   * to `budgetMs` (EXTEND_TIMEOUT_USEC), and `systemctl status` says what is being done. A slow host
+   * that keeps moving is not killed; a step that hangs still is, once its budget runs out.
+   */
+  startupStep(what: string, budgetMs: number): void {
+    this.notify(`EXTEND_TIMEOUT_USEC=${Math.round(budgetMs * 1000)}\nSTATUS=starting: ${oneLine(what)}`);
+  }
+
   status(text: string): void {
     this.notify(`STATUS=${oneLine(text)}`);
   }

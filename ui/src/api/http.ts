@@ -37,6 +37,9 @@ export interface JsonSchemaNode {
   pattern?: string;
   format?: string;
   properties?: Record<string, JsonSchemaNode>;
+  items?: JsonSchemaNode;
+  minItems?: number;
+  maxItems?: number;
   anyOf?: JsonSchemaNode[];
   oneOf?: JsonSchemaNode[];
   $ref?: string;
@@ -44,7 +47,9 @@ export interface JsonSchemaNode {
 }
 
 /** A settings change as a JSON merge patch: nested objects merge, null resets a field to its default. */
-export type SettingsPatch = { [key: string]: SettingsPatch | string | number | boolean | null };
+export type SettingsPatch = { [key: string]: SettingsPatchValue };
+/** A value in a settings patch: arrays (such as an output's targets) replace the whole list. */
+export type SettingsPatchValue = SettingsPatch | SettingsPatch[] | string | number | boolean | null;
 
 export type PatchResult = { ok: true; settings: Settings } | { ok: false; issues: SettingsIssue[] };
 

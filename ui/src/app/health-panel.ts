@@ -16,7 +16,7 @@ const STAGES: [keyof ServiceStatus['latency'], string][] = [
   ['filtersMs', 'Filter'],
 ];
 
-const OUTPUT_NAMES: Record<string, string> = { vmc: 'VMC', openSeeFace: 'OpenSeeFace', serial: 'Serial', vtubeStudio: 'VTube Studio' };
+const OUTPUT_NAMES: Record<string, string> = { vmc: 'VMC', openSeeFace: 'OpenSeeFace', vrchat: 'VRChat', serial: 'Serial', vtubeStudio: 'VTube Studio' };
 
 const STATE_LABELS: Record<ServiceStatus['state'], string> = {
   starting: 'Starting',

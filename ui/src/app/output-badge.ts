@@ -46,6 +46,6 @@ export function outputBadge(settingsKey: string, enabled: () => boolean = () => 
   return { element, update };
 }
 
-export function outputStateLabel(state: OutputState): string {
+export function outputStateLabel(state: Pick<OutputState, 'status'>): string {
   return LABELS[state.status];
 }

@@ -8,9 +8,31 @@ import { button, el } from '../dom';
 import { openKeyboard } from '../input/keyboard';
 import { openNumpad } from '../input/numpad';
 import { openPicker, type PickerChoice } from '../input/picker';
+import type { SettingsPatchValue } from '../../api/http';
 import type { FieldSpec } from './field-spec';
 
 export type FieldValue = string | number | boolean | null;
+
+/**
+ * What a SettingsForm needs of a field. Field (one value, this file) and TargetListField (a list of
+ * hosts and ports, target-list.ts) are both one.
+ */
+export interface FormField {
+  readonly element: HTMLElement;
+  /** Dotted settings path of the value it edits. */
+  readonly path: string;
+  readonly isDirty: boolean;
+  /** The edited value, as the form's patch carries it. */
+  readonly draft: SettingsPatchValue;
+  /** Called after every user edit (the form enables its Apply button). */
+  onEdit: () => void;
+  /** The service's current value; shown unless the user has an edit pending. */
+  setService(value: unknown): void;
+  revert(): void;
+  /** Shows the service's refusal of this field, or of a part of it (`path` lies under the field's). */
+  showIssue(path: string, message: string): void;
+  clearErrors(): void;
+}
 
 export interface FieldOptions {
   path: string;
@@ -28,7 +50,7 @@ export interface FieldOptions {
 
 const SWATCHES = ['#7c5cff', '#ff7eb6', '#4cc9f0', '#2ec4b6', '#ffb703', '#fb5607', '#e63946', '#f1faee'];
 
-export class Field {
+export class Field implements FormField {
   readonly element: HTMLElement;
   private readonly control: HTMLElement;
   private readonly note: HTMLElement;
@@ -57,6 +79,10 @@ export class Field {
     this.render();
   }
 
+  get path(): string {
+    return this.spec.path;
+  }
+
   /** The value shown: the draft if edited, else the service's. */
   get value(): FieldValue {
     return this.dirty ? this.draftValue : this.service;
@@ -70,9 +96,8 @@ export class Field {
     return this.draftValue;
   }
 
-  /** The service's current value; shown unless the user has an edit pending. */
-  setService(value: FieldValue): void {
-    this.service = value;
+  setService(value: unknown): void {
+    this.service = value as FieldValue;
     if (this.dirty && this.draftValue === value) this.dirty = false;
     this.render();
   }
@@ -95,6 +120,14 @@ export class Field {
   setError(message: string | null): void {
     this.error.textContent = message ?? '';
     this.element.classList.toggle('has-error', !!message);
+  }
+
+  showIssue(_path: string, message: string): void {
+    this.setError(message);
+  }
+
+  clearErrors(): void {
+    this.setError(null);
   }
 
   private describe(v: FieldValue): string {

@@ -3,11 +3,12 @@
  * if it refuses (422), nothing was applied, the user's edits stay in the fields and each refusal is
  * shown next to its field. The values shown when nothing is being edited are always the service's.
  */
-import { ApiError, type SettingsPatch } from '../../api/http';
+import { ApiError, type SettingsPatch, type SettingsPatchValue } from '../../api/http';
 import { button, el } from '../dom';
 import type { AppContext } from '../context';
 import { fieldSpec, valueAt } from './field-spec';
-import { Field, type FieldOptions, type FieldValue } from './fields';
+import { Field, type FieldOptions, type FormField } from './fields';
+import { isTargetList, TargetListField } from './target-list';
 
 export interface SettingsFormOptions {
   title: string;
@@ -21,12 +22,12 @@ export interface SettingsFormOptions {
 }
 
 /** Sets `value` at a dotted path inside a merge patch. */
-function putPath(patch: SettingsPatch, path: string, value: FieldValue): void {
+function putPath(patch: SettingsPatch, path: string, value: SettingsPatchValue): void {
   const keys = path.split('.');
   let node = patch;
   for (const key of keys.slice(0, -1)) {
     const next = node[key];
-    if (typeof next === 'object' && next !== null) node = next;
+    if (typeof next === 'object' && next !== null && !Array.isArray(next)) node = next;
     else node = node[key] = {};
   }
   node[keys[keys.length - 1]] = value;
@@ -34,7 +35,7 @@ function putPath(patch: SettingsPatch, path: string, value: FieldValue): void {
 
 export class SettingsForm {
   readonly element: HTMLElement;
-  readonly fields = new Map<string, Field>();
+  readonly fields = new Map<string, FormField>();
   private readonly status: HTMLElement;
   private readonly applyButton: HTMLButtonElement;
   private readonly revertButton: HTMLButtonElement;
@@ -46,7 +47,7 @@ export class SettingsForm {
   ) {
     const body = el('div', { class: 'form-fields' });
     for (const fo of options.fields) {
-      const field = new Field(fieldSpec(ctx.schema, fo.path), fo);
+      const field = isTargetList(ctx.schema, fo.path) ? new TargetListField(ctx.schema, fo.path, fo) : new Field(fieldSpec(ctx.schema, fo.path), fo);
       field.onEdit = () => this.updateButtons();
       this.fields.set(fo.path, field);
       body.append(field.element);
@@ -63,18 +64,23 @@ export class SettingsForm {
       el('footer', { class: 'card-foot' }, this.status, el('div', { class: 'card-actions' }, this.revertButton, this.applyButton)),
     );
     ctx.settings.subscribe((s) => {
-      for (const [path, field] of this.fields) field.setService(valueAt(s, path) as FieldValue);
+      for (const [path, field] of this.fields) field.setService(valueAt(s, path));
       this.updateButtons();
     });
   }
 
   field(path: string): Field {
     const f = this.fields.get(path);
-    if (!f) throw new Error(`form has no field ${path}`);
+    if (!(f instanceof Field)) throw new Error(`form has no single-value field ${path}`);
     return f;
   }
 
-  private dirtyFields(): Field[] {
+  /** The field a refusal at `path` belongs to: the one with that path, or the list it lies in. */
+  private fieldFor(path: string): FormField | undefined {
+    return this.fields.get(path) ?? [...this.fields.values()].find((f) => path.startsWith(`${f.path}.`));
+  }
+
+  private dirtyFields(): FormField[] {
     return [...this.fields.values()].filter((f) => f.isDirty);
   }
 
@@ -100,8 +106,8 @@ export class SettingsForm {
     const dirty = this.dirtyFields();
     if (dirty.length === 0 || this.busy) return;
     const patch: SettingsPatch = {};
-    for (const f of dirty) putPath(patch, f.spec.path, f.draft);
-    for (const f of this.fields.values()) f.setError(null);
+    for (const f of dirty) putPath(patch, f.path, f.draft);
+    for (const f of this.fields.values()) f.clearErrors();
     this.busy = true;
     this.updateButtons();
     this.showStatus('Applying…', 'info');
@@ -114,8 +120,8 @@ export class SettingsForm {
       } else {
         const unplaced: string[] = [];
         for (const issue of result.issues) {
-          const field = this.fields.get(issue.path);
-          if (field) field.setError(issue.message);
+          const field = this.fieldFor(issue.path);
+          if (field) field.showIssue(issue.path, issue.message);
           else unplaced.push(issue.path ? `${issue.path}: ${issue.message}` : issue.message);
         }
         this.showStatus(`Not applied. ${unplaced.length ? unplaced.join('; ') : 'Fix the marked fields.'}`, 'error');

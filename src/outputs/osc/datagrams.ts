@@ -1,15 +1,15 @@
 /**
- * OSC messages grouped into UDP datagrams, encoded with osc-min (https://github.com/russellmcc/node-osc-min).
+ * OSC messages grouped into UDP datagrams, encoded with osc-min (https://github.com/russellmcc/node-osc-min);
+ * shared by the OSC outputs (VMC, VRChat).
  *
- * Why split: one VMC frame (5 pose messages + 11 VRM0 + the tracker's 31 ARKit blend values + Apply,
- * 48 messages) encodes to 2208 bytes as one bundle (measured; 1380 + 844 when split at 1400). That is
- * above the 1472-byte UDP payload an Ethernet/Wi-Fi MTU of 1500 carries, so the IP layer would fragment it, and losing any fragment loses the whole frame
- * (and some routers drop fragments). So bundles are packed up to `maxBytes` (default 1400), in
- * message order: the pose in the first, blend values after, Apply last. Receivers apply blend values
- * on Apply, so values split over several bundles still land together. In unbundled mode every
- * message is its own datagram (for receivers that cannot read bundles).
+ * Why split: a datagram above the 1472-byte UDP payload an Ethernet/Wi-Fi MTU of 1500 carries is
+ * fragmented by the IP layer, and losing any fragment loses the whole datagram (and some routers drop
+ * fragments). One VMC frame, for example (5 pose messages + 11 VRM0 + the tracker's 31 ARKit blend
+ * values + Apply, 48 messages), encodes to 2208 bytes as one bundle (measured; 1380 + 844 when split
+ * at 1400). So bundles are packed up to `maxBytes` (default 1400), in message order. In unbundled
+ * mode every message is its own datagram (for receivers that cannot read bundles).
  *
- * Sizes depend only on addresses, type tags and strings, not on the float values, so the grouping is
+ * Sizes depend only on addresses, type tags and strings, not on the number values, so the grouping is
  * computed once per message layout, not per frame.
  */
 
@@ -21,7 +21,12 @@ export interface OscMessage {
   args: OscArg[];
 }
 
-export type OscArg = { type: 'float'; value: number } | { type: 'integer'; value: number } | { type: 'string'; value: string };
+export type OscArg =
+  | { type: 'float'; value: number }
+  | { type: 'integer'; value: number }
+  | { type: 'string'; value: string }
+  // A boolean is a type tag without data ('T' or 'F'): set `type` to change it.
+  | { type: 'true' | 'false'; value?: undefined };
 
 export const BUNDLE_HEADER_BYTES = 16; // "#bundle\0" + 8-byte time tag
 /** OSC time tag 1: "immediately". */
@@ -34,7 +39,7 @@ function paddedStringBytes(s: string): number {
 /** Encoded size of one OSC message, in bytes. */
 export function oscMessageBytes(m: OscMessage): number {
   let n = paddedStringBytes(m.address) + paddedStringBytes(',' + 'x'.repeat(m.args.length));
-  for (const a of m.args) n += a.type === 'string' ? paddedStringBytes(a.value) : 4;
+  for (const a of m.args) n += a.type === 'string' ? paddedStringBytes(a.value) : a.type === 'true' || a.type === 'false' ? 0 : 4;
   return n;
 }
 
@@ -65,9 +70,15 @@ export function packMessages(messages: readonly OscMessage[], bundled: boolean, 
   return groups;
 }
 
+const asInput = (m: OscMessage): OscMessageInput => ({ address: m.address, args: m.args as OscArgInput[] });
+
+/** Encodes one message as a datagram of its own. */
+export function encodeMessage(message: OscMessage): DataView {
+  return toBuffer(asInput(message));
+}
+
 /** Encodes one group as a datagram: a bundle, or the bare message when unbundled. */
 export function encodeGroup(messages: readonly OscMessage[], group: readonly number[], bundled: boolean): DataView {
-  const asInput = (m: OscMessage): OscMessageInput => ({ address: m.address, args: m.args as OscArgInput[] });
-  if (!bundled) return toBuffer(asInput(messages[group[0]]));
+  if (!bundled) return encodeMessage(messages[group[0]]);
   return toBuffer({ timetag: IMMEDIATELY, elements: group.map((i) => asInput(messages[i])) });
 }
