@@ -5,7 +5,7 @@
  * tools/build.mjs does): import, list, manifest, layer pictures, mapping, removal, and a broken or
  * oversized file refused with the existing pack left as it was.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -168,12 +168,21 @@ describe('/api/avatars over HTTP', () => {
     t = await tmp();
     const workerFile = await bundlePsdWorkerTo(path.join(t.dir, 'psd-worker.mjs'));
     control = await AvatarTestControl.open(path.join(t.dir, 'state'));
-    control.avatars = await AvatarPacks.open({ stateDir: path.join(t.dir, 'state'), selected: () => control.settings().avatar.choice, log: silentLogger, workerFile });
+    control.avatars = await AvatarPacks.open({
+      stateDir: path.join(t.dir, 'state'),
+      selected: () => control.settings().avatar.choice,
+      log: silentLogger,
+      workerFile,
+      // A folder standing in for /run/vtlink-usb: each subfolder is a mounted stick.
+      usbDir: path.join(t.dir, 'usb'),
+      usbPollMs: 50,
+    });
     server = await startServer(control, { port: 0, bind: '127.0.0.1', stateDir: path.join(t.dir, 'state') });
     base = server.url.replace(/\/$/, '');
   });
 
   afterAll(async () => {
+    control?.avatars?.close();
     await server?.close();
     await t?.remove();
   });
@@ -235,5 +244,52 @@ describe('/api/avatars over HTTP', () => {
     const removed = await http(`${base}/api/avatars?id=${pack.id}`, { method: 'DELETE' });
     expect([removed.status, (removed.json as { packs: unknown[] }).packs]).toEqual([200, []]);
     expect(await readdir(path.join(t.dir, 'state/avatars'))).toEqual([]);
+  });
+
+  it('offers the PSDs on a USB stick, imports one only when asked, and refuses a broken one keeping the avatar', async () => {
+    const stick = path.join(t.dir, 'usb', 'sdz1');
+    await mkdir(stick, { recursive: true });
+    await writeFile(path.join(stick, 'Stick Face.psd'), testFacePsd());
+    await writeFile(path.join(stick, 'broken.PSD'), testFacePsd().subarray(0, 3000));
+    await writeFile(path.join(stick, 'notes.txt'), 'not offered');
+    await writeFile(path.join(stick, '.hidden.psd'), testFacePsd()); // macOS leaves ._ files: hidden ones are not offered
+    const offers = async (): Promise<{ id: string; file: string; sizeBytes: number }[]> => ((await http(`${base}/api/avatars/usb`)).json as { usb: { id: string; file: string; sizeBytes: number }[] }).usb;
+    // The service polls the mounts every usbPollMs (50 ms here).
+    for (let tries = 0; (await offers()).length !== 2; tries++) {
+      if (tries > 100) throw new Error('the two PSDs on the stick were not offered');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await offers()).toEqual([
+      { id: 'sdz1/Stick Face.psd', device: 'sdz1', file: 'Stick Face.psd', sizeBytes: testFacePsd().length },
+      { id: 'sdz1/broken.PSD', device: 'sdz1', file: 'broken.PSD', sizeBytes: 3000 },
+    ]);
+    // Offered, never imported by itself.
+    expect(((await http(`${base}/api/avatars`)).json as { packs: PackSummary[] }).packs).toEqual([]);
+
+    const imported = await http(`${base}/api/avatars/usb`, { method: 'POST', ...jsonBody({ id: 'sdz1/Stick Face.psd' }) });
+    expect(imported.status).toBe(201);
+    const pack = (imported.json as { pack: PackSummary }).pack;
+    expect(pack).toMatchObject({ name: 'Stick Face', width: 400, height: 400, layers: 8 });
+    expect(((await http(`${base}/api/avatars`)).json as { packs: PackSummary[] }).packs.map((p) => p.id)).toEqual([pack.id]);
+    expect((await control.applySettings({ avatar: { choice: pack.choice } })).ok).toBe(true);
+
+    // The broken one: refused with the reason; the pack, the choice and the state folder stay.
+    const before = await readdir(path.join(t.dir, 'state/avatars'));
+    const broken = await http(`${base}/api/avatars/usb`, { method: 'POST', ...jsonBody({ id: 'sdz1/broken.PSD' }) });
+    expect([broken.status, errorOf(broken).code, errorOf(broken).message]).toEqual([422, 'corrupt-psd', expect.stringMatching(/damaged or truncated/)]);
+    expect(await readdir(path.join(t.dir, 'state/avatars'))).toEqual(before);
+    expect(control.settings().avatar.choice).toBe(pack.choice);
+
+    // Not on a stick (a path outside the mounts is no offer either), or the stick pulled: 404 with the reason.
+    for (const id of ['sdz1/nope.psd', '../state/avatars/x.psd', 'sdz1/notes.txt']) {
+      const missing = await http(`${base}/api/avatars/usb`, { method: 'POST', ...jsonBody({ id }) });
+      expect([missing.status, errorOf(missing).code]).toEqual([404, 'usb-file-not-found']);
+    }
+    await rm(stick, { recursive: true });
+    const gone = await http(`${base}/api/avatars/usb`, { method: 'POST', ...jsonBody({ id: 'sdz1/Stick Face.psd' }) });
+    expect([gone.status, errorOf(gone).code, errorOf(gone).message]).toEqual([404, 'usb-file-not-found', expect.stringMatching(/removed/)]);
+    expect(await offers()).toEqual([]);
+    expect(((await http(`${base}/api/avatars`)).json as { packs: PackSummary[] }).packs.map((p) => p.id)).toEqual([pack.id]);
+    expect((await control.applySettings({ avatar: { choice: 'default' } })).ok).toBe(true);
   });
 });

@@ -76,6 +76,8 @@ describe('API from another host (network namespace)', () => {
     '/api/avatars/manifest': { GET: [400, 'bad-id'] },
     '/api/avatars/layer': { GET: [400, 'bad-id'] },
     '/api/avatars/mapping': { PUT: [401, 'unauthorized'] },
+    // What is on the USB sticks is the box's business, like the update's USB offers.
+    '/api/avatars/usb': { GET: [401, 'unauthorized'], POST: [401, 'unauthorized'] },
   };
 
   it('every route from an unpaired host: the room\'s picture, devices and log refused, changes need pairing, the status without names and addresses', async () => {

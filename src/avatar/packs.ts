@@ -15,12 +15,13 @@ import { Worker } from 'node:worker_threads';
 import { removeIfPresent, syncDir, writeJsonDurably } from '../config/durable-fs';
 import type { Logger } from '../system/log';
 import { checkRoom, receiveToFile, UploadError, type UploadProblem } from '../system/upload';
+import { USB_POLL_MS, UsbWatcher, type UsbFile } from '../system/usb-files';
 import { PACK_FORMAT, PACK_ID_PATTERN, PackManifestSchema, packSummary, type PackManifest, type PackSummary } from './pack';
 import { isAvatarPart, type AvatarPart } from './parts';
 import { AVATAR_LIMITS, checkPsdHeader, mib, PSD_HEADER_BYTES, PsdRefusal, type AvatarLimits, type PsdRefusalCode } from './psd-convert';
 import type { ConvertJob, ConvertReply } from './psd-worker';
 
-export type AvatarRefusalCode = PsdRefusalCode | UploadProblem | 'length-required' | 'avatar-busy' | 'pack-not-found' | 'avatar-in-use' | 'bad-mapping';
+export type AvatarRefusalCode = PsdRefusalCode | UploadProblem | 'length-required' | 'avatar-busy' | 'pack-not-found' | 'avatar-in-use' | 'bad-mapping' | 'usb-file-not-found';
 
 export class AvatarRefusal extends Error {
   constructor(
@@ -30,6 +31,15 @@ export class AvatarRefusal extends Error {
     super(message);
     this.name = 'AvatarRefusal';
   }
+}
+
+/** A PSD in the top folder of a mounted USB stick, offered for import (never imported by itself). */
+export interface UsbPsdOffer {
+  /** "<device>/<file>", e.g. "sda1/Mika.psd": what POST /api/avatars/usb takes. */
+  id: string;
+  device: string;
+  file: string;
+  sizeBytes: number;
 }
 
 /** What the API may ask of the packs (src/server/avatar-routes.ts). */
@@ -43,6 +53,10 @@ export interface AvatarControl {
   importPsd(body: Readable, declaredBytes: number | null, fileName: string | null): Promise<PackSummary>;
   /** Makes a pack of a PSD already on disk (a USB stick). */
   importFile(file: string, fileName: string): Promise<PackSummary>;
+  /** The PSDs on the USB sticks now. */
+  usbOffers(): UsbPsdOffer[];
+  /** Makes a pack of the USB offer `id` ("<device>/<file>"). */
+  importUsb(id: string): Promise<PackSummary>;
   /** Assigns layers (by index) to parts; null: back to unassigned. */
   setMapping(id: string, parts: Record<string, AvatarPart | null>): Promise<PackManifest>;
   remove(id: string): Promise<void>;
@@ -62,6 +76,9 @@ export interface AvatarPacksOptions {
   /** Heap cap of the converting worker: a file that needs more is refused, the service stays. */
   workerHeapMb?: number;
   freeBytes?: (dir: string) => Promise<number>;
+  /** Where USB sticks are mounted (src/system/usb-files.ts); absent: no USB offers. */
+  usbDir?: string;
+  usbPollMs?: number;
 }
 
 export class AvatarPacks implements AvatarControl {
@@ -69,6 +86,8 @@ export class AvatarPacks implements AvatarControl {
   private readonly dir: string;
   private readonly packs = new Map<string, PackManifest>();
   private busy = false;
+  private usbFiles: UsbFile[] = [];
+  private usbWatcher: UsbWatcher | null = null;
 
   private constructor(private readonly options: AvatarPacksOptions) {
     this.dir = path.join(options.stateDir, 'avatars');
@@ -94,7 +113,16 @@ export class AvatarPacks implements AvatarControl {
         options.log.warn(`avatar: ignoring the pack in ${full}: ${(err as Error).message}`);
       }
     }
+    if (options.usbDir) {
+      packs.usbWatcher = new UsbWatcher(options.usbDir, '.psd', (files) => (packs.usbFiles = files), options.usbPollMs ?? USB_POLL_MS);
+      packs.usbWatcher.start();
+    }
     return packs;
+  }
+
+  /** Stops the USB poll. */
+  close(): void {
+    this.usbWatcher?.stop();
   }
 
   has(id: string): boolean {
@@ -143,6 +171,23 @@ export class AvatarPacks implements AvatarControl {
       });
       return this.convert(file, fileName, size);
     });
+  }
+
+  usbOffers(): UsbPsdOffer[] {
+    return this.usbFiles.map((f) => ({ id: f.id, device: f.device, file: f.file, sizeBytes: f.size }));
+  }
+
+  async importUsb(id: string): Promise<PackSummary> {
+    // Looked at again now: the list may be up to a poll old, and the stick may be gone.
+    await this.usbWatcher?.poll();
+    const found = this.usbFiles.find((f) => f.id === id);
+    if (!found) throw new AvatarRefusal('usb-file-not-found', `no PSD ${id} on a USB stick (was the stick removed?)`);
+    try {
+      return await this.importFile(found.path, found.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AvatarRefusal('usb-file-not-found', `${found.file} is gone from the USB stick (was it removed?)`);
+      throw err;
+    }
   }
 
   async setMapping(id: string, parts: Record<string, AvatarPart | null>): Promise<PackManifest> {

@@ -14,6 +14,7 @@ import { createUpdater, serviceAlive } from '../update';
 import { createLogger, formatLogLine, LogRing, underJournal } from '../system/log';
 import { packageRoot } from '../system/paths';
 import { SystemdNotifier } from '../system/notify';
+import { DEFAULT_USB_DIR } from '../system/usb-files';
 import { handleShutdownSignals } from '../system/signals';
 import { ApiHost } from './api-host';
 import { RunProgress, summaryLine } from './run-progress';
@@ -66,7 +67,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   // Updates (src/update/): bundles from the API or a USB stick; the booted slot is marked good once healthy.
   const update = createUpdater({ stateDir: store.dir, log, fallbackVersion: packageVersion() });
   // Avatar packs (src/avatar/): PSDs imported from the API, kept on the state partition.
-  const avatars = await AvatarPacks.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log });
+  const avatars = await AvatarPacks.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log, usbDir: process.env.VTLINK_USB_DIR || DEFAULT_USB_DIR });
   const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, avatars });
   update.watchHealth(service.ready, serviceAlive(service));
   notifier.startupStep('opening the camera and tracking the first frame', STARTUP_STEP_BUDGET_MS);
@@ -91,6 +92,7 @@ export async function runService(options: RunCommandOptions): Promise<number> {
       progress?.stop();
       progress = null;
       systemd.stopping();
+      avatars.close();
       await Promise.all([api.close(), service.stop(), update.close()]);
       if (options.once) log.info(`summary: ${summaryLine(service.summary())}`);
       return 0;

@@ -4,6 +4,8 @@
  * draws the chosen pack without pairing, and a pack shows the user's own drawing, not the room.
  * Importing, mapping and removing are changes (kiosk, or a paired host while remote changes are on).
  *
+ * What is on USB sticks (/api/avatars/usb) is private, and importing one of them a change.
+ *
  * The import (PUT /api/avatars/psd) streams its body to the state partition like the update upload
  * (receiveStreamedBody; server.ts exempts it from the whole-request time limit).
  */
@@ -31,12 +33,14 @@ const REFUSAL_STATUS: Record<AvatarRefusalCode, number> = {
   'avatar-busy': 409,
   'avatar-in-use': 409,
   'pack-not-found': 404,
+  'usb-file-not-found': 404,
   'no-room': 507,
   'upload-incomplete': 400,
   'upload-stalled': 408,
   'write-failed': 500,
 };
 
+const UsbImportBody = z.strictObject({ id: z.string().min(1).max(512) });
 const MappingBody = z.strictObject({ layers: z.record(z.string().regex(/^\d{1,4}$/), z.enum(AVATAR_PARTS).nullable()) });
 
 async function act<T>(work: () => Promise<T>): Promise<T> {
@@ -82,6 +86,22 @@ export function avatarRoutes(control: ServiceControl, maxBodyBytes: number): [st
           handle: async ({ req, res, url }) => {
             const name = url.searchParams.get('name')?.slice(0, 255) || null;
             const pack = await receiveStreamedBody(req, (declared) => act(() => packs().importPsd(req, declared, name)));
+            sendJson(res, 201, { pack });
+          },
+        },
+      },
+    ],
+    [
+      // PSDs on USB sticks: private like the update's USB offers (what is plugged in is the box's business).
+      '/api/avatars/usb',
+      {
+        GET: { access: 'private', handle: async ({ res }) => sendJson(res, 200, { usb: control.avatars?.usbOffers() ?? [] }) },
+        POST: {
+          access: 'change',
+          handle: async ({ req, res }) => {
+            const parsed = UsbImportBody.safeParse(await readJsonBody(req, maxBodyBytes, true));
+            if (!parsed.success) throw new ApiError(422, 'invalid-request', 'send {"id": "<device>/<file>.psd"} (GET /api/avatars/usb lists them)', { issues: issuesFromZod(parsed.error) });
+            const pack = await act(() => packs().importUsb(parsed.data.id));
             sendJson(res, 201, { pack });
           },
         },

@@ -2,7 +2,8 @@
  * Updates with RAUC (README.md in this folder): the updater, and how `vtlink run` configures it.
  */
 import type { Logger } from '../system/log';
-import { DEFAULT_RAUC_CONF, DEFAULT_RELEASE_FILE, DEFAULT_USB_DIR, Updater } from './updater';
+import { DEFAULT_USB_DIR } from '../system/usb-files';
+import { DEFAULT_RAUC_CONF, DEFAULT_RELEASE_FILE, Updater } from './updater';
 
 export { Updater } from './updater';
 export { serviceAlive } from './health';

@@ -36,11 +36,10 @@ import {
   type UsbOffer,
 } from './types';
 import { checkRoom, megabytes, receiveToFile, UploadError } from '../system/upload';
-import { USB_POLL_MS, UsbWatcher, type UsbBundleFile } from './usb';
+import { DEFAULT_USB_DIR, USB_POLL_MS, UsbWatcher, type UsbFile } from '../system/usb-files';
 
 export const DEFAULT_RAUC_CONF = '/etc/rauc/system.conf';
 export const DEFAULT_RELEASE_FILE = '/etc/vtlink-release';
-export const DEFAULT_USB_DIR = '/run/vtlink-usb';
 /** Between "restarting into version X" on every screen and the reboot request. */
 export const REBOOT_NOTICE_MS = 3_000;
 /** A reboot that has not come by then was not done (no path unit?): the user is told to restart. */
@@ -104,7 +103,7 @@ function errorText(err: unknown): string {
 }
 
 interface UsbEntry {
-  file: UsbBundleFile;
+  file: UsbFile;
   offer: UsbOffer;
 }
 
@@ -183,7 +182,7 @@ export class Updater implements UpdateControl {
     await this.refreshStatus().catch(() => undefined);
     await this.restorePending();
     if (this.closed) return;
-    this.usbWatcher = new UsbWatcher(this.options.usbDir ?? DEFAULT_USB_DIR, (files) => this.onUsbFiles(files), this.options.usbPollMs ?? USB_POLL_MS);
+    this.usbWatcher = new UsbWatcher(this.options.usbDir ?? DEFAULT_USB_DIR, '.raucb', (files) => this.onUsbFiles(files), this.options.usbPollMs ?? USB_POLL_MS);
     this.usbWatcher.start();
   }
 
@@ -310,7 +309,7 @@ export class Updater implements UpdateControl {
 
   // ── USB sticks ──────────────────────────────────────────────────────────────────────────────────
 
-  private onUsbFiles(files: UsbBundleFile[]): void {
+  private onUsbFiles(files: UsbFile[]): void {
     const seen = new Set<string>();
     for (const f of files) {
       seen.add(f.id);
@@ -324,7 +323,7 @@ export class Updater implements UpdateControl {
     for (const id of [...this.usb.keys()]) if (!seen.has(id)) this.usb.delete(id);
   }
 
-  private async checkUsb(f: UsbBundleFile): Promise<void> {
+  private async checkUsb(f: UsbFile): Promise<void> {
     const entry = this.usb.get(f.id);
     if (!entry || entry.file !== f || this.closed) return; // removed or replaced meanwhile
     const check = await this.checkBundle(f.path, f.size);

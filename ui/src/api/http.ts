@@ -12,12 +12,13 @@ import type { SettingsIssue } from '../../../src/config/patch';
 import type { DeviceInfo, ServiceStatus } from '../../../src/service/control';
 import type { InstallRequest, PendingBundle, UpdateState } from '../../../src/update/types';
 import type { PackManifest, PackSummary } from '../../../src/avatar/pack';
+import type { UsbPsdOffer } from '../../../src/avatar/packs';
 import type { AvatarPart } from '../../../src/avatar/parts';
 
 export type { Settings, SettingsIssue, DeviceInfo, ServiceStatus };
 export type { OutputState } from '../../../src/outputs/output';
 export type { InstallRequest, PendingBundle, UpdateState };
-export type { PackManifest, PackSummary, AvatarPart };
+export type { PackManifest, PackSummary, AvatarPart, UsbPsdOffer };
 
 /** A JSON Schema node, as zod's toJSONSchema writes it (only the keys the forms read). */
 export interface JsonSchemaNode {
@@ -251,6 +252,18 @@ export class ApiClient {
 
   async setAvatarMapping(id: string, layers: Record<string, AvatarPart | null>): Promise<PackManifest> {
     return (await this.send('PUT', `/api/avatars/mapping?id=${encodeURIComponent(id)}`, { layers })) as PackManifest;
+  }
+
+  /** The PSDs on the USB sticks plugged into the box (kiosk or paired). */
+  async avatarUsbOffers(): Promise<UsbPsdOffer[]> {
+    const body = await this.getJson<unknown>('/api/avatars/usb');
+    return isRecord(body) && Array.isArray(body.usb) ? (body.usb as UsbPsdOffer[]) : [];
+  }
+
+  async importAvatarFromUsb(id: string): Promise<PackSummary> {
+    const body = await this.send('POST', '/api/avatars/usb', { id });
+    if (isRecord(body) && isRecord(body.pack)) return body.pack as unknown as PackSummary;
+    throw new ApiError(500, 'no pack in the answer');
   }
 
   async removeAvatar(id: string): Promise<void> {

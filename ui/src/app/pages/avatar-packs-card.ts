@@ -3,7 +3,7 @@
  * show one, map its layers to rig parts by touch, remove one. The layer-name convention is shown here
  * too (src/avatar/README.md has it in full). A refused file says why; nothing else changes.
  */
-import { ApiError, type AvatarPart, type PackManifest, type PackSummary } from '../../api/http';
+import { ApiError, type AvatarPart, type PackManifest, type PackSummary, type UsbPsdOffer } from '../../api/http';
 import { AVATAR_PARTS, packIdOfChoice, partLabel } from '../../../../src/avatar/parts';
 import type { AppContext } from '../context';
 import { button, el } from '../dom';
@@ -12,6 +12,8 @@ import { openPicker } from '../input/picker';
 import { openSheet } from '../input/sheet';
 
 const UNASSIGNED = '';
+/** How often the USB offers are asked for while the card is on screen. */
+const USB_POLL_MS = 3_000;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -19,6 +21,9 @@ function errorText(err: unknown): string {
 
 export function avatarPacksCard(ctx: AppContext): HTMLElement {
   const list = el('div', { class: 'avatar-packs', attrs: { 'data-testid': 'avatar-packs' } });
+  const usb = el('div', { class: 'avatar-usb', attrs: { 'data-testid': 'avatar-usb' } });
+  let usbKey = '';
+  let importing = false;
   const note = el('div', { class: 'form-status', attrs: { role: 'status', 'data-testid': 'avatar-import-status' } });
   const file = el('input', { attrs: { type: 'file', accept: '.psd,image/vnd.adobe.photoshop', hidden: '', 'data-testid': 'avatar-psd-file' } });
   const choose = button('Import a PSD…', () => file.click(), 'btn', { 'data-action': 'import-psd' });
@@ -78,6 +83,36 @@ export function avatarPacksCard(ctx: AppContext): HTMLElement {
     } finally {
       await refresh();
     }
+  }
+
+  /** PSDs on USB sticks: offered, imported only on a touch. */
+  async function refreshUsb(): Promise<void> {
+    let offers: UsbPsdOffer[];
+    try {
+      offers = await ctx.api.avatarUsbOffers();
+    } catch {
+      offers = []; // not paired (private), or the service is away: nothing to offer
+    }
+    const key = JSON.stringify(offers) + String(importing);
+    if (key === usbKey) return;
+    usbKey = key;
+    usb.replaceChildren(
+      ...offers.map((o) =>
+        Object.assign(button(`Import ${o.file} from USB (${megabytes(o.sizeBytes)})`, () => void importUsb(o), 'btn', { 'data-action': 'import-usb', 'data-usb': o.id }), {
+          disabled: importing,
+        }),
+      ),
+    );
+  }
+
+  async function importUsb(o: UsbPsdOffer): Promise<void> {
+    importing = true;
+    setNote(`Reading the layers of ${o.file}…`);
+    await refreshUsb();
+    const ok = await act(() => ctx.api.importAvatarFromUsb(o.id), `${o.file} imported: tap Show to put it on screen.`);
+    if (!ok) note.textContent = `${o.file} was not imported: ${note.textContent}`;
+    importing = false;
+    await refreshUsb();
   }
 
   async function show(p: PackSummary): Promise<void> {
@@ -158,14 +193,27 @@ export function avatarPacksCard(ctx: AppContext): HTMLElement {
 
   void refresh();
   ctx.settings.subscribe(() => void refresh());
-  return el(
+  const card = el(
     'section',
     { class: 'card', attrs: { 'data-card': 'avatar-packs' } },
     el('h2', { text: 'Your avatars' }),
     el('p', { class: 'muted', text: 'Import your own character as a layered PSD (up to 200 MB, 4096x4096, 200 layers).' }),
     list,
     el('div', { class: 'form-actions' }, choose, file),
+    usb,
     note,
     help,
   );
+  // The page is built once and kept: ask for the USB offers only while the card is on screen.
+  const tick = (): void => {
+    if (card.isConnected && !document.hidden) void refreshUsb();
+    setTimeout(tick, USB_POLL_MS);
+  };
+  void refreshUsb();
+  setTimeout(tick, USB_POLL_MS);
+  return card;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

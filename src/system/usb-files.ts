@@ -1,15 +1,17 @@
 /**
- * Bundles on USB sticks. The image mounts each USB mass-storage partition read-only at
- * `<root>/<kernel name>/` (/run/vtlink-usb/sda1/) and unmounts it on removal; we look for `*.raucb`
- * in each mount's top folder. A poll every 2 s, not fs.watch: the root may not exist yet, a mount
- * replaces a folder's contents without an event on it, and a readdir of a tmpfs folder costs nothing.
+ * Files on USB sticks: update bundles (`*.raucb`, src/update/) and avatar PSDs (`*.psd`,
+ * src/avatar/). The image mounts each USB mass-storage partition read-only at
+ * `<root>/<kernel name>/` (/run/vtlink-usb/sda1/) and unmounts it on removal; we look in each mount's
+ * top folder. A poll every 2 s, not fs.watch: the root may not exist yet, a mount replaces a folder's
+ * contents without an event on it, and a readdir of a tmpfs folder costs nothing.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
+export const DEFAULT_USB_DIR = '/run/vtlink-usb';
 export const USB_POLL_MS = 2_000;
 
-export interface UsbBundleFile {
+export interface UsbFile {
   /** "<device>/<file>": stable while the stick stays in. */
   id: string;
   device: string;
@@ -19,15 +21,15 @@ export interface UsbBundleFile {
   mtimeMs: number;
 }
 
-/** Every *.raucb in the top folder of every mount under `root` (none if root is missing). */
-export async function listUsbBundles(root: string): Promise<UsbBundleFile[]> {
+/** Every file ending in `suffix` (any case, not hidden) in the top folder of every mount under `root` (none if root is missing). */
+export async function listUsbFiles(root: string, suffix: string): Promise<UsbFile[]> {
   let devices: string[];
   try {
     devices = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch {
     return [];
   }
-  const found: UsbBundleFile[] = [];
+  const found: UsbFile[] = [];
   for (const device of devices.sort()) {
     let names: string[];
     try {
@@ -36,7 +38,7 @@ export async function listUsbBundles(root: string): Promise<UsbBundleFile[]> {
       continue; // unmounted under our feet
     }
     for (const file of names.sort()) {
-      if (!file.toLowerCase().endsWith('.raucb') || file.startsWith('.')) continue;
+      if (!file.toLowerCase().endsWith(suffix) || file.startsWith('.')) continue;
       const full = path.join(root, device, file);
       try {
         const s = await stat(full);
@@ -49,7 +51,7 @@ export async function listUsbBundles(root: string): Promise<UsbBundleFile[]> {
   return found;
 }
 
-/** Calls `onChange` with the whole list whenever a bundle appears, disappears or changes. */
+/** Calls `onChange` with the whole list whenever a file ending in `suffix` appears, disappears or changes. */
 export class UsbWatcher {
   private timer: NodeJS.Timeout | null = null;
   private last = '';
@@ -57,7 +59,8 @@ export class UsbWatcher {
 
   constructor(
     private readonly root: string,
-    private readonly onChange: (files: UsbBundleFile[]) => void,
+    private readonly suffix: string,
+    private readonly onChange: (files: UsbFile[]) => void,
     private readonly pollMs = USB_POLL_MS,
   ) {}
 
@@ -78,7 +81,7 @@ export class UsbWatcher {
     if (this.busy) return;
     this.busy = true;
     try {
-      const files = await listUsbBundles(this.root);
+      const files = await listUsbFiles(this.root, this.suffix);
       const key = JSON.stringify(files.map((f) => [f.id, f.size, f.mtimeMs]));
       if (key !== this.last) {
         this.last = key;
