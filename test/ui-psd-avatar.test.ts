@@ -59,7 +59,12 @@ beforeAll(async () => {
   scratch = await mkdtemp(path.join(os.tmpdir(), 'vtlink-psd-files-'));
   [browser, service] = await Promise.all([
     launchChromium(),
-    startService({ stateDir, command: [process.execPath, cli, 'run', '--state-dir', stateDir, '--port', '0', '--source', 'demo', '--models', path.join(repoRoot, 'models')] }),
+    startService({
+      stateDir,
+      command: [process.execPath, cli, 'run', '--state-dir', stateDir, '--port', '0', '--source', 'demo', '--models', path.join(repoRoot, 'models')],
+      // A folder standing in for /run/vtlink-usb (each subfolder a mounted stick).
+      env: { VTLINK_USB_DIR: path.join(scratch, 'usb') },
+    }),
   ]);
 });
 
@@ -239,6 +244,29 @@ describe('an avatar from a PSD', () => {
     await holdPose(avatar.page, { mouthOpen: 0, vowelA: 0 });
     png = await shot(avatar.page);
     expect(colourAt(png, ...AT.mystery)).not.toSatisfy((c: Rgba) => near(c, C.mystery));
+    expect(ui.errors).toEqual([]);
+  });
+
+  it('a PSD on a USB stick is offered on the card with its size and imported by a touch', async () => {
+    // The mapper reopened after the last pick: closed first.
+    if (await ui.page.$('[data-testid=avatar-mapper]')) await ui.page.tap('.sheet-actions [data-key=Done]');
+    const stick = path.join(scratch, 'usb', 'sdu1');
+    await mkdir(stick, { recursive: true });
+    const bytes = testFacePsd();
+    await writeFile(path.join(stick, 'Stick Face.psd'), bytes);
+    const offer = `[data-action=import-usb][data-usb="sdu1/Stick Face.psd"]`;
+    await ui.page.waitForSelector(offer, { timeout: 20_000 });
+    expect(await ui.page.textContent(offer)).toBe(`Import Stick Face.psd from USB (${(bytes.length / 1024 / 1024).toFixed(1)} MB)`);
+    const before = ((await http(api('/api/avatars'))).json as { packs: PackSummary[] }).packs.length;
+    await ui.page.tap(offer);
+    await ui.page.waitForFunction(`document.querySelector('[data-testid=avatar-import-status]')?.textContent === 'Stick Face.psd imported: tap Show to put it on screen.'`, undefined, { timeout: 30_000 });
+    const packs = ((await http(api('/api/avatars'))).json as { packs: PackSummary[] }).packs;
+    expect(packs).toHaveLength(before + 1);
+    expect(packs.at(-1)).toMatchObject({ name: 'Stick Face', layers: 8 });
+    await ui.page.waitForSelector(`[data-pack="${packs.at(-1)!.id}"]`);
+    // The stick pulled: the offer goes.
+    await rm(stick, { recursive: true });
+    await ui.page.waitForSelector(offer, { state: 'detached', timeout: 20_000 });
     expect(ui.errors).toEqual([]);
   });
 });
