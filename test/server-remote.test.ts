@@ -78,6 +78,11 @@ describe('API from another host (network namespace)', () => {
     '/api/avatars/mapping': { PUT: [401, 'unauthorized'] },
     // What is on the USB sticks is the box's business, like the update's USB offers.
     '/api/avatars/usb': { GET: [401, 'unauthorized'], POST: [401, 'unauthorized'] },
+    // Live2D: reading is open like the packs (OBS loads the model and the user's Core from the box);
+    // uploading and removing are changes (avatar-live2d.test.ts has the rest).
+    '/api/avatars/live2d': { GET: [200, null], PUT: [401, 'unauthorized'], DELETE: [401, 'unauthorized'] },
+    '/api/avatars/live2d/files/': { GET: [404, 'live2d-file-not-found'] },
+    '/api/avatars/cubism-core': { GET: [404, 'cubism-core-missing'], PUT: [401, 'unauthorized'] },
   };
 
   it('every route from an unpaired host: the room\'s picture, devices and log refused, changes need pairing, the status without names and addresses', async () => {

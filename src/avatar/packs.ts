@@ -104,7 +104,8 @@ export class AvatarPacks implements AvatarControl {
         await rm(full, { recursive: true, force: true });
         continue;
       }
-      if (!entry.isDirectory()) continue;
+      // Live2D's folders (./live2d.ts) live beside the packs.
+      if (!entry.isDirectory() || entry.name === 'live2d' || entry.name === 'cubism-core') continue;
       try {
         const manifest = PackManifestSchema.parse(JSON.parse(await readFile(path.join(full, 'manifest.json'), 'utf8')));
         if (manifest.id !== entry.name) throw new Error(`its manifest names it ${manifest.id}`);

@@ -10,6 +10,7 @@ import { kioskWatchEnv } from '../service/kiosk-watch';
 import { SystemdLink, statusLine } from '../service/systemd';
 import { packageVersion, VtlinkService } from '../service/service';
 import { AvatarPacks } from '../avatar/packs';
+import { Live2DModels } from '../avatar/live2d';
 import { createUpdater, serviceAlive } from '../update';
 import { createLogger, formatLogLine, LogRing, underJournal } from '../system/log';
 import { packageRoot } from '../system/paths';
@@ -68,7 +69,9 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const update = createUpdater({ stateDir: store.dir, log, fallbackVersion: packageVersion() });
   // Avatar packs (src/avatar/): PSDs imported from the API, kept on the state partition.
   const avatars = await AvatarPacks.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log, usbDir: process.env.VTLINK_USB_DIR || DEFAULT_USB_DIR });
-  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, avatars });
+  // Live2D models and the user's own Cubism Core (src/avatar/live2d.ts), also on the state partition.
+  const live2d = await Live2DModels.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log });
+  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, avatars, live2d });
   update.watchHealth(service.ready, serviceAlive(service));
   notifier.startupStep('opening the camera and tracking the first frame', STARTUP_STEP_BUDGET_MS);
   const systemd = new SystemdLink(service, { log, notifier });

@@ -262,9 +262,9 @@ const Outputs = z.strictObject({
 const Avatar = z.strictObject({
   choice: z
     .string()
-    .regex(/^(psd:)?[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be an avatar id (lower-case letters, digits, - and _), or psd:<pack id> for an imported avatar' })
+    .regex(/^(psd:|live2d:)?[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be an avatar id (lower-case letters, digits, - and _), psd:<pack id> for an avatar imported from a PSD, or live2d:<model id>' })
     .default('default')
-    .meta({ title: 'Avatar', description: 'one of the built-in characters, or psd:<pack id> for an avatar imported from a PSD' }),
+    .meta({ title: 'Avatar', description: 'one of the built-in characters, psd:<pack id> for an avatar imported from a PSD, or live2d:<model id> for a Live2D model (needs the user\'s Cubism Core)' }),
   colours: section(
     z.strictObject({
       primary: hexColour.default('#7c5cff').meta({ title: 'Primary colour' }),

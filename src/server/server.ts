@@ -18,6 +18,7 @@ import { PairingStore } from './pairing';
 import { isLoopbackAddress } from './peer';
 import { PreviewCache } from './preview';
 import { apiRoutes } from './routes';
+import { LIVE2D_FILES_PREFIX } from './avatar-routes';
 import { StaticFiles } from './static-files';
 import { TrackingStream } from './stream';
 import { isStreamDetail, type StreamDetail } from './stream-detail';
@@ -173,7 +174,8 @@ export async function startServer(control: ServiceControl, options: ServerOption
       throw new ApiError(400, 'bad-url', 'malformed request URL');
     }
     const method = req.method ?? 'GET';
-    const entry = routes.get(url.pathname);
+    // A Live2D model's files are one route for every path under it (the model names them relatively).
+    const entry = routes.get(url.pathname) ?? (url.pathname.startsWith(LIVE2D_FILES_PREFIX) ? routes.get(LIVE2D_FILES_PREFIX) : undefined);
     if (entry) {
       const r = entry[method];
       if (!r) throw new ApiError(405, 'method-not-allowed', `${method} is not allowed on ${url.pathname}`, { headers: { allow: Object.keys(entry).join(', ') } });
@@ -334,3 +336,4 @@ export async function startServer(control: ServiceControl, options: ServerOption
       })),
   };
 }
+

@@ -6,6 +6,7 @@ import type { KioskStatus } from './kiosk-watch';
 export type { KioskStatus };
 import type { UpdateControl } from '../update/types';
 import type { AvatarControl } from '../avatar/packs';
+import type { Live2DModels } from '../avatar/live2d';
 
 /** Median milliseconds per stage over the last few seconds (see TrackerTimings for the stages). */
 export interface StageLatency {
@@ -117,4 +118,6 @@ export interface ServiceControl {
   readonly update?: UpdateControl;
   /** Avatar packs made from PSDs (src/avatar/); absent where the service runs without them. */
   readonly avatars?: AvatarControl;
+  /** Live2D models and the user's Cubism Core (src/avatar/live2d.ts). */
+  readonly live2d?: Live2DModels;
 }

@@ -28,6 +28,7 @@ import { KioskWatch, type KioskWatchOptions } from './kiosk-watch';
 import type { Updater } from '../update/updater';
 import type { AvatarPacks } from '../avatar/packs';
 import { packIdOfChoice } from '../avatar/parts';
+import { live2dIdOfChoice, type Live2DModels } from '../avatar/live2d';
 
 export interface ServiceOptions {
   store: SettingsStore;
@@ -50,6 +51,8 @@ export interface ServiceOptions {
   update?: Updater;
   /** Avatar packs from PSDs (src/avatar/): offered to the API as `avatars`; a chosen pack must exist. */
   avatars?: AvatarPacks;
+  /** Live2D models (src/avatar/live2d.ts): a chosen one must exist, and the user's Cubism Core with it. */
+  live2d?: Live2DModels;
 }
 
 /** Tracking settings the running tracker takes live (Pipeline.setLiveSettings), not a new tracker. */
@@ -194,6 +197,10 @@ export class VtlinkService implements ServiceControl {
 
   get avatars(): AvatarPacks | undefined {
     return this.options.avatars;
+  }
+
+  get live2d(): Live2DModels | undefined {
+    return this.options.live2d;
   }
 
   get update(): Updater | undefined {
@@ -348,6 +355,10 @@ export class VtlinkService implements ServiceControl {
     const pack = packIdOfChoice(result.settings.avatar.choice);
     if (pack !== null && touches(result.changed, 'avatar.choice') && this.options.avatars?.has(pack) !== true) {
       return { ok: false, issues: [{ path: 'avatar.choice', message: `no avatar pack "${pack}": import it first (GET /api/avatars lists them)` }] };
+    }
+    if (touches(result.changed, 'avatar.choice') && live2dIdOfChoice(result.settings.avatar.choice) !== null) {
+      const problem = this.options.live2d ? await this.options.live2d.choiceProblem(result.settings.avatar.choice) : 'this service runs without Live2D models';
+      if (problem) return { ok: false, issues: [{ path: 'avatar.choice', message: problem }] };
     }
     try {
       await this.store.save(result.settings);
