@@ -3,7 +3,7 @@
  * zip made here byte by byte (test/helpers/zip.ts) is checked, stored and served; hostile or wrong
  * zips (traversal, no or two .model3.json, a missing texture, over the caps) are refused with the
  * reason and nothing kept; without the user's Cubism Core a Live2D model cannot be chosen, and the
- * reason says how to add it. No Cubism Core exists here: drawing a model is checked by hand with
+ * reason says how to add it; the sample → standard parameter mapping the avatar page uses. No Cubism Core exists here: drawing a model is checked by hand with
  * tools/live2d-check.mjs (src/avatar/README.md).
  */
 import { readdir } from 'node:fs/promises';
@@ -14,6 +14,8 @@ import { SettingsStore } from '../src/config';
 import { startServer, type RunningServer } from '../src/server';
 import type { ApplyResult } from '../src/service/control';
 import { silentLogger } from '../src/system/log';
+import { live2dParameters } from '../ui/src/avatar/live2d-params';
+import { neutralSample } from '../ui/src/avatar/sample';
 import { modelFolderEntries, writeZip } from './helpers/zip';
 import { errorOf, http, tempDir, TestControl, type HttpAnswer } from './server-helpers';
 
@@ -32,6 +34,42 @@ class Live2DTestControl extends TestControl {
 function put(url: string, body: Buffer): Promise<HttpAnswer> {
   return http(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body });
 }
+
+describe('Live2D standard parameters from a tracking sample', () => {
+  it('neutral at rest; a turn, a wink, gaze, mouth, smile and brows drive the named parameters within their ranges', () => {
+    const rest = live2dParameters(neutralSample());
+    expect(rest).toEqual({
+      ParamAngleX: 0,
+      ParamAngleY: 0,
+      ParamAngleZ: 0,
+      ParamBodyAngleX: 0,
+      ParamEyeLOpen: 1,
+      ParamEyeROpen: 1,
+      ParamEyeBallX: 0,
+      ParamEyeBallY: 0,
+      ParamMouthOpenY: 0,
+      ParamMouthForm: 0,
+      ParamBrowLY: 0,
+      ParamBrowRY: 0,
+    });
+    // The subject turns to their right and looks up-right, winks their right eye, smiles with the mouth open, raises the left brow, leans.
+    const moved = live2dParameters({ ...neutralSample(), headYaw: 50, headPitch: 10, headRoll: 5, gazeYaw: 15, gazePitch: 40, eyeRight: 0, eyeLeft: 1.3, mouthOpen: 0.8, smile: 0.4, browLeft: 1, leanX: 0.5 });
+    expect(moved).toMatchObject({
+      ParamAngleX: -30, // clamped; the face turns towards the image's left
+      ParamAngleY: 10,
+      ParamAngleZ: -5,
+      ParamBodyAngleX: -5,
+      ParamEyeLOpen: 0, // the subject's right eye is the viewer's left
+      ParamEyeROpen: 1,
+      ParamEyeBallX: -0.5,
+      ParamEyeBallY: 1,
+      ParamMouthOpenY: 0.8,
+      ParamMouthForm: 0.8,
+      ParamBrowLY: 0,
+      ParamBrowRY: 1,
+    });
+  });
+});
 
 describe('zip entry names', () => {
   it('keeps plain relative paths and refuses traversal, absolute paths, backslashes and drive letters', () => {

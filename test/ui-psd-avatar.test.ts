@@ -18,6 +18,7 @@ import type { AvatarHandle } from '../ui/src/avatar/handle';
 import { neutralSample, type AvatarSample } from '../ui/src/avatar/sample';
 import { launchChromium, openPage, type OpenedPage } from './helpers/browser';
 import { testFacePsd, TEST_FACE, writeTestPsd, type Rgba } from './helpers/psd';
+import { modelFolderEntries, writeZip } from './helpers/zip';
 import { startService, type RunningService } from './helpers/service';
 import { http, jsonBody } from './server-helpers';
 import { bundleCliTo } from './service-harness';
@@ -268,6 +269,47 @@ describe('an avatar from a PSD', () => {
     await rm(stick, { recursive: true });
     await ui.page.waitForSelector(offer, { state: 'detached', timeout: 20_000 });
     expect(ui.errors).toEqual([]);
+  });
+});
+
+describe('Live2D without Cubism Core (vtlink cannot ship it)', () => {
+  it('a model zip is added, but it cannot be shown: the card, the API and the avatar page say why and how to add Core', async () => {
+    // The model's files as vtlink checks them (not a drawable model: none can be drawn without Core).
+    const zip = writeZip(modelFolderEntries());
+    const added = await http(api('/api/avatars/live2d?name=Mika.zip'), { method: 'PUT', headers: { 'content-type': 'application/zip' }, body: zip });
+    expect(added.status).toBe(201);
+    const model = (added.json as { model: { id: string; choice: string } }).model;
+    const before = ((await http(api('/api/settings'))).json as { avatar: { choice: string } }).avatar.choice;
+
+    // The real service refuses the choice with the reason.
+    const chosen = await http(api('/api/settings'), { method: 'PATCH', ...jsonBody({ avatar: { choice: model.choice } }) });
+    expect(chosen.status).toBe(422);
+    expect(chosen.text).toContain('Live2D needs Cubism Core, which vtlink cannot ship');
+
+    const ui = await openPage(browser, service.url, { width: 800, height: 480, hasTouch: true, ignoreConsole: /status of (503|429) .*\/api\/preview\.jpg|favicon\.ico/ });
+    try {
+      await openAvatarSettings(ui.page);
+      await ui.page.waitForSelector(`[data-card=live2d] [data-live2d="${model.id}"]`);
+      expect(await ui.page.textContent('[data-testid=live2d-core]')).toMatch(/^Live2D needs Cubism Core, which vtlink cannot ship: .*live2dcubismcore\.min\.js.*\.$/);
+      await ui.page.tap(`[data-live2d="${model.id}"] [data-action=show-live2d]`);
+      expect(await ui.page.textContent('[data-testid=live2d-status]')).toMatch(/^Mika cannot be shown: Live2D needs Cubism Core/);
+      expect(ui.errors).toEqual([]);
+    } finally {
+      await ui.close();
+    }
+    expect(((await http(api('/api/settings'))).json as { avatar: { choice: string } }).avatar.choice).toBe(before);
+
+    // The avatar page asked for it directly (OBS with ?avatar=): the built-in character stays, with the reason; nothing crashes.
+    const page = await openPage(browser, `${service.url}avatar.html?stream=0&renderer=webgl&avatar=${encodeURIComponent(model.choice)}`, { width: 400, height: 400, ignoreConsole: /favicon\.ico/ });
+    try {
+      await page.page.waitForFunction(() => (globalThis as unknown as TestWindow).__vtlinkAvatar?.avatarProblem() != null, undefined, { timeout: 20_000 });
+      expect(await page.page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.avatarProblem())).toMatch(/could not be loaded: Live2D needs Cubism Core/);
+      expect(await page.page.evaluate(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.avatarShown())).toBe('default');
+      expect(page.errors.filter((e) => !e.includes('Live2D needs Cubism Core'))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+    expect((await http(api(`/api/avatars/live2d?id=${model.id}`), { method: 'DELETE' })).status).toBe(200);
   });
 });
 

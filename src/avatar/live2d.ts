@@ -20,9 +20,9 @@ import yauzl from 'yauzl';
 import { z } from 'zod';
 import { removeIfPresent, syncDir, writeJsonDurably } from '../config/durable-fs';
 import type { Logger } from '../system/log';
+import { LIVE2D_CHOICE_PREFIX, live2dIdOfChoice } from './parts';
 import { checkRoom, receiveToFile, UploadError, type UploadProblem } from '../system/upload';
 
-export const LIVE2D_CHOICE_PREFIX = 'live2d:';
 export const LIVE2D_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const CUBISM_CORE_FILE = 'live2dcubismcore.min.js';
 
@@ -108,10 +108,6 @@ const Model3Schema = z.looseObject({
 
 export function live2dFilesUrl(id: string, file: string): string {
   return `/api/avatars/live2d/files/${id}/${file.split('/').map(encodeURIComponent).join('/')}`;
-}
-
-export function live2dIdOfChoice(choice: string): string | null {
-  return choice.startsWith(LIVE2D_CHOICE_PREFIX) ? choice.slice(LIVE2D_CHOICE_PREFIX.length) : null;
 }
 
 /**

@@ -14,6 +14,13 @@ export function packIdOfChoice(choice: string): string | null {
   return choice.startsWith(PACK_CHOICE_PREFIX) ? choice.slice(PACK_CHOICE_PREFIX.length) : null;
 }
 
+/** settings.avatar.choice for a Live2D model the user brought (./live2d.ts): `live2d:<id>`. */
+export const LIVE2D_CHOICE_PREFIX = 'live2d:';
+
+export function live2dIdOfChoice(choice: string): string | null {
+  return choice.startsWith(LIVE2D_CHOICE_PREFIX) ? choice.slice(LIVE2D_CHOICE_PREFIX.length) : null;
+}
+
 export const SIDES = ['l', 'r'] as const;
 export type Side = (typeof SIDES)[number];
 export const EYE_STATES = ['open', 'half', 'closed'] as const;

@@ -27,8 +27,8 @@ import { listDevices } from './devices';
 import { KioskWatch, type KioskWatchOptions } from './kiosk-watch';
 import type { Updater } from '../update/updater';
 import type { AvatarPacks } from '../avatar/packs';
-import { packIdOfChoice } from '../avatar/parts';
-import { live2dIdOfChoice, type Live2DModels } from '../avatar/live2d';
+import { live2dIdOfChoice, packIdOfChoice } from '../avatar/parts';
+import type { Live2DModels } from '../avatar/live2d';
 
 export interface ServiceOptions {
   store: SettingsStore;

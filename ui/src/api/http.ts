@@ -13,12 +13,20 @@ import type { DeviceInfo, ServiceStatus } from '../../../src/service/control';
 import type { InstallRequest, PendingBundle, UpdateState } from '../../../src/update/types';
 import type { PackManifest, PackSummary } from '../../../src/avatar/pack';
 import type { UsbPsdOffer } from '../../../src/avatar/packs';
+import type { Live2DSummary } from '../../../src/avatar/live2d';
 import type { AvatarPart } from '../../../src/avatar/parts';
 
 export type { Settings, SettingsIssue, DeviceInfo, ServiceStatus };
 export type { OutputState } from '../../../src/outputs/output';
 export type { InstallRequest, PendingBundle, UpdateState };
-export type { PackManifest, PackSummary, AvatarPart, UsbPsdOffer };
+export type { PackManifest, PackSummary, AvatarPart, UsbPsdOffer, Live2DSummary };
+
+export interface Live2DState {
+  models: Live2DSummary[];
+  coreInstalled: boolean;
+  /** Why Live2D cannot be shown and how to add Cubism Core, while it is missing. */
+  coreMissing: string | null;
+}
 
 /** A JSON Schema node, as zod's toJSONSchema writes it (only the keys the forms read). */
 export interface JsonSchemaNode {
@@ -264,6 +272,29 @@ export class ApiClient {
     const body = await this.send('POST', '/api/avatars/usb', { id });
     if (isRecord(body) && isRecord(body.pack)) return body.pack as unknown as PackSummary;
     throw new ApiError(500, 'no pack in the answer');
+  }
+
+  // ── Live2D (/api/avatars/live2d, /api/avatars/cubism-core) ──────────────────────────────────
+
+  live2d(): Promise<Live2DState> {
+    return this.getJson<Live2DState>('/api/avatars/live2d');
+  }
+
+  /** Uploads a zip of a Live2D model folder; resolves with the model, or rejects with the reason. */
+  uploadLive2DModel(file: Blob, name: string, onProgress: (sentBytes: number, totalBytes: number) => void): Promise<Live2DSummary> {
+    return this.upload(`/api/avatars/live2d?name=${encodeURIComponent(name)}`, file, onProgress).then((body) => {
+      if (isRecord(body) && isRecord(body.model)) return body.model as unknown as Live2DSummary;
+      throw new ApiError(500, 'no model in the answer');
+    });
+  }
+
+  /** Uploads the user's live2dcubismcore.min.js. */
+  async uploadCubismCore(file: Blob, onProgress: (sentBytes: number, totalBytes: number) => void): Promise<void> {
+    await this.upload('/api/avatars/cubism-core', file, onProgress);
+  }
+
+  async removeLive2DModel(id: string): Promise<void> {
+    await this.send('DELETE', `/api/avatars/live2d?id=${encodeURIComponent(id)}`);
   }
 
   async removeAvatar(id: string): Promise<void> {

@@ -6,7 +6,7 @@
  * GPU, Pixi's Canvas 2D renderer where WebGL is missing or emulated on the CPU (./renderer-choice).
  */
 import { autoDetectRenderer, Container, Graphics, type Bounds, type Renderer } from 'pixi.js';
-import { packIdOfChoice } from '../../../src/avatar/parts';
+import { live2dIdOfChoice, packIdOfChoice } from '../../../src/avatar/parts';
 import { sceneArt } from './art';
 import { avatarDefinition, resolveColours, type ResolvedColours } from './characters';
 import { parseHexColour } from './colour';
@@ -15,6 +15,7 @@ import { AvatarMotion } from './motion';
 import type { AvatarBackground, AvatarHandle, AvatarOptions } from './handle';
 import { rendererPreference } from './renderer-choice';
 import { loadPackRig, type PackRig } from './pack-rig';
+import { loadLive2DRig, type Live2DRig } from './live2d-rig';
 import { AvatarRig } from './rig';
 import { webglRendererString } from './webgl-probe';
 import { copySample, neutralSample } from './sample';
@@ -48,10 +49,11 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
   let theme = options.theme;
   let background: AvatarBackground = options.background ?? 'scene';
   let backgroundColour = parseHexColour(options.backgroundColour ?? '#000000', 0x000000);
-  // A pack is loaded from the service; until it is drawn, the first built-in character stands in.
-  const builtInId = (id: string): string => (packIdOfChoice(id) === null ? id : 'default');
+  // A pack or Live2D model is loaded from the service; until it is drawn, the first built-in character stands in.
+  const isLoaded = (id: string): boolean => packIdOfChoice(id) !== null || live2dIdOfChoice(id) !== null;
+  const builtInId = (id: string): string => (isLoaded(id) ? 'default' : id);
   let colours: ResolvedColours = resolveColours(avatarDefinition(builtInId(avatarId)), theme);
-  let rig: AvatarRig | PackRig = new AvatarRig(avatarDefinition(builtInId(avatarId)), colours);
+  let rig: AvatarRig | PackRig | Live2DRig = new AvatarRig(avatarDefinition(builtInId(avatarId)), colours);
   let shown = builtInId(avatarId);
   let problem: string | null = null;
   let loading: AbortController | null = null;
@@ -89,14 +91,21 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
     loading?.abort();
     loading = null;
     const packId = packIdOfChoice(id);
-    if (packId === null) {
+    const live2dId = live2dIdOfChoice(id);
+    if (packId === null && live2dId === null) {
       swapRig(new AvatarRig(avatarDefinition(id), colours), id);
       return;
     }
-    // The old avatar stays on screen until the pack is loaded, and stays if it cannot be.
+    // The old avatar stays on screen until the pack or model is loaded, and stays if it cannot be.
     const load = new AbortController();
     loading = load;
-    loadPackRig(packId, load.signal).then(
+    const next: Promise<PackRig | Live2DRig> =
+      packId !== null
+        ? loadPackRig(packId, load.signal)
+        : renderer.name === 'webgl'
+          ? loadLive2DRig(live2dId!, load.signal)
+          : Promise.reject(new Error(`Live2D needs WebGL, and this page draws with ${renderer.name}: open it with ?renderer=webgl`));
+    next.then(
       (next) => {
         if (load.signal.aborted || !running) return next.destroy();
         loading = null;
@@ -111,7 +120,7 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
     );
   }
 
-  function swapRig(next: AvatarRig | PackRig, id: string): void {
+  function swapRig(next: AvatarRig | PackRig | Live2DRig, id: string): void {
     const old = rig;
     rig = next;
     stage.addChildAt(rig.root, stage.getChildIndex(old.root));
@@ -161,12 +170,12 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
       theme = nextTheme ?? theme;
       colours = resolveColours(avatarDefinition(builtInId(id)), theme);
       drawBackground();
-      // A pack drawn or on its way is not loaded again.
-      if (packIdOfChoice(id) !== null && id === avatarId && (shown === id || loading)) return;
+      // A pack or model drawn or on its way is not loaded again.
+      if (isLoaded(id) && id === avatarId && (shown === id || loading)) return;
       choose(id);
     },
     reloadAvatar() {
-      if (packIdOfChoice(avatarId) !== null) choose(avatarId);
+      if (isLoaded(avatarId)) choose(avatarId);
     },
     avatarShown: () => shown,
     avatarProblem: () => problem,
@@ -188,6 +197,6 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
     frameStats: () => stats.summary(),
     resetFrameStats: () => stats.reset(),
   };
-  if (packIdOfChoice(avatarId) !== null) handle.setAvatar(avatarId);
+  if (isLoaded(avatarId)) handle.setAvatar(avatarId);
   return handle;
 }

@@ -4,6 +4,7 @@ import { el } from '../dom';
 import type { PickerChoice } from '../input/picker';
 import { SettingsForm } from '../forms/settings-form';
 import { avatarPacksCard } from './avatar-packs-card';
+import { live2dCard } from './live2d-card';
 
 export interface AvatarPageOptions {
   /** The avatars this UI can draw (id + name), offered when choosing. */
@@ -17,8 +18,12 @@ export function avatarPage(ctx: AppContext, options: AvatarPageOptions): HTMLEle
     fields: [
       {
         path: 'avatar.choice',
-        // The characters drawn in code, then the avatars imported from PSDs.
-        suggestions: async () => [...options.avatars, ...(await ctx.api.avatars().catch(() => [])).map((p) => ({ value: p.choice, label: p.name, detail: 'imported' }))],
+        // The characters drawn in code, then the avatars imported from PSDs, then the Live2D models.
+        suggestions: async () => [
+          ...options.avatars,
+          ...(await ctx.api.avatars().catch(() => [])).map((p) => ({ value: p.choice, label: p.name, detail: 'imported' })),
+          ...((await ctx.api.live2d().catch(() => null))?.models ?? []).map((m) => ({ value: m.choice, label: m.name, detail: 'Live2D' })),
+        ],
         choiceLabels: Object.fromEntries(options.avatars.map((a) => [a.value, a.label])),
       },
       { path: 'avatar.colours.primary' },
@@ -32,5 +37,5 @@ export function avatarPage(ctx: AppContext, options: AvatarPageOptions): HTMLEle
     title: 'Display',
     fields: [{ path: 'display.avatarOnly' }, { path: 'display.previewEnabled' }, { path: 'display.previewFps' }, { path: 'display.brightness' }],
   });
-  return el('div', { class: 'page', attrs: { 'data-page': 'avatar' } }, look.element, avatarPacksCard(ctx), display.element);
+  return el('div', { class: 'page', attrs: { 'data-page': 'avatar' } }, look.element, avatarPacksCard(ctx), live2dCard(ctx), display.element);
 }
