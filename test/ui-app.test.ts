@@ -345,7 +345,7 @@ describe('receivers on the network', () => {
       // It is the first thing on the page, in large type.
       const box = (await page.locator('[data-testid=box-name]').boundingBox())!;
       expect(box.y).toBeLessThan(200);
-      expect(await page.$eval('[data-testid=box-name]', (e) => parseFloat(getComputedStyle(e).fontSize))).toBeGreaterThanOrEqual(22);
+      expect(await page.evaluate(`parseFloat(getComputedStyle(document.querySelector('[data-testid=box-name]')).fontSize)`)).toBeGreaterThanOrEqual(22);
       await page.tap('[data-tab=system]');
       await page.waitForFunction(`document.querySelector('[data-info=box-name]')?.textContent === ${JSON.stringify(`${hostname}.local`)}`);
       expect(errors).toEqual([]);
