@@ -71,6 +71,13 @@ describe('API from another host (network namespace)', () => {
     '/api/update/bundle': { PUT: [401, 'unauthorized'], DELETE: [401, 'unauthorized'] },
     '/api/update/install': { POST: [401, 'unauthorized'] },
     '/api/update/result': { DELETE: [401, 'unauthorized'] },
+    // Avatar packs: reading is open (OBS on the streaming PC draws the chosen pack; no id: 400, not 401);
+    // importing, mapping and removing are changes (avatar-psd.test.ts has the rest).
+    '/api/avatars': { GET: [200, null], DELETE: [401, 'unauthorized'] },
+    '/api/avatars/psd': { PUT: [401, 'unauthorized'] },
+    '/api/avatars/manifest': { GET: [400, 'bad-id'] },
+    '/api/avatars/layer': { GET: [400, 'bad-id'] },
+    '/api/avatars/mapping': { PUT: [401, 'unauthorized'] },
   };
 
   it('every route from an unpaired host: the room\'s picture, devices and log refused, changes need pairing, the status without names and addresses', async () => {

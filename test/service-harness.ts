@@ -25,19 +25,26 @@ export async function bundleCli(name: string): Promise<string> {
   return bundleCliTo(path.join(repoRoot, 'build/test-service', `${name}.mjs`));
 }
 
-/** dist/vtlink.mjs as `npm run build` makes it, written to `outfile`. */
+const NODE_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  // CommonJS dependencies inside an ES module bundle still call require().
+  banner: { js: "import { createRequire as __vtlinkRequire } from 'node:module'; const require = __vtlinkRequire(import.meta.url);" },
+  logLevel: 'warning',
+} as const;
+
+/** dist/vtlink.mjs as `npm run build` makes it, written to `outfile`, with the PSD worker (psd-worker.mjs) beside it. */
 export async function bundleCliTo(outfile: string): Promise<string> {
-  await build({
-    entryPoints: [path.join(repoRoot, 'src/cli.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['onnxruntime-node', '@serialport/bindings-cpp'],
-    banner: { js: "import { createRequire as __vtlinkRequire } from 'node:module'; const require = __vtlinkRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  await build({ ...NODE_BUNDLE, entryPoints: [path.join(repoRoot, 'src/cli.ts')], outfile, external: ['onnxruntime-node', '@serialport/bindings-cpp'] });
+  await bundlePsdWorkerTo(path.join(path.dirname(outfile), 'psd-worker.mjs'));
+  return outfile;
+}
+
+/** dist/psd-worker.mjs (the avatar PSD converter's worker thread) as `npm run build` makes it. */
+export async function bundlePsdWorkerTo(outfile: string): Promise<string> {
+  await build({ ...NODE_BUNDLE, entryPoints: [path.join(repoRoot, 'src/avatar/psd-worker.ts')], outfile });
   return outfile;
 }
 

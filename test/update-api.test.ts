@@ -107,7 +107,7 @@ function updaterOptions(dir: string, extra: Partial<UpdaterOptions> = {}): Updat
     releaseFile: path.join(tmp.dir, 'no-release'),
     usbDir: path.join(tmp.dir, 'usb'),
     runtimeDir: null,
-    freeBytes: async (d) => fakeFree ?? (await import('../src/update/upload')).freeBytes(d),
+    freeBytes: async (d) => fakeFree ?? (await import('../src/system/upload')).freeBytes(d),
     uploadIdleMs: 3000,
     ...extra,
   };

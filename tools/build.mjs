@@ -22,6 +22,18 @@ await build({
   banner: { js: "import { createRequire as __vtlinkRequire } from 'node:module'; const require = __vtlinkRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+// The PSD converter's worker thread (src/avatar/psd-worker.ts), loaded from beside the bundle.
+await build({
+  entryPoints: [path.join(root, 'src/avatar/psd-worker.ts')],
+  outfile: path.join(root, 'dist/psd-worker.mjs'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  banner: { js: "import { createRequire as __vtlinkRequire } from 'node:module'; const require = __vtlinkRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
 
 // The demo face image ships inside an npm package; the bundle reads it from dist/assets.
 // DEMO_IMAGE (src/capture/demo-image.ts) says which file and where the bundle expects it.

@@ -9,6 +9,7 @@ import { SettingsStore, validateSettingsPatch } from '../config';
 import { kioskWatchEnv } from '../service/kiosk-watch';
 import { SystemdLink, statusLine } from '../service/systemd';
 import { packageVersion, VtlinkService } from '../service/service';
+import { AvatarPacks } from '../avatar/packs';
 import { createUpdater, serviceAlive } from '../update';
 import { createLogger, formatLogLine, LogRing, underJournal } from '../system/log';
 import { packageRoot } from '../system/paths';
@@ -65,7 +66,9 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   // Updates (src/update/): bundles from the API or a USB stick; the booted slot is marked good once healthy.
   const update = createUpdater({ stateDir: store.dir, log, fallbackVersion: packageVersion() });
   const vtsDiscoveryPort = vtsDiscoveryPortEnv(process.env, log);
-  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, vtsDiscoveryPort });
+  // Avatar packs (src/avatar/): PSDs imported from the API, kept on the state partition.
+  const avatars = await AvatarPacks.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log });
+  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, avatars, vtsDiscoveryPort });
   update.watchHealth(service.ready, serviceAlive(service));
   notifier.startupStep('opening the camera and tracking the first frame', STARTUP_STEP_BUDGET_MS);
   const systemd = new SystemdLink(service, { log, notifier });

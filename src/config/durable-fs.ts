@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:fs';
 import { copyFile, link, open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
 
 function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -61,4 +62,13 @@ export async function removeIfPresent(file: string): Promise<void> {
   } catch (err) {
     if (errno(err) !== 'ENOENT') throw err;
   }
+}
+
+/** Replace `file` with `value` as JSON, atomically and durably (through `<file>.tmp`). */
+export async function writeJsonDurably(file: string, value: unknown): Promise<void> {
+  const temp = `${file}.tmp`;
+  await removeIfPresent(temp);
+  await writeNewFileDurably(temp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(temp, file);
+  await syncDir(path.dirname(file));
 }

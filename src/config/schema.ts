@@ -262,9 +262,9 @@ const Outputs = z.strictObject({
 const Avatar = z.strictObject({
   choice: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be an avatar id: lower-case letters, digits, - and _' })
+    .regex(/^(psd:)?[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be an avatar id (lower-case letters, digits, - and _), or psd:<pack id> for an imported avatar' })
     .default('default')
-    .meta({ title: 'Avatar' }),
+    .meta({ title: 'Avatar', description: 'one of the built-in characters, or psd:<pack id> for an avatar imported from a PSD' }),
   colours: section(
     z.strictObject({
       primary: hexColour.default('#7c5cff').meta({ title: 'Primary colour' }),
@@ -272,12 +272,17 @@ const Avatar = z.strictObject({
     }),
   ).meta({ title: 'Colours' }),
   background: z
-    .enum(['scene', 'green', 'transparent'])
+    .enum(['scene', 'green', 'transparent', 'colour'])
     .default('scene')
-    .meta({ title: 'Background', description: 'scene, green screen, or transparent (for OBS browser sources)' }),
+    .meta({ title: 'Background', description: 'scene, green screen, transparent (for OBS browser sources), or the background colour' }),
+  backgroundColour: hexColour.default('#000000').meta({ title: 'Background colour', description: 'used when the background is "colour"' }),
 });
 
 const Display = z.strictObject({
+  avatarOnly: z
+    .boolean()
+    .default(false)
+    .meta({ title: 'Full-screen avatar', description: 'The screen (and HDMI out) shows only the avatar on its background, no UI; tap the screen for the way back' }),
   previewEnabled: z.boolean().default(true).meta({ title: 'Camera preview', description: 'Show the camera image with the tracked mesh' }),
   previewFps: z.int().min(1).max(30).default(15).meta({ title: 'Preview rate', unit: 'fps' }),
   brightness: z

@@ -103,3 +103,19 @@ export async function readJsonBody(req: IncomingMessage, limit: number, required
     throw new ApiError(400, 'malformed-json', `malformed JSON at ${lineAndColumn(text, position)} (position ${position}): ${message}`, { position });
   }
 }
+
+/**
+ * A streamed upload (a route with `streamsBody`): `receive` gets the request and its Content-Length
+ * (null when absent or malformed) and writes the body where it belongs. Refused before its body was
+ * read (busy, no room, too large), the rest is let in and dropped, so the client reads the answer
+ * instead of a reset (the server closes the connection after it).
+ */
+export async function receiveStreamedBody<T>(req: IncomingMessage, receive: (declaredBytes: number | null) => Promise<T>): Promise<T> {
+  const length = req.headers['content-length'];
+  const declared = length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : null;
+  try {
+    return await receive(declared);
+  } finally {
+    if (!req.complete) req.resume();
+  }
+}

@@ -15,6 +15,7 @@ import { PREVIEW_DEFAULT_WIDTH, type PreviewCache } from './preview';
 import { publicStatus } from './public-status';
 import type { TrackingStream } from './stream';
 import { updateRoutes } from './update-routes';
+import { avatarRoutes } from './avatar-routes';
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -227,6 +228,8 @@ export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Rou
   });
   // Updates (src/update/): /api/update, /api/update/bundle, /api/update/install, /api/update/result.
   for (const [p, methods] of updateRoutes(control, deps.maxBodyBytes)) routes.set(p, methods);
+  // Avatar packs (src/avatar/): /api/avatars, /api/avatars/psd, /manifest, /layer, /mapping.
+  for (const [p, methods] of avatarRoutes(control, deps.maxBodyBytes)) routes.set(p, methods);
 
   return routes;
 }

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { issuesFromZod } from '../config';
 import type { ServiceControl } from '../service/control';
 import { UpdateRefusal, type UpdateControl, type UpdateRefusalCode, type UpdateState } from '../update/types';
-import { readJsonBody } from './body';
+import { readJsonBody, receiveStreamedBody } from './body';
 import { ApiError, sendJson } from './errors';
 import type { Route } from './routes';
 
@@ -83,17 +83,9 @@ export function updateRoutes(control: ServiceControl, maxBodyBytes: number): [st
           access: 'change',
           streamsBody: true,
           handle: async ({ req, res, url }) => {
-            const length = req.headers['content-length'];
-            const declared = length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : null;
             const name = url.searchParams.get('name')?.slice(0, 255) || null;
-            try {
-              const pending = await act(() => updater().receiveBundle(req, declared, name));
-              sendJson(res, 201, { pending });
-            } finally {
-              // Refused before its body was read (busy, no room): let the rest arrive and be dropped, so
-              // the client reads the answer instead of a reset (the server closes the connection after it).
-              if (!req.complete) req.resume();
-            }
+            const pending = await receiveStreamedBody(req, (declared) => act(() => updater().receiveBundle(req, declared, name)));
+            sendJson(res, 201, { pending });
           },
         },
         DELETE: {

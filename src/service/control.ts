@@ -6,6 +6,7 @@ import type { KioskStatus } from './kiosk-watch';
 
 export type { KioskStatus };
 import type { UpdateControl } from '../update/types';
+import type { AvatarControl } from '../avatar/packs';
 
 /** Median milliseconds per stage over the last few seconds (see TrackerTimings for the stages). */
 export interface StageLatency {
@@ -125,4 +126,6 @@ export interface ServiceControl {
   kioskHeartbeat(frames: number): void;
   /** Installing updates (src/update/); absent where the service runs without the updater (the API then says updates are unavailable). */
   readonly update?: UpdateControl;
+  /** Avatar packs made from PSDs (src/avatar/); absent where the service runs without them. */
+  readonly avatars?: AvatarControl;
 }

@@ -27,6 +27,8 @@ import { createTracker, liveTrackerSettings, neutralForSettings, restoreNeutral 
 import { listDevices } from './devices';
 import { KioskWatch, type KioskWatchOptions } from './kiosk-watch';
 import type { Updater } from '../update/updater';
+import type { AvatarPacks } from '../avatar/packs';
+import { packIdOfChoice } from '../avatar/parts';
 
 export interface ServiceOptions {
   store: SettingsStore;
@@ -49,6 +51,8 @@ export interface ServiceOptions {
   update?: Updater;
   /** The UDP port VTube Studio's announcements are heard on. Default 47779 (theirs); 0 = any free port (tests). */
   vtsDiscoveryPort?: number;
+  /** Avatar packs from PSDs (src/avatar/): offered to the API as `avatars`; a chosen pack must exist. */
+  avatars?: AvatarPacks;
 }
 
 /** Tracking settings the running tracker takes live (Pipeline.setLiveSettings), not a new tracker. */
@@ -192,6 +196,10 @@ export class VtlinkService implements ServiceControl {
 
   kioskHeartbeat(frames: number): void {
     this.kiosk.heartbeat(frames);
+  }
+
+  get avatars(): AvatarPacks | undefined {
+    return this.options.avatars;
   }
 
   get update(): Updater | undefined {
@@ -346,6 +354,11 @@ export class VtlinkService implements ServiceControl {
   private async apply(patch: unknown): Promise<ApplyResult> {
     const result = validateSettingsPatch(this.store.settings, patch);
     if (!result.ok) return result;
+    // A pack the schema cannot know of: it must be on the state partition.
+    const pack = packIdOfChoice(result.settings.avatar.choice);
+    if (pack !== null && touches(result.changed, 'avatar.choice') && this.options.avatars?.has(pack) !== true) {
+      return { ok: false, issues: [{ path: 'avatar.choice', message: `no avatar pack "${pack}": import it first (GET /api/avatars lists them)` }] };
+    }
     try {
       await this.store.save(result.settings);
     } catch (err) {

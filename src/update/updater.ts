@@ -17,7 +17,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { removeIfPresent, syncDir, writeNewFileDurably } from '../config/durable-fs';
+import { removeIfPresent, syncDir, writeJsonDurably } from '../config/durable-fs';
 import type { Logger } from '../system/log';
 import { readBootId, readRelease, readSystemConf, type Release, type SystemConf } from './device-files';
 import { HEALTH_TICK_MS, HEALTHY_FOR_MS, HealthGate } from './health';
@@ -35,14 +35,12 @@ import {
   type UpdateState,
   type UsbOffer,
 } from './types';
-import { freeBytes as statfsFreeBytes, megabytes, receiveToFile, UploadError } from './upload';
+import { checkRoom, megabytes, receiveToFile, UploadError } from '../system/upload';
 import { USB_POLL_MS, UsbWatcher, type UsbBundleFile } from './usb';
 
 export const DEFAULT_RAUC_CONF = '/etc/rauc/system.conf';
 export const DEFAULT_RELEASE_FILE = '/etc/vtlink-release';
 export const DEFAULT_USB_DIR = '/run/vtlink-usb';
-/** Left free on the state partition after an upload: settings, pairing and token saves must still fit. */
-export const ROOM_RESERVE_BYTES = 16 * 1024 * 1024;
 /** Between "restarting into version X" on every screen and the reboot request. */
 export const REBOOT_NOTICE_MS = 3_000;
 /** A reboot that has not come by then was not done (no path unit?): the user is told to restart. */
@@ -95,14 +93,6 @@ const ResultSchema = z.object({
   decidedAt: z.string(),
   slotState: z.string().nullable(),
 });
-
-async function writeJsonDurably(file: string, value: unknown): Promise<void> {
-  const temp = `${file}.tmp`;
-  await removeIfPresent(temp);
-  await writeNewFileDurably(temp, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(temp, file);
-  await syncDir(path.dirname(file));
-}
 
 async function removeDurably(file: string): Promise<void> {
   await removeIfPresent(file);
@@ -391,12 +381,8 @@ export class Updater implements UpdateControl {
     this.operation = { kind: 'uploading', receivedBytes: 0, totalBytes: declaredBytes };
     const part = this.file('upload.part');
     try {
-      const free = await (this.options.freeBytes ?? statfsFreeBytes)(this.dir);
-      const room = free - ROOM_RESERVE_BYTES;
-      if (declaredBytes > room) {
-        throw new UpdateRefusal('no-room', `the bundle is ${megabytes(declaredBytes)}; the state partition has room for ${megabytes(Math.max(0, room))} (${megabytes(free)} free, ${megabytes(ROOM_RESERVE_BYTES)} kept for settings)`);
-      }
       try {
+        await checkRoom(this.dir, 'the bundle', declaredBytes, 0, this.options.freeBytes);
         await receiveToFile(body, {
           file: part,
           declaredBytes,

@@ -1,7 +1,7 @@
 /**
  * The standalone avatar page (/avatar.html), full window, for OBS browser sources and the kiosk:
- *   ?background=scene|green|transparent  ?avatar=<id>  ?primary=%23rrggbb&accent=%23rrggbb
- *   ?renderer=auto|webgl|canvas  ?stream=0 (no service connection: samples come from the test hook)
+ *   ?background=scene|green|transparent|colour  ?colour=%23rrggbb  ?avatar=<id> or psd:<pack id>  ?primary=%23rrggbb&accent=%23rrggbb
+ *   ?renderer=auto|webgl|canvas  ?stream=0 (no tracking stream: samples come from the test hook)
  * Settings the URL leaves out come from the service's /api/settings (avatar section) when it answers.
  * window.__vtlinkAvatar exposes the avatar handle (tests, debugging from the console).
  */
@@ -14,7 +14,7 @@ declare global {
   }
 }
 
-const BACKGROUNDS: readonly AvatarBackground[] = ['scene', 'green', 'transparent'];
+const BACKGROUNDS: readonly AvatarBackground[] = ['scene', 'green', 'transparent', 'colour'];
 const RENDERERS: readonly RendererChoice[] = ['auto', 'webgl', 'canvas'];
 
 function pick<T extends string>(value: string | null, allowed: readonly T[]): T | undefined {
@@ -25,6 +25,7 @@ interface AvatarSettings {
   choice?: string;
   colours?: { primary?: string; accent?: string };
   background?: string;
+  backgroundColour?: string;
 }
 
 async function settingsFromService(): Promise<AvatarSettings> {
@@ -42,7 +43,8 @@ async function settingsFromService(): Promise<AvatarSettings> {
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const useStream = params.get('stream') !== '0';
-  const saved = useStream ? await settingsFromService() : {};
+  // Read even without the stream: the chosen avatar (a pack, too) and background come from there.
+  const saved = await settingsFromService();
   const host = document.getElementById('avatar') as HTMLElement;
   const avatar = await createAvatar(host, {
     avatarId: params.get('avatar') ?? saved.choice,
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
       accent: params.get('accent') ?? saved.colours?.accent,
     },
     background: pick(params.get('background'), BACKGROUNDS) ?? pick(saved.background ?? null, BACKGROUNDS) ?? 'scene',
+    backgroundColour: params.get('colour') ?? saved.backgroundColour,
     renderer: pick(params.get('renderer'), RENDERERS) ?? 'auto',
     antialias: params.get('antialias') !== '0',
   });

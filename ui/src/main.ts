@@ -19,6 +19,8 @@ import { CameraPreview, type FrameFeed } from './preview/camera-preview';
 
 /** The camera view's overlay stream: a few detailed frames a second, only while the view is open. */
 const PREVIEW_STREAM_HZ = 5;
+/** How often the screen reads the settings, to follow changes made elsewhere. */
+const SETTINGS_FOLLOW_MS = 2000;
 /** At most this many preview images a second, whatever the settings allow. */
 const PREVIEW_MAX_FPS = 5;
 
@@ -81,6 +83,9 @@ async function start(): Promise<void> {
   status.start();
   // Mounted once the stage is laid out, so the renderer starts at the stage's size.
   const avatar = await mountAvatar(avatarHost, state);
+  ctx.reloadAvatar = () => avatar.handle.reloadAvatar();
+  // Changes made through the API (the full-screen avatar from a PC, another avatar) reach this screen.
+  setInterval(() => void api.settings().then((s) => state.set(s), () => undefined), SETTINGS_FOLLOW_MS);
   // On the box's own screen: report the frame clock, so that a frozen kiosk is restarted. Started once
   // the page is up, so its start (loading, the renderer's set-up) never counts as frozen.
   const kiosk = isKioskPage() ? startKioskHeartbeat(api) : null;

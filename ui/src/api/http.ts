@@ -11,10 +11,13 @@ import type { Settings } from '../../../src/config/schema';
 import type { SettingsIssue } from '../../../src/config/patch';
 import type { DeviceInfo, ReceiversInfo, ServiceStatus } from '../../../src/service/control';
 import type { InstallRequest, PendingBundle, UpdateState } from '../../../src/update/types';
+import type { PackManifest, PackSummary } from '../../../src/avatar/pack';
+import type { AvatarPart } from '../../../src/avatar/parts';
 
 export type { Settings, SettingsIssue, DeviceInfo, ReceiversInfo, ServiceStatus };
 export type { OutputState } from '../../../src/outputs/output';
 export type { InstallRequest, PendingBundle, UpdateState };
+export type { PackManifest, PackSummary, AvatarPart };
 
 /** A JSON Schema node, as zod's toJSONSchema writes it (only the keys the forms read). */
 export interface JsonSchemaNode {
@@ -232,6 +235,33 @@ export class ApiClient {
     if (!res.ok) throw await errorFrom(res);
   }
 
+  // ── Avatar packs (/api/avatars*, src/server/avatar-routes.ts) ─────────────────────────────────
+
+  async avatars(): Promise<PackSummary[]> {
+    const body = await this.getJson<unknown>('/api/avatars');
+    return isRecord(body) && Array.isArray(body.packs) ? (body.packs as PackSummary[]) : [];
+  }
+
+  avatarManifest(id: string): Promise<PackManifest> {
+    return this.getJson<PackManifest>(`/api/avatars/manifest?id=${encodeURIComponent(id)}`);
+  }
+
+  /** Uploads a layered PSD; resolves with the new pack, or rejects with the service's reason. */
+  uploadAvatarPsd(file: Blob, name: string, onProgress: (sentBytes: number, totalBytes: number) => void): Promise<PackSummary> {
+    return this.upload(`/api/avatars/psd?name=${encodeURIComponent(name)}`, file, onProgress).then((body) => {
+      if (isRecord(body) && isRecord(body.pack)) return body.pack as unknown as PackSummary;
+      throw new ApiError(500, 'no pack in the answer');
+    });
+  }
+
+  async setAvatarMapping(id: string, layers: Record<string, AvatarPart | null>): Promise<PackManifest> {
+    return (await this.send('PUT', `/api/avatars/mapping?id=${encodeURIComponent(id)}`, { layers })) as PackManifest;
+  }
+
+  async removeAvatar(id: string): Promise<void> {
+    await this.send('DELETE', `/api/avatars?id=${encodeURIComponent(id)}`);
+  }
+
   // ── Updates (/api/update*, src/server/update-routes.ts) ─────────────────────────────────────
 
   /** Running version and slot, the waiting bundle, USB offers, the operation and its progress, the last result. */
@@ -244,9 +274,17 @@ export class ApiClient {
    * progress). Resolves with what rauc info said about it; a refusal rejects with the service's reason.
    */
   uploadBundle(file: Blob, name: string, onProgress: (sentBytes: number, totalBytes: number) => void): Promise<PendingBundle> {
+    return this.upload(`/api/update/bundle?name=${encodeURIComponent(name)}`, file, onProgress).then((body) => {
+      if (isRecord(body) && isRecord(body.pending)) return body.pending as unknown as PendingBundle;
+      throw new ApiError(500, 'no bundle in the answer');
+    });
+  }
+
+  /** PUT of a file, streamed by the browser (XMLHttpRequest: fetch reports no upload progress); resolves with the JSON answer. */
+  private upload(path: string, file: Blob, onProgress: (sentBytes: number, totalBytes: number) => void): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('PUT', this.url(`/api/update/bundle?name=${encodeURIComponent(name)}`));
+      xhr.open('PUT', this.url(path));
       if (this.token) xhr.setRequestHeader('authorization', `Bearer ${this.token}`);
       xhr.setRequestHeader('content-type', 'application/octet-stream');
       xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
@@ -257,8 +295,8 @@ export class ApiClient {
         } catch {
           // not JSON
         }
-        if (xhr.status >= 200 && xhr.status < 300 && isRecord(body) && isRecord(body.pending)) {
-          resolve(body.pending as unknown as PendingBundle);
+        if (xhr.status >= 200 && xhr.status < 300) {
+          resolve(body);
           return;
         }
         const error = errorObject(body);
@@ -282,9 +320,15 @@ export class ApiClient {
     await this.send('DELETE', '/api/update/result');
   }
 
-  private async send(method: string, path: string): Promise<void> {
-    const res = await fetch(this.url(path), { method, headers: this.headers() });
+  private async send(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(this.url(path), {
+      method,
+      headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!res.ok) throw await errorFrom(res);
+    const text = await res.text();
+    return text ? (JSON.parse(text) as unknown) : null;
   }
 
   /** A downscaled camera frame as a decoded bitmap, or null while the service has none yet. */

@@ -28,6 +28,7 @@ export async function mountAvatar(host: HTMLElement, settings: SettingsState): P
     avatarId: initial?.choice,
     theme: initial?.colours,
     background: initial?.background ?? 'scene',
+    backgroundColour: initial?.backgroundColour,
   });
   let look = JSON.stringify(initial ?? null);
   settings.subscribe((s) => {
@@ -35,7 +36,7 @@ export async function mountAvatar(host: HTMLElement, settings: SettingsState): P
     if (next === look) return;
     look = next;
     handle.setAvatar(s.avatar.choice, s.avatar.colours);
-    handle.setBackground(s.avatar.background as AvatarBackground);
+    handle.setBackground(s.avatar.background as AvatarBackground, s.avatar.backgroundColour);
   });
   const sample = neutralSample();
   let state: StreamState = 'connecting';

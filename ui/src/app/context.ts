@@ -11,4 +11,6 @@ export interface AppContext {
   status: StatusPoller;
   /** Asks the user for the pairing PIN (a change was refused because this host is not paired). */
   requestPairing(): void;
+  /** Draws the chosen avatar pack again (its layers were remapped); set once the avatar is mounted. */
+  reloadAvatar?: () => void;
 }

@@ -21,6 +21,9 @@ export interface ShellParts {
   settings: () => SettingsView;
 }
 
+/** How long the way back out of the full-screen avatar stays on screen after a tap. */
+const AVATAR_ONLY_EXIT_SHOWN_MS = 5000;
+
 export class Shell {
   readonly element: HTMLElement;
   private readonly stage: HTMLElement;
@@ -49,8 +52,28 @@ export class Shell {
     this.previewDock = el('div', { class: 'preview-dock', attrs: { hidden: '' } }, parts.preview.element);
     parts.avatarHost.classList.add('avatar-host');
     this.stage = el('main', { class: 'stage' }, parts.avatarHost, this.health.element, this.previewDock);
+    // Full-screen avatar (settings.display.avatarOnly, for HDMI capture): no UI; a tap shows the way back for a while.
+    const exit = button('Show the controls', () => void this.leaveAvatarOnly(), 'btn primary avatar-only-exit', { 'data-action': 'exit-avatar-only', hidden: '' });
+    this.stage.append(exit);
+    this.stage.addEventListener('pointerdown', () => {
+      if (!this.element.classList.contains('avatar-only') || !exit.hidden) return;
+      exit.hidden = false;
+      setTimeout(() => (exit.hidden = true), AVATAR_ONLY_EXIT_SHOWN_MS);
+    });
     this.element = el('div', { class: 'app' }, bar, this.stage);
     parts.ctx.status.subscribe((s) => this.updateChip(s));
+    parts.ctx.settings.subscribe((s) => {
+      const only = s.display.avatarOnly;
+      if (only && this.settingsOpen) this.toggleSettings(false);
+      this.element.classList.toggle('avatar-only', only);
+      if (!only) exit.hidden = true;
+    });
+  }
+
+  private async leaveAvatarOnly(): Promise<void> {
+    const result = await this.parts.ctx.api.patchSettings({ display: { avatarOnly: false } }).catch(() => null);
+    if (result?.ok) this.parts.ctx.settings.set(result.settings);
+    else this.parts.ctx.requestPairing();
   }
 
   private updateChip(s: ServiceStatus | null): void {

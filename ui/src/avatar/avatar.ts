@@ -6,13 +6,16 @@
  * GPU, Pixi's Canvas 2D renderer where WebGL is missing or emulated on the CPU (./renderer-choice).
  */
 import { autoDetectRenderer, Container, Graphics, type Bounds, type Renderer } from 'pixi.js';
+import { packIdOfChoice } from '../../../src/avatar/parts';
 import { sceneArt } from './art';
 import { avatarDefinition, resolveColours, type ResolvedColours } from './characters';
+import { parseHexColour } from './colour';
 import { FrameStats } from './frame-stats';
 import { AvatarMotion } from './motion';
 import type { AvatarBackground, AvatarHandle, AvatarOptions } from './handle';
 import { rendererPreference } from './renderer-choice';
-import { RIG_EXTENT, AvatarRig } from './rig';
+import { loadPackRig, type PackRig } from './pack-rig';
+import { AvatarRig } from './rig';
 import { webglRendererString } from './webgl-probe';
 import { copySample, neutralSample } from './sample';
 
@@ -44,8 +47,14 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
   let avatarId = options.avatarId ?? 'default';
   let theme = options.theme;
   let background: AvatarBackground = options.background ?? 'scene';
-  let colours: ResolvedColours = resolveColours(avatarDefinition(avatarId), theme);
-  let rig = new AvatarRig(avatarDefinition(avatarId), colours);
+  let backgroundColour = parseHexColour(options.backgroundColour ?? '#000000', 0x000000);
+  // A pack is loaded from the service; until it is drawn, the first built-in character stands in.
+  const builtInId = (id: string): string => (packIdOfChoice(id) === null ? id : 'default');
+  let colours: ResolvedColours = resolveColours(avatarDefinition(builtInId(avatarId)), theme);
+  let rig: AvatarRig | PackRig = new AvatarRig(avatarDefinition(builtInId(avatarId)), colours);
+  let shown = builtInId(avatarId);
+  let problem: string | null = null;
+  let loading: AbortController | null = null;
   stage.addChild(rig.root);
 
   const motion = new AvatarMotion();
@@ -61,17 +70,56 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
     width = w;
     height = h;
     renderer.resize(w, h);
-    const scale = Math.min(w / (RIG_EXTENT.right - RIG_EXTENT.left), h / (RIG_EXTENT.bottom - RIG_EXTENT.top));
+    const extent = rig.extent;
+    const scale = Math.min(w / (extent.right - extent.left), h / (extent.bottom - extent.top));
     rig.root.scale.set(scale);
-    rig.root.position.set(w / 2, h - RIG_EXTENT.bottom * scale);
+    rig.root.position.set(w / 2, h - extent.bottom * scale);
     drawBackground();
   }
 
   function drawBackground(): void {
     scene.visible = background === 'scene';
     if (scene.visible) sceneArt(scene, width, height, colours);
-    renderer.background.color = background === 'green' ? GREEN : 0x000000;
+    renderer.background.color = background === 'green' ? GREEN : background === 'colour' ? backgroundColour : 0x000000;
     renderer.background.alpha = background === 'transparent' ? 0 : 1;
+  }
+
+  function choose(id: string): void {
+    avatarId = id;
+    loading?.abort();
+    loading = null;
+    const packId = packIdOfChoice(id);
+    if (packId === null) {
+      swapRig(new AvatarRig(avatarDefinition(id), colours), id);
+      return;
+    }
+    // The old avatar stays on screen until the pack is loaded, and stays if it cannot be.
+    const load = new AbortController();
+    loading = load;
+    loadPackRig(packId, load.signal).then(
+      (next) => {
+        if (load.signal.aborted || !running) return next.destroy();
+        loading = null;
+        swapRig(next, id);
+      },
+      (err: unknown) => {
+        if (load.signal.aborted) return;
+        loading = null;
+        problem = `the avatar ${id} could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
+        console.warn(problem);
+      },
+    );
+  }
+
+  function swapRig(next: AvatarRig | PackRig, id: string): void {
+    const old = rig;
+    rig = next;
+    stage.addChildAt(rig.root, stage.getChildIndex(old.root));
+    old.destroy();
+    shown = id;
+    problem = null;
+    width = height = 0;
+    layout();
   }
 
   const resizeObserver = new ResizeObserver(() => layout());
@@ -99,28 +147,32 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
     height: b.maxY - b.minY,
   });
 
-  return {
+  const handle: AvatarHandle = {
     rendererName: renderer.name,
     update(sample, captureMs) {
       motion.push(sample, captureMs, performance.now());
     },
-    setBackground(next) {
+    setBackground(next, colour) {
       background = next;
+      if (colour !== undefined) backgroundColour = parseHexColour(colour, backgroundColour);
       drawBackground();
     },
     setAvatar(id, nextTheme) {
-      avatarId = id;
       theme = nextTheme ?? theme;
-      colours = resolveColours(avatarDefinition(avatarId), theme);
-      const old = rig;
-      rig = new AvatarRig(avatarDefinition(avatarId), colours);
-      stage.addChildAt(rig.root, stage.getChildIndex(old.root));
-      old.destroy();
-      width = height = 0;
-      layout();
+      colours = resolveColours(avatarDefinition(builtInId(id)), theme);
+      drawBackground();
+      // A pack drawn or on its way is not loaded again.
+      if (packIdOfChoice(id) !== null && id === avatarId && (shown === id || loading)) return;
+      choose(id);
     },
+    reloadAvatar() {
+      if (packIdOfChoice(avatarId) !== null) choose(avatarId);
+    },
+    avatarShown: () => shown,
+    avatarProblem: () => problem,
     destroy() {
       running = false;
+      loading?.abort();
       cancelAnimationFrame(rafId);
       resizeObserver.disconnect();
       rig.destroy();
@@ -136,4 +188,6 @@ export async function createAvatar(host: HTMLElement, options: AvatarOptions = {
     frameStats: () => stats.summary(),
     resetFrameStats: () => stats.reset(),
   };
+  if (packIdOfChoice(avatarId) !== null) handle.setAvatar(avatarId);
+  return handle;
 }

@@ -75,6 +75,7 @@ export class IdleMotion {
     out.mouthOpen = 0;
     out.mouthWide = 0.55;
     out.vowelA = out.vowelI = out.vowelU = out.vowelE = out.vowelO = 0;
+    out.smile = 0;
     out.browLeft = out.browRight = 0.1 + 0.1 * Math.sin((TAU * s) / 8.3);
   }
 }

@@ -39,6 +39,7 @@ interface Layer {
 export class AvatarRig {
   /** Everything, origin at the neck base. */
   readonly root = new Container();
+  readonly extent = RIG_EXTENT;
   private readonly body = new Container();
   private readonly headBack = new Container();
   private readonly head = new Container();

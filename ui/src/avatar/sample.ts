@@ -33,6 +33,8 @@ export interface AvatarSample {
   vowelO: number;
   browLeft: number;
   browRight: number;
+  /** Smile 0..1 (the mean of ARKit's mouthSmileLeft/Right): an avatar pack's smiling mouth. */
+  smile: number;
 }
 
 /** The numeric channels, in one fixed order: interpolation and blending loop over these. */
@@ -55,6 +57,7 @@ export const AVATAR_CHANNELS = [
   'vowelO',
   'browLeft',
   'browRight',
+  'smile',
 ] as const satisfies readonly (keyof AvatarSample)[];
 
 export type AvatarChannel = (typeof AVATAR_CHANNELS)[number];
@@ -89,6 +92,7 @@ export function neutralSample(): AvatarSample {
     vowelO: 0,
     browLeft: 0,
     browRight: 0,
+    smile: 0,
   };
 }
 
@@ -141,5 +145,7 @@ export function avatarSampleFromFrame(frame: PoseFrame, out: AvatarSample = neut
   out.vowelO = clamp(finite(m.vowels.o, 0), 0, 1);
   out.browLeft = clamp(finite(face.brows.left, 0), 0, 1);
   out.browRight = clamp(finite(face.brows.right, 0), 0, 1);
+  const shapes = face.blendshapes ?? {};
+  out.smile = clamp(finite(((shapes.mouthSmileLeft ?? 0) + (shapes.mouthSmileRight ?? 0)) / 2, 0), 0, 1);
   return out;
 }

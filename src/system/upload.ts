@@ -1,9 +1,9 @@
 /**
- * An uploaded bundle goes from the request straight to a file on the state partition, a chunk at a
- * time (bundles are hundreds of MB; the box has a few GB of RAM shared with the tracker and the
- * kiosk's browser). The size is known up front (Content-Length) and checked against the free space;
- * if the disk fills anyway (something else wrote meanwhile), the write's ENOSPC stops it. Whatever
- * goes wrong, the partial file is removed.
+ * An upload (an update bundle, an avatar PSD) goes from the request straight to a file on the state
+ * partition, a chunk at a time (such files are hundreds of MB; the box has a few GB of RAM shared with
+ * the tracker and the kiosk's browser). The size is known up front (Content-Length) and checked against
+ * the free space (checkRoom); if the disk fills anyway (something else wrote meanwhile), the write's
+ * ENOSPC stops it. Whatever goes wrong, the partial file is removed.
  */
 import { createWriteStream } from 'node:fs';
 import { statfs } from 'node:fs/promises';
@@ -27,6 +27,21 @@ export class UploadError extends Error {
 export async function freeBytes(dir: string): Promise<number> {
   const s = await statfs(dir);
   return s.bavail * s.bsize;
+}
+
+/** Free space left for the settings whatever an upload takes. */
+export const ROOM_RESERVE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Refuses (UploadError no-room) an upload of `declaredBytes` (plus `extraBytes` it will turn into)
+ * that would leave less than ROOM_RESERVE_BYTES free in `dir`'s filesystem.
+ */
+export async function checkRoom(dir: string, what: string, declaredBytes: number, extraBytes = 0, free: (dir: string) => Promise<number> = freeBytes): Promise<void> {
+  const available = await free(dir);
+  const room = available - ROOM_RESERVE_BYTES;
+  if (declaredBytes + extraBytes > room) {
+    throw new UploadError('no-room', `${what} is ${megabytes(declaredBytes)}${extraBytes > 0 ? ` (and needs ${megabytes(extraBytes)} more once unpacked)` : ''}; the state partition has room for ${megabytes(Math.max(0, room))} (${megabytes(available)} free, ${megabytes(ROOM_RESERVE_BYTES)} kept for settings)`);
+  }
 }
 
 /** "412 MB", "6.3 MB", "38 kB". */
@@ -128,5 +143,5 @@ function asUploadError(err: unknown, received: number, declared: number): Upload
   if (code === 'ECONNRESET' || (err as Error).message === 'aborted') {
     return new UploadError('upload-incomplete', `the upload was cut off after ${megabytes(received)} of ${megabytes(declared)}; nothing was kept`);
   }
-  return new UploadError('write-failed', `the bundle could not be written: ${(err as Error).message}; nothing was kept`);
+  return new UploadError('write-failed', `the file could not be written: ${(err as Error).message}; nothing was kept`);
 }
