@@ -59,10 +59,14 @@ export function makeTestBundles({ repo, imageDir, arch, dir, prepareTestRoot, lo
   const release = Object.fromEntries(readFileSync(path.join(imageDir, 'release.txt'), 'utf8').trim().split('\n').map((l) => l.split('=')));
   const names = ['good', 'broken', 'otherKey', 'otherArch', 'truncated'];
   const result = (out) => ({ ...out, release, goodVersion: `${release.VERSION}.good`, brokenVersion: `${release.VERSION}.broken` });
-  // Made once per built bundle (about 5 minutes on 2 cores): reused while newer than it and than this file.
+  // Made once per built bundle (about 5 minutes on 2 cores): reused while newer than it and than this
+  // file, and made with the same test changes to the root (prepareTestRoot's source, kept beside them).
   const kept = Object.fromEntries(names.map((n) => [n, path.join(dir, `${n}.raucb`)]));
   const inputsChanged = Math.max(statSync(built).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
-  if (names.every((n) => existsSync(kept[n]) && statSync(kept[n]).mtimeMs > inputsChanged)) {
+  const recipeFile = path.join(dir, 'prepare-test-root.js');
+  const recipe = prepareTestRoot.toString();
+  const sameRecipe = existsSync(recipeFile) && readFileSync(recipeFile, 'utf8') === recipe;
+  if (sameRecipe && names.every((n) => existsSync(kept[n]) && statSync(kept[n]).mtimeMs > inputsChanged)) {
     log(`test bundles reused from ${dir}`);
     return result(kept);
   }
@@ -110,6 +114,7 @@ export function makeTestBundles({ repo, imageDir, arch, dir, prepareTestRoot, lo
   run('cp', ['--sparse=always', out.good, out.truncated]);
   run('truncate', ['-s', String(Math.floor(statSync(out.good).size * 0.6)), out.truncated]);
   for (const d of ['payload', 'small', 'other-key']) rmSync(path.join(dir, d), { recursive: true, force: true });
+  writeFileSync(recipeFile, recipe);
   return result(out);
 }
 

@@ -369,11 +369,20 @@ class Vm {
 let apiToken = null;
 
 async function pairWithBox(vm) {
-  const r = await vm.sh(`node -e 'fetch("http://127.0.0.1:8080/api/pairing/pin").then((r) => r.json()).then((j) => console.log(j.pin))'`, 120);
-  const pin = r.text.trim();
-  const res = await fetch(`http://127.0.0.1:${HOST_PORT}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pin, name: 'boot test' }), signal: AbortSignal.timeout(30_000) });
-  const body = await res.json().catch(() => ({}));
-  check('pairing: the PIN on the box\'s screen pairs this host (POST /api/pair through the port forward)', res.ok && typeof body.token === 'string', res.ok ? 'paired' : body);
+  // The PIN is new in every vtlink process: if vtlink restarted between reading and using it (the
+  // watchdog, on a very slow guest), read it again.
+  let res;
+  let body;
+  let pin;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const r = await vm.sh(`node -e 'fetch("http://127.0.0.1:8080/api/pairing/pin").then((r) => r.json()).then((j) => console.log(j.pin))'`, 120);
+    pin = r.text.trim();
+    res = await fetch(`http://127.0.0.1:${HOST_PORT}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pin, name: 'boot test' }), signal: AbortSignal.timeout(30_000) });
+    body = await res.json().catch(() => ({}));
+    if (res.ok || body.error?.code !== 'wrong-pin') break;
+    log(`pairing: PIN ${JSON.stringify(pin.slice(0, 40))} refused (attempt ${attempt}); vtlink restarts: ${(await activeSinceBoot(vm, 'vtlink.service')).NRestarts}`);
+  }
+  check('pairing: the PIN on the box\'s screen pairs this host (POST /api/pair through the port forward)', res.ok && typeof body.token === 'string', res.ok ? 'paired' : { ...body, pin: pin.slice(0, 40) });
   if (res.ok) apiToken = body.token;
   const open = await fetch(`http://127.0.0.1:${HOST_PORT}/api/preview.jpg`, { signal: AbortSignal.timeout(requestTimeoutMs()) });
   // The paired host may meet 503 no-frame-yet (Retry-After) until the preview has a frame: ask again.

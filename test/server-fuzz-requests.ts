@@ -20,7 +20,7 @@ export interface FuzzRequest {
 
 const ROUTES = [
   '/api/settings', '/api/settings/schema', '/api/status', '/api/devices', '/api/calibrate-neutral',
-  '/api/restart-tracking', '/api/preview.jpg', '/api/pair', '/api/pairing/pin', '/api/pairing/clients', '/api/kiosk/heartbeat', '/api/stream', '/',
+  '/api/restart-tracking', '/api/preview.jpg', '/api/receivers', '/api/pair', '/api/pairing/pin', '/api/pairing/clients', '/api/kiosk/heartbeat', '/api/stream', '/',
   '/index.html',
 ];
 const METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND'];

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { SettingsStore, validateSettingsPatch, type Settings } from '../src/config';
-import type { ApiServerStatus, ApplyResult, DeviceInfo, ServiceControl, ServiceStatus } from '../src/service/control';
+import type { ApiServerStatus, ApplyResult, DeviceInfo, ReceiversInfo, ServiceControl, ServiceStatus } from '../src/service/control';
 import type { TrackingFrame, Vec2, Vec3 } from '../src/tracking/types';
 import { randomFaceFrame } from './helpers/output-test-frame';
 import { seededRandom } from './helpers/random';
@@ -91,6 +91,20 @@ export class TestControl implements ServiceControl {
 
   async devices(): Promise<DeviceInfo[]> {
     return [{ source: 'demo', name: 'Built-in demo', formats: [{ format: 'rgb', width: 640, height: 480, fps: [30] }] }];
+  }
+
+  /** What receivers() answers: as a service that hears one VTube Studio. */
+  receiversInfo: ReceiversInfo = {
+    vtubeStudio: {
+      listening: true,
+      port: 47779,
+      ignoredDatagrams: 0,
+      instances: [{ address: '192.0.2.20', port: 8001, instanceId: 'test-instance', windowTitle: 'VTube Studio', active: true, lastHeardAgoMs: 500 }],
+    },
+  };
+
+  receivers(): ReceiversInfo {
+    return this.receiversInfo;
   }
 
   async calibrateNeutral(): Promise<void> {
@@ -289,6 +303,16 @@ export class RemoteHost {
       /* not JSON */
     }
     return { status: r.status, headers: r.headers, text: r.text, json };
+  }
+
+  /** One UDP datagram from the remote host; `broadcast` allows a broadcast address (e.g. broadcastAddress). */
+  async udp(host: string, port: number, data: Uint8Array, broadcast = false): Promise<void> {
+    await this.call({ op: 'udp', host, port, dataBase64: Buffer.from(data).toString('base64'), broadcast });
+  }
+
+  /** The link's broadcast address (the /30 between this host and the remote one). */
+  get broadcastAddress(): string {
+    return this.hostAddress.replace(/\.1$/, '.3');
   }
 
   async close(): Promise<void> {

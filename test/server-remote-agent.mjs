@@ -1,6 +1,7 @@
 // Runs inside the remote host's network namespace (see RemoteHost in server-helpers.ts): reads one
 // JSON command a line on stdin, answers one JSON line on stdout with the same id. Plain JavaScript
 // so it runs on bare node.
+import { createSocket } from 'node:dgram';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -97,7 +98,26 @@ async function batch({ requests, concurrency = 8 }) {
   return { statuses };
 }
 
-const ops = { http: httpOnce, raw, ws: wsCollect, batch };
+/** One UDP datagram (a broadcast when `broadcast`), from a fresh socket; resolves once it is sent. */
+function udp({ host, port, dataBase64, broadcast = false }) {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.on('error', (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.bind(0, () => {
+      socket.setBroadcast(broadcast);
+      socket.send(Buffer.from(dataBase64, 'base64'), port, host, (err) => {
+        socket.close();
+        if (err) reject(err);
+        else resolve({});
+      });
+    });
+  });
+}
+
+const ops = { http: httpOnce, raw, ws: wsCollect, batch, udp };
 
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const cmd = JSON.parse(line);

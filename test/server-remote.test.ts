@@ -56,6 +56,8 @@ describe('API from another host (network namespace)', () => {
     '/api/devices': { GET: [401, 'unauthorized'] },
     '/api/preview.jpg': { GET: [401, 'unauthorized'] },
     '/api/logs': { GET: [401, 'unauthorized'] },
+    // Which hosts on the LAN run VTube Studio: the network's insides.
+    '/api/receivers': { GET: [401, 'unauthorized'] },
     '/api/calibrate-neutral': { POST: [401, 'unauthorized'] },
     '/api/calibration/reset': { POST: [401, 'unauthorized'] },
     '/api/restart-tracking': { POST: [401, 'unauthorized'] },
@@ -98,6 +100,8 @@ describe('API from another host (network namespace)', () => {
       }
     }
     expect(control.previewCalls).toBe(0); // refused before a picture was even made
+    const receivers = await remote.http(`${lan}/api/receivers`);
+    for (const secret of ['192.0.2.20', 'test-instance']) expect(receivers.text).not.toContain(secret);
     // A well-formed heartbeat from another host is refused too, and never reaches the kiosk watch.
     const beat = await remote.http(`${lan}/api/kiosk/heartbeat`, { method: 'POST', ...jsonBody({ frames: 5 }) });
     expect(beat.status).toBe(403);
@@ -227,12 +231,15 @@ describe('API from another host (network namespace)', () => {
     expect((await http(`${kiosk}/api/logs`)).status).toBe(200);
   });
 
-  it('a paired host sees the camera picture, the devices, the whole status and the face\'s points', async () => {
+  it('a paired host sees the camera picture, the devices, the VTube Studios heard, the whole status and the face\'s points', async () => {
     const auth = { authorization: `Bearer ${token}` };
     const picture = await remote.http(`${lan}/api/preview.jpg`, { headers: auth });
     expect(picture.status).toBe(200);
     expect(picture.headers['content-type']).toBe('image/jpeg');
     expect((await remote.http(`${lan}/api/devices`, { headers: auth })).status).toBe(200);
+    const receivers = await remote.http(`${lan}/api/receivers`, { headers: auth });
+    expect(receivers.status).toBe(200);
+    expect(receivers.json).toEqual(control.receivers());
     const status = (await remote.http(`${lan}/api/status`, { headers: auth })).json as ServiceStatus & { redacted?: boolean };
     expect(status.redacted).toBeUndefined();
     expect(status.network).toEqual(control.status().network);

@@ -15,10 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openPage } from './helpers/browser';
 import { repoRoot, startService, type RunningService } from './helpers/service';
 import { waitUntil } from './helpers/wait';
+import { RemoteHost } from './server-helpers';
 
 const SHOTS = path.join(repoRoot, 'bench/out/ui');
 /** The preview answers 503 until the first frame and 429 when asked too often; the UI retries. */
 const PAGE_OPTIONS = { hasTouch: true, ignoreConsole: /status of (503|429) .*\/api\/preview\.jpg/ };
+
+/** VTube Studio's announcements on a free port: other suites' services may hold 47779 meanwhile. */
+const SERVICE_ENV = { VTLINK_VTS_DISCOVERY_PORT: '0' };
 
 let browser: Browser;
 let service: RunningService;
@@ -44,11 +48,18 @@ async function openOutputs(page: Page): Promise<void> {
   await page.waitForSelector('[data-form=vmc]');
 }
 
-/** Types text on the on-screen keyboard (which is open; letters, digits and the dot of its first layout; space) and confirms it. */
+/**
+ * Types text on the on-screen keyboard (which is open; letters, digits, the dot and space) and confirms
+ * it. A host field opens on the digit pad: "abc" switches to letters when the text needs them.
+ */
 async function typeOnKeyboard(page: Page, text: string): Promise<void> {
   await page.waitForSelector('.keyboard');
   await page.tap('.keyboard [data-key=Clear]');
-  for (const ch of text) await page.tap(`.keyboard [data-key="${ch === ' ' ? 'Space' : ch}"]`);
+  for (const ch of text) {
+    const key = `.keyboard [data-key="${ch === ' ' ? 'Space' : ch}"]`;
+    if ((await page.$(key)) === null) await page.tap('.keyboard [data-key=Letters]');
+    await page.tap(key);
+  }
   expect(await page.textContent('[data-testid=keyboard-display]')).toBe(text);
   await page.tap('.keyboard [data-key=OK]');
   await page.waitForSelector('.keyboard', { state: 'detached' });
@@ -91,7 +102,7 @@ beforeAll(async () => {
   execFileSync(process.execPath, [path.join(repoRoot, 'tools/build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
   mkdirSync(SHOTS, { recursive: true });
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'vtlink-ui-'));
-  [browser, service] = await Promise.all([launchChromium(), startService({ stateDir })]);
+  [browser, service] = await Promise.all([launchChromium(), startService({ stateDir, env: SERVICE_ENV })]);
 });
 
 afterAll(async () => {
@@ -132,7 +143,7 @@ describe('settings by touch', () => {
 
       // Restart the service on the same state folder; a fresh page shows the saved values.
       await service.stop();
-      service = await startService({ stateDir });
+      service = await startService({ stateDir, env: SERVICE_ENV });
       expect(await vmcOf(service.url)).toMatchObject({ enabled: true, targets: [{ host: '127.0.0.1', port }] });
       const again = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
       try {
@@ -312,6 +323,132 @@ describe('output targets by touch', () => {
       await close();
       receiver.close();
       await fetch(settingsUrl, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outputs: { vrchat: null } }) });
+    }
+  });
+});
+
+describe('receivers on the network', () => {
+  interface Network {
+    hostname: string;
+    addresses: string[];
+  }
+  const network = async (): Promise<Network> => (await getJson<{ network: Network }>(new URL('api/status', service.url).href)).network;
+
+  it('shows the box\'s mDNS name and address on the Outputs page and its name on the System page', async () => {
+    const { hostname, addresses } = await network();
+    const ipv4 = addresses.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    try {
+      await openOutputs(page);
+      const expected = [`${hostname}.local`, ipv4].filter(Boolean).join(' — ');
+      await page.waitForFunction(`document.querySelector('[data-testid=box-name]').textContent === ${JSON.stringify(expected)}`);
+      // It is the first thing on the page, in large type.
+      const box = (await page.locator('[data-testid=box-name]').boundingBox())!;
+      expect(box.y).toBeLessThan(200);
+      expect(await page.evaluate(`parseFloat(getComputedStyle(document.querySelector('[data-testid=box-name]')).fontSize)`)).toBeGreaterThanOrEqual(22);
+      await page.tap('[data-tab=system]');
+      await page.waitForFunction(`document.querySelector('[data-info=box-name]')?.textContent === ${JSON.stringify(`${hostname}.local`)}`);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('lists a VTube Studio that announces itself from another host; one tap on Use sets its URL and switches the output on', async () => {
+    const { vtubeStudio } = await getJson<{ vtubeStudio: { listening: boolean; port: number } }>(new URL('api/receivers', service.url).href);
+    expect(vtubeStudio.listening).toBe(true);
+    const remote = await RemoteHost.create();
+    const announce = (data: Record<string, unknown>) =>
+      remote.udp(
+        remote.broadcastAddress,
+        vtubeStudio.port,
+        Buffer.from(JSON.stringify({ apiName: 'VTubeStudioPublicAPI', apiVersion: '1.0', timestamp: Date.now(), messageType: 'VTubeStudioAPIStateBroadcast', requestID: 'VTubeStudioAPIStateBroadcast', data })),
+        true,
+      );
+    // Two instances on the streaming PC, every second as VTube Studio does every two.
+    const broadcasts = setInterval(() => {
+      void announce({ active: true, port: 8001, instanceID: 'first-instance', windowTitle: 'VTube Studio' });
+      void announce({ active: false, port: 8002, instanceID: 'second-instance', windowTitle: 'VTube Studio Window 2' });
+    }, 1000);
+    const settingsUrl = new URL('api/settings', service.url).href;
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    try {
+      await openOutputs(page);
+      const first = `[data-heard="${remote.remoteAddress}:8001"]`;
+      await page.waitForSelector(first, { timeout: 15_000 });
+      await page.locator(first).scrollIntoViewIfNeeded();
+      expect(await page.textContent(`${first} .heard-text`)).toBe(`VTube Studio on ${remote.remoteAddress} — VTube Studio`);
+      await page.waitForSelector(`[data-heard="${remote.remoteAddress}:8002"]`);
+      expect(await page.textContent(`[data-heard="${remote.remoteAddress}:8002"] .heard-text`)).toContain('plugin API off');
+      await page.screenshot({ path: path.join(SHOTS, 'vts-heard-800x480.png') });
+
+      await page.tap(`[data-use-vts="${remote.remoteAddress}:8001"]`);
+      await page.waitForFunction(`document.querySelector('[data-testid=vts-heard-status]').textContent.startsWith('Sending to VTube Studio on ${remote.remoteAddress}')`);
+      const settings = await getJson<{ outputs: { vtubeStudio: { enabled: boolean; url: string } } }>(settingsUrl);
+      expect(settings.outputs.vtubeStudio).toMatchObject({ enabled: true, url: `ws://${remote.remoteAddress}:8001` });
+      // The card's own fields show it, and the row says it is the one in use.
+      await page.waitForFunction(`document.querySelector('[data-path="outputs.vtubeStudio.enabled"] [role=switch]').getAttribute('aria-checked') === 'true'`);
+      expect(await page.textContent('[data-field="outputs.vtubeStudio.url"]')).toBe(`ws://${remote.remoteAddress}:8001`);
+      await page.waitForFunction(`document.querySelector('${first} .badge')?.textContent === 'In use'`);
+      expect(errors).toEqual([]);
+    } finally {
+      clearInterval(broadcasts);
+      await close();
+      await remote.close();
+      await fetch(settingsUrl, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outputs: { vtubeStudio: null } }) });
+    }
+  });
+
+  it('VMC, OpenSeeFace and VRChat say they cannot be found; a new target starts from the box\'s network prefix on a digit pad', async () => {
+    const { addresses } = await network();
+    const ipv4 = addresses.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
+    const prefix = ipv4 ? ipv4.replace(/\d+$/, '') : '';
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    try {
+      await openOutputs(page);
+      for (const key of ['vmc', 'openSeeFace', 'vrchat']) expect(await page.textContent(`[data-no-discovery=${key}]`)).toMatch(/does not announce itself|do not announce themselves/);
+      expect(await page.$('[data-no-discovery=vtubeStudio]')).toBeNull();
+      await page.locator('[data-form=vmc]').scrollIntoViewIfNeeded();
+      await page.waitForFunction(`document.querySelector('[data-testid=box-name]').textContent !== '…'`);
+      await page.tap('[data-add-target="outputs.vmc.targets"]');
+      await page.waitForSelector('.keyboard');
+      expect(await page.textContent('[data-testid=keyboard-display]')).toBe(prefix);
+      // Digits and the dot as big keys, no letters until "abc".
+      for (const key of ['0', '1', '9', '.', 'Backspace', 'Letters']) expect(await page.$(`.keyboard .keyboard-row.digits [data-key="${key}"]`), key).not.toBeNull();
+      expect(await page.$('.keyboard [data-key=q]')).toBeNull();
+      await page.tap('.keyboard [data-key="7"]');
+      expect(await page.textContent('[data-testid=keyboard-display]')).toBe(`${prefix}7`);
+      await page.tap('.keyboard [data-key=Letters]');
+      expect(await page.$('.keyboard [data-key=q]')).not.toBeNull();
+      await page.tap('.keyboard [data-key=Cancel]');
+      expect(await page.$('[data-target-row="outputs.vmc.targets.1"]')).toBeNull();
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('has a "How to connect" guide under each network output, with the box\'s address filled in', async () => {
+    const { hostname } = await network();
+    const { page, errors, close } = await openPage(browser, service.url, { width: 800, height: 480, ...PAGE_OPTIONS });
+    try {
+      await openOutputs(page);
+      const where: Record<string, string> = { vseeface: 'openSeeFace', vnyan: 'vmc', warudo: 'vmc', 'vtube-studio': 'vtubeStudio', vrchat: 'vrchat' };
+      for (const [guide, form] of Object.entries(where)) expect(await page.$(`[data-form=${form}] [data-guide=${guide}]`), guide).not.toBeNull();
+      await page.waitForFunction(`document.querySelector('[data-testid=box-name]').textContent !== '…'`);
+      const summary = page.locator('[data-guide=vseeface] summary');
+      await summary.scrollIntoViewIfNeeded();
+      expect(await page.isVisible('[data-guide=vseeface] .guide-body')).toBe(false);
+      await summary.tap();
+      expect(await page.isVisible('[data-guide=vseeface] .guide-body')).toBe(true);
+      const text = (await page.textContent('[data-guide=vseeface] .guide-body'))!;
+      expect(text).toContain('[Network tracking]');
+      expect(text).toContain(`http://${hostname}.local:`);
+      expect(text).not.toMatch(/\{box\}|\{url\}/);
+      expect((await summary.boundingBox())!.height).toBeGreaterThanOrEqual(47.5);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
     }
   });
 });

@@ -67,11 +67,12 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const kiosk = kioskWatchEnv(process.env, log);
   // Updates (src/update/): bundles from the API or a USB stick; the booted slot is marked good once healthy.
   const update = createUpdater({ stateDir: store.dir, log, fallbackVersion: packageVersion() });
+  const vtsDiscoveryPort = vtsDiscoveryPortEnv(process.env, log);
   // Avatar packs (src/avatar/): PSDs imported from the API, kept on the state partition.
   const avatars = await AvatarPacks.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log, usbDir: process.env.VTLINK_USB_DIR || DEFAULT_USB_DIR });
   // Live2D models and the user's own Cubism Core (src/avatar/live2d.ts), also on the state partition.
   const live2d = await Live2DModels.open({ stateDir: store.dir, selected: () => store.settings.avatar.choice, log });
-  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, avatars, live2d });
+  const service = await VtlinkService.start({ store, sourceOverride: options.source, once: options.once, modelsDir: options.modelsDir, log, logRing, kiosk, update, avatars, live2d, vtsDiscoveryPort });
   update.watchHealth(service.ready, serviceAlive(service));
   notifier.startupStep('opening the camera and tracking the first frame', STARTUP_STEP_BUDGET_MS);
   const systemd = new SystemdLink(service, { log, notifier });
@@ -111,4 +112,18 @@ export async function runService(options: RunCommandOptions): Promise<number> {
   const code = await stop('the input ended');
   removeHandlers();
   return code;
+}
+
+/**
+ * VTLINK_VTS_DISCOVERY_PORT: where VTube Studio's announcements are listened for instead of 47779
+ * (0 = any free port: the browser tests, which run several services at once, read it back from
+ * GET /api/receivers). A bad value is logged and the default kept.
+ */
+function vtsDiscoveryPortEnv(env: NodeJS.ProcessEnv, log: { warn(message: string): void }): number | undefined {
+  const raw = env.VTLINK_VTS_DISCOVERY_PORT;
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
+  log.warn(`VTLINK_VTS_DISCOVERY_PORT=${raw} ignored (a port number, 0 to 65535); listening on 47779`);
+  return undefined;
 }

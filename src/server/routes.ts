@@ -103,6 +103,11 @@ export function apiRoutes(deps: ApiDeps): Map<string, Partial<Record<string, Rou
     GET: { access: 'private', handle: async ({ res }) => sendJson(res, 200, { devices: await control.devices() }) },
   });
 
+  routes.set('/api/receivers', {
+    // Which hosts on the LAN run which VTuber app: the network's insides.
+    GET: { access: 'private', handle: async ({ res }) => sendJson(res, 200, control.receivers()) },
+  });
+
   routes.set('/api/calibrate-neutral', {
     POST: {
       access: 'change',

@@ -1,5 +1,6 @@
 import type { Settings, SettingsHealth, SettingsIssue } from '../config';
 import type { OutputState } from '../outputs/output';
+import type { VtsDiscoveryState, VtsInstance } from '../outputs/vtube-studio/discovery';
 import type { TrackingFrame } from '../tracking/types';
 import type { KioskStatus } from './kiosk-watch';
 
@@ -68,6 +69,14 @@ export interface ServiceStatus {
   update?: { available: boolean; slot: string | null; health: 'not-applicable' | 'waiting' | 'marked-good' | 'failed' };
 }
 
+/**
+ * Receivers heard on the LAN (GET /api/receivers), for the Outputs page to offer as targets. Only
+ * VTube Studio announces itself; VMC, OpenSeeFace and VRChat receivers do not, so they are typed in.
+ */
+export interface ReceiversInfo {
+  vtubeStudio: VtsDiscoveryState & { instances: VtsInstance[] };
+}
+
 /** A camera the service can open, for the settings UI. */
 export interface DeviceInfo {
   /** What to put in settings.camera.source, e.g. "v4l2:/dev/video0". */
@@ -93,6 +102,8 @@ export interface ServiceControl {
   applySettings(patch: unknown): Promise<ApplyResult>;
   status(): ServiceStatus;
   devices(): Promise<DeviceInfo[]>;
+  /** The VTuber apps heard announcing themselves on the LAN (their addresses: kiosk and paired hosts only). */
+  receivers(): ReceiversInfo;
   /** Averages the next frames into the neutral expression and saves it in settings.calibration. */
   calibrateNeutral(): Promise<void>;
   /**

@@ -16,7 +16,8 @@ import { packageRoot, defaultModelsDir } from '../system/paths';
 import { silentLogger, type LogRing, type Logger } from '../system/log';
 import type { FaceTracker } from '../tracking/tracker';
 import type { TrackingFrame } from '../tracking/types';
-import type { ApiServerStatus, ApplyResult, DeviceInfo, ServiceControl, ServiceStatus } from './control';
+import type { ApiServerStatus, ApplyResult, DeviceInfo, ReceiversInfo, ServiceControl, ServiceStatus } from './control';
+import { VtsDiscovery } from '../outputs/vtube-studio/discovery';
 import { networkInfo } from './network';
 import { MANAGED_OUTPUTS, OutputsManager } from './outputs-manager';
 import { Pipeline } from './pipeline';
@@ -49,6 +50,8 @@ export interface ServiceOptions {
   kiosk?: Omit<KioskWatchOptions, 'log'>;
   /** Installing updates (src/update/): offered to the API as `update`; its summary goes in status(). */
   update?: Updater;
+  /** The UDP port VTube Studio's announcements are heard on. Default 47779 (theirs); 0 = any free port (tests). */
+  vtsDiscoveryPort?: number;
   /** Avatar packs from PSDs (src/avatar/): offered to the API as `avatars`; a chosen pack must exist. */
   avatars?: AvatarPacks;
   /** Live2D models (src/avatar/live2d.ts): a chosen one must exist, and the user's Cubism Core with it. */
@@ -81,6 +84,7 @@ export class VtlinkService implements ServiceControl {
   private apiServer: ApiServerStatus | undefined;
   private readonly settingsListeners = new Set<(settings: Settings, changed: string[]) => void>();
   private readonly kiosk: KioskWatch;
+  private readonly vtsDiscovery: VtsDiscovery;
 
   /** Resolves once the models are loaded and the first frame is tracked. */
   readonly firstFrame: Promise<void>;
@@ -99,6 +103,7 @@ export class VtlinkService implements ServiceControl {
     this.sourceOverride = options.sourceOverride;
     this.outputs = new OutputsManager({ stateDir: store.dir, log: this.log });
     this.kiosk = new KioskWatch({ ...options.kiosk, log: this.log });
+    this.vtsDiscovery = new VtsDiscovery({ port: options.vtsDiscoveryPort, log: this.log });
     this.firstFrame = new Promise((resolve) => (this.resolveFirstFrame = resolve));
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
@@ -121,6 +126,7 @@ export class VtlinkService implements ServiceControl {
     });
     service.outputs.start(settings.outputs);
     service.kiosk.start();
+    await service.vtsDiscovery.start();
     service.loop = service.pipeline.run();
     return service;
   }
@@ -150,7 +156,7 @@ export class VtlinkService implements ServiceControl {
     await this.loop;
     this.resolvePreviews(null);
     this.calibration?.reject(new Error('the service is stopping'));
-    await Promise.all([this.outputs.close(), this.pipeline.release()]);
+    await Promise.all([this.outputs.close(), this.pipeline.release(), this.vtsDiscovery.close()]);
   }
 
   // ── ServiceControl ────────────────────────────────────────────────────────────────────────────
@@ -224,6 +230,10 @@ export class VtlinkService implements ServiceControl {
 
   devices(): Promise<DeviceInfo[]> {
     return listDevices();
+  }
+
+  receivers(): ReceiversInfo {
+    return { vtubeStudio: { ...this.vtsDiscovery.state(), instances: this.vtsDiscovery.instances() } };
   }
 
   calibrateNeutral(): Promise<void> {

@@ -9,14 +9,14 @@
  */
 import type { Settings } from '../../../src/config/schema';
 import type { SettingsIssue } from '../../../src/config/patch';
-import type { DeviceInfo, ServiceStatus } from '../../../src/service/control';
+import type { DeviceInfo, ReceiversInfo, ServiceStatus } from '../../../src/service/control';
 import type { InstallRequest, PendingBundle, UpdateState } from '../../../src/update/types';
 import type { PackManifest, PackSummary } from '../../../src/avatar/pack';
 import type { UsbPsdOffer } from '../../../src/avatar/packs';
 import type { Live2DSummary } from '../../../src/avatar/live2d';
 import type { AvatarPart } from '../../../src/avatar/parts';
 
-export type { Settings, SettingsIssue, DeviceInfo, ServiceStatus };
+export type { Settings, SettingsIssue, DeviceInfo, ReceiversInfo, ServiceStatus };
 export type { OutputState } from '../../../src/outputs/output';
 export type { InstallRequest, PendingBundle, UpdateState };
 export type { PackManifest, PackSummary, AvatarPart, UsbPsdOffer, Live2DSummary };
@@ -168,6 +168,11 @@ export class ApiClient {
     const body = await this.getJson<unknown>('/api/devices');
     if (Array.isArray(body)) return body as DeviceInfo[];
     return isRecord(body) && Array.isArray(body.devices) ? (body.devices as DeviceInfo[]) : [];
+  }
+
+  /** The VTuber apps heard announcing themselves on the network (kiosk and paired hosts only: 401 otherwise). */
+  receivers(signal?: AbortSignal): Promise<ReceiversInfo> {
+    return this.getJson<ReceiversInfo>('/api/receivers', signal);
   }
 
   /** One validated change: either all of it is applied and saved, or none of it (422 + issues). */

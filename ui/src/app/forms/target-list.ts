@@ -1,7 +1,8 @@
 /**
  * The receivers of a network output (`outputs.vmc.targets`...): one row per host and port, each
- * edited with the on-screen keyboard and numeric pad, removed with its own button; "Add target" asks
- * for the new host at once and takes the port of the row above. Limits (most rows, host length, port
+ * edited with the on-screen keyboard (opened on its digit pad: hosts are mostly IP addresses) and the
+ * numeric pad, removed with its own button; "Add target" asks for the new host at once, starting from
+ * the box's own network prefix ("192.168.1."), and takes the port of the row above. Limits (most rows, host length, port
  * range) come from the settings JSON Schema. Like Field, the list is a draft until the form is
  * applied, and the service's refusals are shown where they belong: a host or port next to it, a
  * duplicate on its row, "at most 8" under the list. Each row also shows its target's live state.
@@ -46,6 +47,8 @@ export class TargetListField implements FormField {
   /** Each target's live state (status API), and the rows' badges that show it. */
   private states: NonNullable<OutputState['targets']> = [];
   private badges: { target: Target; element: HTMLElement }[] = [];
+  /** The box's network prefix ("192.168.1.") a new host starts from, and the box's address for the hint. */
+  private hostStart = { prefix: '', boxAddress: '' };
   onEdit: () => void = () => {};
 
   constructor(
@@ -107,6 +110,11 @@ export class TargetListField implements FormField {
   setTargetStates(states: OutputState['targets']): void {
     this.states = states ?? [];
     for (const b of this.badges) this.showState(b.target, b.element);
+  }
+
+  /** Where a new host starts: the box's own network prefix; its address goes in the keyboard's hint. */
+  setHostStart(prefix: string, boxAddress: string): void {
+    this.hostStart = { prefix, boxAddress };
   }
 
   private showState(t: Target, badge: HTMLElement): void {
@@ -178,7 +186,8 @@ export class TargetListField implements FormField {
   }
 
   private askHost(title: string, value: string): Promise<string | undefined> {
-    return openKeyboard({ title, value, maxLength: this.hostSpec().maxLength, hint: 'An IP address (192.168.1.20) or a host name (gaming-pc.local)' });
+    const box = this.hostStart.boxAddress ? ` This box is ${this.hostStart.boxAddress}; a PC on the same network usually starts the same.` : '';
+    return openKeyboard({ title, value, maxLength: this.hostSpec().maxLength, layout: 'address', hint: `Your PC's IP address (192.168.1.20) or host name (gaming-pc.local: tap abc).${box}` });
   }
 
   private async editHost(i: number): Promise<void> {
@@ -195,7 +204,7 @@ export class TargetListField implements FormField {
   /** A new row: the host typed now (cancel adds nothing), the port of the last row. */
   private async add(): Promise<void> {
     const list = this.value;
-    const host = await this.askHost(`Target ${list.length + 1} host`, '');
+    const host = await this.askHost(`Target ${list.length + 1} host`, this.hostStart.prefix);
     if (host === undefined) return;
     const port = list.at(-1)?.port ?? Number((this.node.default as Target[] | undefined)?.[0]?.port ?? 0);
     this.edit([...list, { host, port }]);

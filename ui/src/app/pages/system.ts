@@ -5,6 +5,7 @@
 import { ApiError, type ServiceStatus } from '../../api/http';
 import type { AppContext } from '../context';
 import { button, el } from '../dom';
+import { boxAddress } from '../box-address';
 import { SettingsForm } from '../forms/settings-form';
 import { stateLabel } from '../health-panel';
 import { updateCard } from './update-card';
@@ -42,6 +43,7 @@ function infoCard(ctx: AppContext): HTMLElement {
       ...row('Version', s?.version ?? '–', 'version'),
       ...row('State', s ? stateLabel(s.state) : 'Offline', 'state'),
       ...row('Uptime', s ? uptime(s.uptimeS) : '–', 'uptime'),
+      ...row('Name on the network', s ? (boxAddress(s).name ?? '–') : '–', 'box-name'),
       ...row('This screen uses', location.host, 'origin'),
       ...row('Addresses', addresses ? addresses.join(', ') || 'none' : 'not reported by the service', 'addresses'),
       ...row('Kiosk screen', kioskLabel(s?.kiosk), 'kiosk'),
