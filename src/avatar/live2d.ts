@@ -20,6 +20,7 @@ import yauzl from 'yauzl';
 import { z } from 'zod';
 import { removeIfPresent, syncDir, writeJsonDurably } from '../config/durable-fs';
 import type { Logger } from '../system/log';
+import { OneAtATime, removeItemFolder } from './folders';
 import { LIVE2D_CHOICE_PREFIX, live2dIdOfChoice } from './parts';
 import { checkRoom, receiveToFile, UploadError, type UploadProblem } from '../system/upload';
 
@@ -140,7 +141,7 @@ export class Live2DModels {
   private readonly dir: string;
   private readonly coreFile: string;
   private readonly models = new Map<string, Live2DRecord>();
-  private busy = false;
+  private readonly imports = new OneAtATime(() => new Live2DRefusal('avatar-busy', 'another Live2D file is being received: wait for it to finish'));
 
   private constructor(private readonly options: Live2DModelsOptions) {
     this.dir = path.join(options.stateDir, 'avatars', 'live2d');
@@ -216,7 +217,7 @@ export class Live2DModels {
     if (declaredBytes > this.limits.maxCoreBytes) {
       throw new Live2DRefusal('file-too-large', `the file is ${mb(declaredBytes)}; Cubism Core is about 0.2 MB (at most ${mb(this.limits.maxCoreBytes)} is accepted)`);
     }
-    await this.exclusive(async () => {
+    await this.imports.run(async () => {
       const part = `${this.coreFile}.part`;
       try {
         await checkRoom(path.dirname(this.coreFile), 'Cubism Core', declaredBytes, 0, this.options.freeBytes);
@@ -243,7 +244,7 @@ export class Live2DModels {
     if (declaredBytes > this.limits.maxZipBytes) {
       throw new Live2DRefusal('file-too-large', `the zip is ${mb(declaredBytes)}; at most ${mb(this.limits.maxZipBytes)} is accepted`);
     }
-    return this.exclusive(async () => {
+    return this.imports.run(async () => {
       const incoming = path.join(this.dir, 'incoming.zip');
       try {
         // Room for the zip and for what it unzips to (at most the cap).
@@ -263,21 +264,9 @@ export class Live2DModels {
     if (!this.models.has(id)) throw new Live2DRefusal('model-not-found', `no Live2D model "${id}" (GET /api/avatars/live2d lists them)`);
     if (this.options.selected() === `${LIVE2D_CHOICE_PREFIX}${id}`) throw new Live2DRefusal('avatar-in-use', 'this avatar is on screen: choose another one first');
     this.models.delete(id);
-    const gone = path.join(this.dir, `${id}.partial`);
-    await rename(path.join(this.dir, id), gone);
-    await syncDir(this.dir);
-    await rm(gone, { recursive: true, force: true });
+    await removeItemFolder(this.dir, id);
   }
 
-  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.busy) throw new Live2DRefusal('avatar-busy', 'another Live2D file is being received: wait for it to finish');
-    this.busy = true;
-    try {
-      return await work();
-    } finally {
-      this.busy = false;
-    }
-  }
 
   private async extract(zipFile: string, fileName: string | null): Promise<Live2DSummary> {
     const id = this.newId(fileName);

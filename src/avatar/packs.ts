@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { removeIfPresent, syncDir, writeJsonDurably } from '../config/durable-fs';
 import type { Logger } from '../system/log';
+import { OneAtATime, removeItemFolder } from './folders';
 import { checkRoom, receiveToFile, UploadError, type UploadProblem } from '../system/upload';
 import { USB_POLL_MS, UsbWatcher, type UsbFile } from '../system/usb-files';
 import { PACK_FORMAT, PACK_ID_PATTERN, PackManifestSchema, packSummary, type PackManifest, type PackSummary } from './pack';
@@ -85,7 +86,7 @@ export class AvatarPacks implements AvatarControl {
   readonly limits: AvatarLimits;
   private readonly dir: string;
   private readonly packs = new Map<string, PackManifest>();
-  private busy = false;
+  private readonly imports = new OneAtATime(() => new AvatarRefusal('avatar-busy', 'another avatar is being imported: wait for it to finish'));
   private usbFiles: UsbFile[] = [];
   private usbWatcher: UsbWatcher | null = null;
 
@@ -148,7 +149,7 @@ export class AvatarPacks implements AvatarControl {
     if (declaredBytes > this.limits.maxFileBytes) {
       throw new AvatarRefusal('file-too-large', `the file is ${mib(declaredBytes)}; at most ${mib(this.limits.maxFileBytes)} is accepted`);
     }
-    return this.exclusive(async () => {
+    return this.imports.run(async () => {
       const incoming = path.join(this.dir, 'incoming.psd');
       try {
         // Room for the PSD and for the pack it becomes (about as large again).
@@ -165,7 +166,7 @@ export class AvatarPacks implements AvatarControl {
   }
 
   async importFile(file: string, fileName: string): Promise<PackSummary> {
-    return this.exclusive(async () => {
+    return this.imports.run(async () => {
       const size = (await stat(file)).size;
       await checkRoom(this.dir, 'the PSD', 0, size, this.options.freeBytes).catch((err: UploadError) => {
         throw new AvatarRefusal(err.code, err.message);
@@ -212,22 +213,9 @@ export class AvatarPacks implements AvatarControl {
     if (!this.packs.has(id)) throw notFound(id);
     if (this.options.selected() === `psd:${id}`) throw new AvatarRefusal('avatar-in-use', 'this avatar is on screen: choose another one first');
     this.packs.delete(id);
-    // Renamed away first, so a power cut mid-removal leaves a leftover open() clears, not half a pack.
-    const gone = path.join(this.dir, `${id}.partial`);
-    await rename(path.join(this.dir, id), gone);
-    await syncDir(this.dir);
-    await rm(gone, { recursive: true, force: true });
+    await removeItemFolder(this.dir, id);
   }
 
-  private async exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.busy) throw new AvatarRefusal('avatar-busy', 'another avatar is being imported: wait for it to finish');
-    this.busy = true;
-    try {
-      return await work();
-    } finally {
-      this.busy = false;
-    }
-  }
 
   /** The PSD at `file` into a new pack, or a refusal with nothing left behind. */
   private async convert(file: string, fileName: string | null, bytes: number): Promise<PackSummary> {
