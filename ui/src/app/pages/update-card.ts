@@ -137,8 +137,14 @@ export function updateCard(ctx: AppContext): HTMLElement {
     op.dataset.kind = uploading ? 'uploading' : (o?.kind ?? 'idle');
   }
 
+  // What the offers were last drawn from: a poll that brings nothing new keeps the same buttons, so a
+  // finger on "Install" never lands on one that was just replaced.
+  let offersDrawnFrom = '';
   function renderOffers(s: UpdateState | null): void {
     const idle = !busy && !uploading && (s?.operation.kind === 'idle' || s?.operation.kind === 'reboot-needed');
+    const drawnFrom = JSON.stringify([idle, s?.pending ?? null, s?.usb ?? []]);
+    if (drawnFrom === offersDrawnFrom) return;
+    offersDrawnFrom = drawnFrom;
     const items: HTMLElement[] = [];
     if (s?.pending) {
       const p = s.pending;

@@ -46,8 +46,15 @@ export function vtsHeard(ctx: AppContext): HTMLElement {
     }
   };
 
+  // What the list was last drawn from (not the ever-changing "heard ago"): a poll that brings nothing
+  // new keeps the same rows, so a finger on "Use" never lands on a button that was just replaced.
+  let drawnFrom = '';
   const render = (): void => {
     if (!last) return;
+    const current = ctx.settings.current?.outputs.vtubeStudio;
+    const key = JSON.stringify([last.problem ?? null, last.instances.map(({ lastHeardAgoMs: _, ...rest }) => rest), current?.enabled, current?.url, busy]);
+    if (key === drawnFrom) return;
+    drawnFrom = key;
     if (last.problem) {
       list.replaceChildren(el('div', { class: 'muted', text: `The box cannot listen for VTube Studio (${last.problem}). Type its address below.` }));
       return;
@@ -56,7 +63,6 @@ export function vtsHeard(ctx: AppContext): HTMLElement {
       list.replaceChildren(el('div', { class: 'muted', text: 'No VTube Studio heard yet. Start VTube Studio on a PC on this network: it announces itself every 2 seconds.' }));
       return;
     }
-    const current = ctx.settings.current?.outputs.vtubeStudio;
     list.replaceChildren(
       ...last.instances.map((i) => {
         const inUse = current?.enabled === true && current.url === urlOf(i);
@@ -85,6 +91,7 @@ export function vtsHeard(ctx: AppContext): HTMLElement {
       render();
     } catch (err) {
       last = null;
+      drawnFrom = '';
       const text =
         err instanceof ApiError && err.status === 401
           ? 'Pair this browser (System › Pairing) to see the VTube Studios on your network.'
