@@ -5,6 +5,8 @@
  * samples switch its eye and mouth layers (checked by the colour of screenshot pixels); a broken and
  * an oversized PSD are refused with their reason shown and the avatar on screen stays (the same
  * colour at every part); an unknown layer assigned to a part by touch in the mapper then follows that part.
+ * The same face with eye whites, irises, brows and front hair shows the rig's motions, measured by the
+ * centroids of layer colours on screen: head-turn parallax, roll, brows, gaze and idle motion.
  */
 import { build } from 'esbuild';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackSummary } from '../src/avatar/pack';
 import type { AvatarHandle } from '../ui/src/avatar/handle';
+import { HANDOVER_MS } from '../ui/src/avatar/motion';
 import { neutralSample, type AvatarSample } from '../ui/src/avatar/sample';
 import { launchChromium, openPage, type OpenedPage } from './helpers/browser';
 import { testFacePsd, TEST_FACE, writeTestPsd, type Rgba } from './helpers/psd';
@@ -77,16 +80,20 @@ afterAll(async () => {
 
 const api = (p: string) => `${service.url.replace(/\/$/, '')}${p}`;
 
-/** Holds a pose (sent at 30 fps, as the stream would) until the avatar draws it, hand-over included. */
-async function holdPose(page: Page, pose: Partial<AvatarSample>): Promise<void> {
-  const sample: AvatarSample = { ...neutralSample(), present: true, ...pose };
+/** Sends `sample` at 30 fps, as the stream would, until the next call. */
+async function feed(page: Page, sample: AvatarSample): Promise<void> {
   await page.evaluate((s) => {
     const w = globalThis as unknown as { __feed?: ReturnType<typeof setInterval>; __vtlinkAvatar: { update(s: AvatarSample, t: number): void } };
     if (w.__feed) clearInterval(w.__feed);
-    const feed = () => w.__vtlinkAvatar.update(s, performance.now());
-    feed();
-    w.__feed = setInterval(feed, 33);
+    const send = () => w.__vtlinkAvatar.update(s, performance.now());
+    send();
+    w.__feed = setInterval(send, 33);
   }, sample);
+}
+
+/** Holds a pose until the avatar draws it, hand-over included. */
+async function holdPose(page: Page, pose: Partial<AvatarSample>): Promise<void> {
+  await feed(page, { ...neutralSample(), present: true, ...pose });
   await page.waitForFunction(
     (p) => {
       const drawn = (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose() as unknown as Record<string, number | boolean>;
@@ -96,6 +103,13 @@ async function holdPose(page: Page, pose: Partial<AvatarSample>): Promise<void> 
     { timeout: 20_000, polling: 50 },
   );
   await page.waitForTimeout(700);
+}
+
+/** Samples without a face (the camera sees nobody) until the avatar has handed over to its idle motion. */
+async function loseFace(page: Page): Promise<void> {
+  await feed(page, neutralSample());
+  await page.waitForFunction(() => (globalThis as unknown as TestWindow).__vtlinkAvatar!.drawnPose().present === false, undefined, { timeout: 20_000, polling: 50 });
+  await page.waitForTimeout(HANDOVER_MS + 300);
 }
 
 async function shot(page: Page): Promise<PNG> {
@@ -111,6 +125,45 @@ function colourAt(png: PNG, x: number, y: number): Rgba {
 }
 
 const near = (a: Rgba, b: Rgba): boolean => a.slice(0, 3).every((v, i) => Math.abs(v - b[i]) <= 12);
+
+/** Where a layer's colour is on screen, in canvas pixels of the test PSD: its pixels' centroid and bounding box. */
+interface Region {
+  pixels: number;
+  x: number;
+  y: number;
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/** The screen pixels of `colour` (anti-aliased edges left out), only those with `keep(x, y)` in canvas pixels. */
+function regionOf(png: PNG, colour: Rgba, keep: (x: number, y: number) => boolean = () => true): Region {
+  const r: Region = { pixels: 0, x: 0, y: 0, x0: Infinity, x1: -Infinity, y0: Infinity, y1: -Infinity };
+  for (let sy = 0; sy < png.height; sy++) {
+    for (let sx = 0; sx < png.width; sx++) {
+      const i = (sy * png.width + sx) * 4;
+      const x = (sx + 0.5) / 1.5;
+      const y = (sy + 0.5) / 1.5;
+      if (!near([png.data[i], png.data[i + 1], png.data[i + 2], 255], colour) || !keep(x, y)) continue;
+      r.pixels++;
+      r.x += x;
+      r.y += y;
+      r.x0 = Math.min(r.x0, x);
+      r.x1 = Math.max(r.x1, x);
+      r.y0 = Math.min(r.y0, y);
+      r.y1 = Math.max(r.y1, y);
+    }
+  }
+  // Not found: NaN centroid, so every comparison with it fails.
+  r.x /= r.pixels;
+  r.y /= r.pixels;
+  return r;
+}
+
+/** The middle of a region's bounding box: for the head, whose inside is covered by parts that move on their own. */
+const outlineCentreX = (r: Region): number => (r.x0 + r.x1) / 2;
+
 const C = TEST_FACE.colours;
 /** Centres of the test PSD's parts, canvas pixels (test/helpers/psd.ts). */
 const AT: Record<'eyeL' | 'eyeR' | 'mouth' | 'mystery' | 'body' | 'head', [number, number]> = { eyeL: [160, 152], eyeR: [240, 152], mouth: [200, 228], mystery: [315, 95], body: [200, 360], head: [200, 100] };
@@ -269,6 +322,140 @@ describe('an avatar from a PSD', () => {
     await rm(stick, { recursive: true });
     await ui.page.waitForSelector(offer, { state: 'detached', timeout: 20_000 });
     expect(ui.errors).toEqual([]);
+  });
+});
+
+describe('an avatar pack moves with the face (eye whites, irises, brows and front hair added to the test face)', () => {
+  let avatar: OpenedPage;
+  let choiceBefore = '';
+  const choice = async (value: string) => expect((await http(api('/api/settings'), { method: 'PATCH', ...jsonBody({ avatar: { choice: value } }) })).status).toBe(200);
+
+  beforeAll(async () => {
+    const created = await http(api('/api/avatars/psd?name=Rig%20Face.psd'), { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: testFacePsd({ rigParts: true }) });
+    expect(created.status).toBe(201);
+    const id = (created.json as { pack: PackSummary }).pack.id;
+    choiceBefore = ((await http(api('/api/settings'))).json as { avatar: { choice: string } }).avatar.choice;
+    await choice(`psd:${id}`);
+    avatar = await openAvatarPage();
+    await waitForAvatar(avatar.page, `psd:${id}`);
+  });
+
+  afterAll(async () => {
+    await avatar?.close();
+    if (choiceBefore) await choice(choiceBefore);
+  });
+
+  it('turning the head: the front hair moves further than the head, both towards the turn; facing front puts them back', async () => {
+    const page = avatar.page;
+    await holdPose(page, { headYaw: 0 });
+    const front = await shot(page);
+    await holdPose(page, { headYaw: 45 });
+    const turned = await shot(page);
+    await holdPose(page, { headYaw: 0 });
+    const back = await shot(page);
+    const hair = [front, turned, back].map((png) => regionOf(png, C.hairFront).x);
+    const head = [front, turned, back].map((png) => outlineCentreX(regionOf(png, C.head)));
+    // yaw > 0 is the subject turning to their own right. The avatar is the face as the camera image
+    // shows it (settings.camera.mirror flips the image before tracking; the avatar adds no mirror, and
+    // these samples skip tracking), where that face turns towards the image's left: both move to -x.
+    const hairShift = hair[1] - hair[0];
+    const headShift = head[1] - head[0];
+    expect(headShift).toBeLessThan(-1);
+    // Depth parallax: the fringe, in front, moves several times as far as the head.
+    expect(hairShift).toBeLessThan(headShift - 5);
+    expect(Math.abs(hair[2] - hair[0])).toBeLessThan(0.5);
+    expect(Math.abs(head[2] - head[0])).toBeLessThan(0.5);
+    expect(avatar.errors).toEqual([]);
+  });
+
+  it('rolling the head tilts it about the neck; the body hardly moves', async () => {
+    const page = avatar.page;
+    const measure = async (roll: number) => {
+      await holdPose(page, { headRoll: roll });
+      const png = await shot(page);
+      // The chin line (the head's lower edge, which nothing covers) 40 px either side of the PSD's middle:
+      // how much lower it is on the right.
+      const lowestHead = (x: number) => regionOf(png, C.head, (px) => Math.abs(px - x) < 1).y1;
+      return { head: regionOf(png, C.head), tilt: lowestHead(240) - lowestHead(160), body: regionOf(png, C.body) };
+    };
+    const level = await measure(0);
+    const clockwise = await measure(15);
+    const anticlockwise = await measure(-15);
+    expect(Math.abs(level.tilt)).toBeLessThan(1);
+    // roll > 0 is clockwise in the image, as a Pixi rotation > 0 is on screen: the right half goes down.
+    expect(clockwise.tilt).toBeGreaterThan(10);
+    expect(anticlockwise.tilt).toBeLessThan(-10);
+    // The head swings about the neck (its top most); the body only leans a little with it.
+    const headMoved = clockwise.head.x - level.head.x;
+    const bodyMoved = Math.hypot(clockwise.body.x - level.body.x, clockwise.body.y - level.body.y);
+    expect(headMoved).toBeGreaterThan(15);
+    expect(bodyMoved).toBeLessThan(headMoved / 5);
+  });
+
+  it('raised brows move up, each on its own side', async () => {
+    const page = avatar.page;
+    // Each brow's height above the eye white on its side: breathing lifts the whole head by a pixel or two.
+    const brows = async (pose: Partial<AvatarSample>) => {
+      await holdPose(page, pose);
+      const png = await shot(page);
+      const aboveEye = (onSide: (x: number) => boolean) => regionOf(png, C.eyeWhite, onSide).y - regionOf(png, C.brow, onSide).y;
+      return { left: aboveEye((x) => x < 200), right: aboveEye((x) => x > 200) };
+    };
+    const neutral = await brows({ browLeft: 0, browRight: 0 });
+    const raised = await brows({ browLeft: 1, browRight: 1 });
+    expect(raised.left - neutral.left).toBeGreaterThan(5);
+    expect(raised.right - neutral.right).toBeGreaterThan(5);
+    // The subject's left brow is the viewer's right one (brow_r), as with the eyes.
+    const oneRaised = await brows({ browLeft: 1, browRight: 0 });
+    expect(oneRaised.right - neutral.right).toBeGreaterThan(5);
+    expect(Math.abs(oneRaised.left - neutral.left)).toBeLessThan(1);
+  });
+
+  it('the irises follow the gaze inside the eye whites', async () => {
+    const page = avatar.page;
+    const eyes = async (gazeYaw: number) => {
+      await holdPose(page, { gazeYaw });
+      const png = await shot(page);
+      return (['l', 'r'] as const).map((side) => {
+        const onSide = (x: number) => (side === 'l' ? x < 200 : x > 200);
+        return { iris: regionOf(png, C.iris, onSide), white: regionOf(png, C.eyeWhite, onSide) };
+      });
+    };
+    const ahead = await eyes(0);
+    // Eye-in-head gaze has the head's senses: > 0 towards the subject's right, the image's left (-x).
+    for (const gazeYaw of [30, -30]) {
+      const looking = await eyes(gazeYaw);
+      for (const [i, eye] of looking.entries()) {
+        expect((eye.iris.x - ahead[i].iris.x) * Math.sign(gazeYaw)).toBeLessThan(-5);
+        expect(eye.iris.x0).toBeGreaterThan(eye.white.x0);
+        expect(eye.iris.x1).toBeLessThan(eye.white.x1);
+        expect(eye.iris.y0).toBeGreaterThan(eye.white.y0);
+        expect(eye.iris.y1).toBeLessThan(eye.white.y1);
+      }
+    }
+  });
+
+  it('without a face the avatar keeps moving by itself; a face held still holds it still', async () => {
+    const page = avatar.page;
+    /** The front hair's x over screenshots spread across 3 s (the idle sway's slowest stretch still moves it by 5+ px then). */
+    const hairXs = async () => {
+      const xs: number[] = [];
+      const start = Date.now();
+      while (xs.length < 6 || Date.now() - start < 3000) {
+        xs.push(regionOf(await shot(page), C.hairFront).x);
+        await page.waitForTimeout(400);
+      }
+      return xs;
+    };
+    const span = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+    await holdPose(page, {});
+    const held = await hairXs();
+    await loseFace(page);
+    const idle = await hairXs();
+    // Breathing moves the head up and down only, so held still its x stays.
+    expect(span(held)).toBeLessThan(0.5);
+    expect(span(idle)).toBeGreaterThan(3);
+    expect(avatar.errors).toEqual([]);
   });
 });
 
