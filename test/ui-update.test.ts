@@ -8,7 +8,8 @@
  * signature before anything is installed; Cancel installs nothing; Install → progress → "Restarting
  * into version 0.2.0" → the reboot request; the "reboot" (server and rauc service down and up again,
  * booted from B, a new boot id); the page reconnects and shows "Updated to version 0.2.0" once, until
- * dismissed.
+ * dismissed. Then a USB stick: its bundle offered and installed by touch into A, which "never becomes
+ * healthy" (GRUB's try left counted, B booted again), and the page says the update rolled back.
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -45,7 +46,24 @@ let updater: Updater;
 let port = 0;
 
 function updaterOptions(bootId: string): UpdaterOptions {
-  return labUpdaterOptions(lab, base, bootId, { healthyForMs: 1000, healthTickMs: 100, rebootNoticeMs: 1500 });
+  return labUpdaterOptions(lab, base, bootId, { healthyForMs: 1000, healthTickMs: 100, rebootNoticeMs: 1500, usbPollMs: 200 });
+}
+
+/** The "reboot" after an install: everything goes down, GRUB's try is counted, vtlink comes back on `slot` with a new boot id. */
+async function reboot(bootId: string, slot: 'A' | 'B', grubenv: Record<string, string>, release: string): Promise<void> {
+  await server.close();
+  await updater.close();
+  await lab.stopService();
+  await rm(path.join(base, 'run', 'reboot'));
+  await lab.setGrubenv(grubenv);
+  await writeFile(path.join(base, `boot_id-${bootId}`), `${bootId}\n`);
+  await writeFile(path.join(base, 'vtlink-release'), release);
+  await new Promise((r) => setTimeout(r, 1500)); // the page polls a dead service for a moment
+  await lab.startService(slot);
+  updater = new Updater(updaterOptions(bootId));
+  control.update = updater;
+  await updater.started;
+  await startApi();
 }
 
 async function startApi(): Promise<void> {
@@ -164,20 +182,8 @@ describe('software update on the System page', () => {
       await waitUntil(() => existsSync(path.join(base, 'run', 'reboot')), 'the reboot request', 10_000);
       expect(await readFile(path.join(base, 'run', 'reboot'), 'utf8')).toBe('update 0.2.0 slot B\n');
 
-      // The "reboot": everything goes down; GRUB tries B; vtlink comes back on B with a new boot id.
-      await server.close();
-      await updater.close();
-      await lab.stopService();
-      await rm(path.join(base, 'run', 'reboot'));
-      await lab.setGrubenv({ B_TRY: '1' });
-      await writeFile(path.join(base, 'boot_id-boot-2'), 'boot-2\n');
-      await writeFile(path.join(base, 'vtlink-release'), 'VERSION=0.2.0\nCOMPATIBLE=vtlink-amd64\nBUILD=20260202\n'); // slot B's
-      await new Promise((r) => setTimeout(r, 1500)); // the page polls a dead service for a moment
-      await lab.startService('B');
-      updater = new Updater(updaterOptions('boot-2'));
-      control.update = updater;
-      await updater.started;
-      await startApi();
+      // The "reboot": GRUB tries B; vtlink comes back there (slot B's release file).
+      await reboot('boot-2', 'B', { B_TRY: '1' }, 'VERSION=0.2.0\nCOMPATIBLE=vtlink-amd64\nBUILD=20260202\n');
       updater.watchHealth(Promise.resolve(), () => true);
 
       // The page reconnects; health marks B good; the result shows once.
@@ -188,6 +194,44 @@ describe('software update on the System page', () => {
       await page.locator('[data-testid=update-result]').scrollIntoViewIfNeeded();
       expect(await lab.grubenv()).toMatchObject({ B_OK: '1', B_TRY: '0' });
       await page.screenshot({ path: path.join(SHOTS, 'update-result-800x480.png') });
+      await page.tap('[data-action=dismiss-update-result]');
+      await page.waitForFunction(`document.querySelector('[data-testid=update-result]').hidden`);
+      expect(updater.state().lastResult).toBeNull();
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a USB stick offers a release that never becomes healthy: installed by touch, and after the fallback the page says it rolled back', async () => {
+    const bad = await lab.makeBundle({ version: '0.3.0', format: 'plain', name: 'vtlink-0.3.0.raucb' });
+    const stick = path.join(base, 'usb', 'sdz1');
+    await mkdir(stick, { recursive: true });
+    const { page, errors, close } = await openUpdateCard();
+    try {
+      await page.waitForFunction(`document.querySelector('[data-info=running-slot]')?.textContent === 'B (rootfs.1), marked good'`);
+      // Plugged in: offered with its version and signature, then installed by touch.
+      await copyFile(bad, path.join(stick, 'vtlink-0.3.0.raucb'));
+      const offer = page.locator('[data-usb="sdz1/vtlink-0.3.0.raucb"]');
+      await page.waitForFunction(`!document.querySelector('[data-usb="sdz1/vtlink-0.3.0.raucb"] [data-action=install-usb]')?.disabled`, undefined, { timeout: 30_000 });
+      expect(await offer.textContent()).toMatch(/^USB stick: vtlink-0\.3\.0\.raucbVersion 0\.3\.0 · build test-\d+ · \d+ kB · signature verified \(CN = vtlink lab test key\)Install$/);
+      await offer.locator('[data-action=install-usb]').tap();
+      const dialog = page.locator('[role=dialog][aria-label="Install update?"]');
+      await dialog.waitFor({ state: 'visible' });
+      expect(await dialog.textContent()).toContain('Install version 0.3.0 (signature verified by CN = vtlink lab test key) in place of 0.2.0?');
+      await page.tap('[role=dialog] [data-key=Confirm]');
+      await page.waitForFunction(`document.querySelector('[data-testid=update-operation]').textContent === 'Restarting into version 0.3.0…'`, undefined, { timeout: 60_000 });
+      await waitUntil(() => existsSync(path.join(base, 'run', 'reboot')), 'the reboot request', 10_000);
+      expect(await lab.grubenv()).toMatchObject({ ORDER: 'A B' });
+
+      // GRUB tried A once; vtlink never became healthy there, so A_TRY stayed 1 and GRUB falls back to B.
+      await reboot('boot-3', 'B', { A_TRY: '1' }, 'VERSION=0.2.0\nCOMPATIBLE=vtlink-amd64\nBUILD=20260202\n');
+      await page.waitForFunction(`document.querySelector('[data-testid=update-result]')?.dataset.outcome === 'rolled-back' && !document.querySelector('[data-testid=update-result]').hidden`, undefined, { timeout: 30_000 });
+      expect(await text(page, '[data-testid=update-result]')).toBe('Update to version 0.3.0 rolled back: slot A did not become healthy; running slot B again.Dismiss');
+      expect(await page.locator('[data-testid=update-result]').evaluate((e) => e.className)).toContain('error');
+      expect(await text(page, '[data-info=running-version]')).toBe('0.2.0 (build 20260202)');
+      await page.locator('[data-testid=update-result]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, 'update-rolled-back-800x480.png') });
       await page.tap('[data-action=dismiss-update-result]');
       await page.waitForFunction(`document.querySelector('[data-testid=update-result]').hidden`);
       expect(updater.state().lastResult).toBeNull();
