@@ -1,7 +1,8 @@
 /**
  * The kiosk watch (src/service/kiosk-watch.ts) on a fake clock, writing its request file into a real
  * temporary folder (as /run/vtlink): when a kiosk counts as frozen, that one request is written per
- * frozen kiosk, how the back-off spaces repeated ones, and that it only logs without a runtime folder.
+ * frozen kiosk, how the back-off spaces repeated ones, a first kiosk that never reports, and that it
+ * only logs without a runtime folder.
  * The route in front of it (POST /api/kiosk/heartbeat) is checked against the real server.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -65,11 +66,30 @@ function rig(options: Partial<KioskWatchOptions> & { noDir?: boolean } = {}) {
 }
 
 describe('kiosk watch (fake clock)', () => {
-  it('never asks for a restart while no kiosk has reported (no kiosk on this box, or not up yet)', () => {
-    const r = rig();
-    r.run(20 * 60_000, 'gone');
+  it('a kiosk that never reports after the service started is asked for once after 10 min (one up that long), then by the no-show rule', () => {
+    const r = rig({ noShowMs: 5 * 60_000 });
+    r.run(10 * 60_000 - 1000, 'gone');
     expect(r.takeRequest()).toBeNull();
     expect(r.watch.status()).toMatchObject({ state: 'none', lastHeartbeatAgoMs: null, frames: null, restartsRequested: 0 });
+    r.run(1000, 'gone');
+    // heard = 10 min ago on the monotonic clock (the watch's start): root leaves alone a kiosk started since.
+    expect(r.takeRequest()).toMatch(/^reason=\S+ no heartbeat from the kiosk 600 s after the service started\nheard=1000000000\n$/);
+    expect(r.watch.status()).toMatchObject({ state: 'restarting', restartsRequested: 1 });
+    r.run(5 * 60_000 - 1000, 'gone');
+    expect(r.takeRequest()).toBeNull();
+    r.run(1000, 'gone');
+    expect(r.takeRequest()).toMatch(/^reason=\S+ no heartbeat from the kiosk for 300 s since its restart was requested\nheard=0\n$/);
+    // A kiosk that then reports is judged as any other.
+    r.run(10_000);
+    expect(r.watch.status()).toMatchObject({ state: 'alive', restartsRequested: 2 });
+  });
+
+  it('a kiosk that reported within the first 10 min is never asked for by that rule', () => {
+    const r = rig();
+    r.run(9 * 60_000, 'gone');
+    r.run(20 * 60_000);
+    expect(r.takeRequest()).toBeNull();
+    expect(r.watch.status()).toMatchObject({ state: 'alive', restartsRequested: 0 });
   });
 
   it('a drawing kiosk is alive; a frozen one (no heartbeats) is asked to restart after the stale time, once', () => {
@@ -190,6 +210,11 @@ describe('kiosk watch (fake clock)', () => {
     const said = r.log.lines.filter((l) => l.includes('RUNTIME_DIRECTORY is not set'));
     expect(said).toHaveLength(1);
     expect(said[0]).toMatch(/^warn: kiosk: no new frame from the kiosk for 30 s/);
+    // A developer's machine has no kiosk: one that never reports is not even logged.
+    const quiet = rig({ noDir: true });
+    quiet.run(20 * 60_000, 'gone');
+    expect(quiet.log.lines).toEqual([]);
+    expect(quiet.watch.status()).toMatchObject({ state: 'none', restartsRequested: 0 });
   });
 
   it('a late check (the service\'s own event loop stood still) judges nothing: the heartbeats may be unread', () => {

@@ -24,6 +24,13 @@
  * (re)started after `heard` (systemd's ActiveEnterTimestampMonotonic, same clock); the watch then waits
  * for the new kiosk's heartbeat as after any request, and its no-show request (heard=0) is unconditional.
  *
+ * A kiosk that never reports at all since the service started is judged too, under systemd only: its
+ * browser can hang before its page loads (a qemu arm64 boot test showed a white screen for 15 min after
+ * Chromium's network service crashed during the first load). After KIOSK_FIRST_SHOW_MS the watch asks
+ * once with heard = that long ago, so root restarts only a kiosk that has been up that long without a
+ * word (a kiosk that is not running, e.g. no screen, is left alone by try-restart); the no-show rule
+ * takes over from there.
+ *
  * Restarts are rationed, so a kiosk that never comes back, or comes back frozen, is not restarted in a
  * tight loop:
  * - after a request the watch waits for the new kiosk's first heartbeat before it judges again;
@@ -45,6 +52,12 @@ import type { Logger } from '../system/log';
  * frozen-kiosk check (image/boot-test-kiosk.mjs) runs with it.
  */
 export const KIOSK_STALE_MS = 30_000;
+/**
+ * A kiosk that has not reported this long after the service started is asked for (under systemd). Twice
+ * the no-show time: the first start shares the box with the service's own start-up (model loading), and
+ * a qemu guest's first page took 4 min to draw (bench/RESULTS.md). Chosen, not measured.
+ */
+export const KIOSK_FIRST_SHOW_MS = 10 * 60_000;
 /** A restarted kiosk that has sent no heartbeat for this long is asked for again (it may hang at start). */
 export const KIOSK_NO_SHOW_MS = 5 * 60_000;
 /** The longest wait between two restart requests (the back-off doubles up to this). */
@@ -85,6 +98,7 @@ export interface KioskWatchOptions {
   runtimeDir?: string;
   staleMs?: number;
   noShowMs?: number;
+  firstShowMs?: number;
   retryMaxMs?: number;
   stableMs?: number;
   /** The clock (ms); default performance.now. Tests pass a fake one and call check() themselves. */
@@ -117,6 +131,9 @@ export class KioskWatch {
   private readonly monotonicUs: () => bigint;
   private readonly staleMs: number;
   private readonly noShowMs: number;
+  private readonly firstShowMs: number;
+  /** When the watch was made (the service's start): the first kiosk's time to report counts from here. */
+  private readonly createdAt: number;
   private readonly retryMaxMs: number;
   private readonly stableMs: number;
   private frames: number | null = null;
@@ -146,6 +163,8 @@ export class KioskWatch {
     this.monotonicUs = options.monotonicUs ?? (() => process.hrtime.bigint() / 1000n);
     this.staleMs = options.staleMs ?? KIOSK_STALE_MS;
     this.noShowMs = options.noShowMs ?? KIOSK_NO_SHOW_MS;
+    this.firstShowMs = options.firstShowMs ?? KIOSK_FIRST_SHOW_MS;
+    this.createdAt = this.now();
     this.retryMaxMs = options.retryMaxMs ?? KIOSK_RETRY_MAX_MS;
     this.stableMs = options.stableMs ?? KIOSK_STABLE_MS;
   }
@@ -224,6 +243,10 @@ export class KioskWatch {
     } else if (this.requestWritten && this.requestedAt !== null && t - this.requestedAt >= this.noShowMs) {
       // Whenever this kiosk started, it had its chance: heard=0, restart it.
       this.request(t, `no heartbeat from the kiosk for ${((t - this.requestedAt) / 1000).toFixed(0)} s since its restart was requested`, 0n);
+    } else if (!this.requestWritten && this.lastBeatAt === null && this.options.runtimeDir !== undefined && t - this.createdAt >= this.firstShowMs) {
+      // Root restarts it only if it has been up for firstShowMs: one that started since gets its chance.
+      const givenUs = this.monotonicUs() - BigInt(this.firstShowMs) * 1000n;
+      this.request(t, `no heartbeat from the kiosk ${((t - this.createdAt) / 1000).toFixed(0)} s after the service started`, givenUs > 0n ? givenUs : 1n);
     }
   }
 

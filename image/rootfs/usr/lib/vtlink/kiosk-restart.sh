@@ -2,7 +2,8 @@
 # vtlink-kiosk-watch.service's ExecStart, run as root when vtlink.service asks for a restart of a frozen
 # kiosk by creating the request file ($1, /run/vtlink/kiosk-stale; written by src/service/kiosk-watch.ts):
 #   reason=<why, one line>
-#   heard=<CLOCK_MONOTONIC µs of the kiosk's last heartbeat; 0: restart in any case>
+#   heard=<CLOCK_MONOTONIC µs of the kiosk's last heartbeat (or, for a kiosk that never reported, the start
+#          of the time it was given); 0: restart in any case>
 # Says why in the journal, removes the request (else the path unit would start this again) and restarts
 # the kiosk, unless the kiosk was started again after its last heartbeat: then the kiosk that went quiet
 # is gone already (its browser crashed and systemd restarted it; under qemu the new page takes longer
