@@ -638,6 +638,8 @@ if (!onlyUpdates) try {
   const kiosk = await waitFor('vtlink-kiosk.service active', kioskTimeoutS, async () => (await vm.sh('systemctl is-active vtlink-kiosk.service')).text === 'active').catch(() => false);
   const stats = kiosk ? await waitForAvatar(path.join(outDir, 'kiosk.ppm'), kioskTimeoutS) : null;
   results.kioskScreendump = stats;
+  // What the service's kiosk watch heard (a page that never loaded reports nothing: state "none").
+  results.kioskWatch = await getJson('/api/status').then((s) => s.kiosk, (e) => `status: ${e.message}`);
   results.times['boot1.hostWallToAvatarS'] = +((Date.now() - vm.started) / 1000).toFixed(1);
   check('kiosk shows the avatar (screendump pixel statistics)', kiosk && stats && avatarShown(stats), stats);
   const profile = await vm.sh('findmnt -no FSTYPE -T /run/vtlink-kiosk/chromium; ls -d /run/vtlink-kiosk/chromium/Default');
