@@ -94,6 +94,12 @@ function saveResults() {
  * between 1 and MAX_SLOWNESS. A loaded host or a slow emulator stretches every wait and request by it,
  * so the checks follow the guest's own speed instead of failing on a fixed clock.
  */
+/** The settings file's version that this tree's service writes (src/config/migrate.ts; this script is plain JS). */
+const SETTINGS_FILE_VERSION = (() => {
+  const m = /^export const SETTINGS_FILE_VERSION = (\d+);$/m.exec(readFileSync(path.join(repo, 'src/config/migrate.ts'), 'utf8'));
+  if (!m) throw new Error('src/config/migrate.ts: SETTINGS_FILE_VERSION not found');
+  return Number(m[1]);
+})();
 const USUAL_READY_S = { amd64: 30, arm64: 70 };
 const MAX_SLOWNESS = 5;
 let guestSlowness = 1;
@@ -662,7 +668,7 @@ if (!onlyUpdates) try {
     const why = await vm.sh(`journalctl -b -u vtlink-kiosk.service --no-pager -o cat | grep -E 'exited with status|Scheduled restart' | tail -n 2`);
     check('kiosk: killing Chromium restarts the kiosk (cage exits with it) and the avatar returns', k2 && again && avatarShown(again), `chromium pid ${killed.text.split('\n')[0]} SIGKILLed; cage pid ${k1.MainPID} -> ${k2?.MainPID}, NRestarts ${k1.NRestarts} -> ${k2?.NRestarts}; avatar again ${results.times.kioskKillToAvatarAgainS} s after the kill; ${why.text.replace(/\n/g, ' | ')}`);
 
-    const kioskTools = { check, waitFor, getJson, activeSinceBoot, log, results };
+    const kioskTools = { check, waitFor, getJson, activeSinceBoot, log, results, unitFile: readFileSync(path.join(repo, 'systemd/vtlink-kiosk.service'), 'utf8') };
     await step('frozen kiosk', () => checkFrozenKioskRestarted(vm, kioskTools));
     await step('failed compositor', () => checkFailedCompositorRetried(vm, kioskTools));
 
@@ -729,7 +735,7 @@ if (!quick && !onlyUpdates) {
     'power cut: settings.json on the state partition is complete JSON with the test source and a value the saver wrote',
     // The file keeps only what differs from the defaults: a "demo" source (the default) is absent. The value
     // must be the last acknowledged save's or a later one (saves k = 0, 1, … write 0.01 + k / 100).
-    parsed?.version === 1 &&
+    parsed?.version === SETTINGS_FILE_VERSION &&
       (parsed.settings?.camera?.source ?? 'demo') === testSource &&
       results.savesBeforeCut > 0 &&
       typeof cutValue === 'number' &&
