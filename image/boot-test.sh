@@ -4,7 +4,7 @@
 # and its restart, udev, the watchdog and a power cut during saves. amd64: ~5 min on 2 cores. arm64
 # (--arch arm64, qemu-system-aarch64 -M virt): the first boot's checks only (--quick), slower.
 # Results: bench/out/boot-test[-arm64]/ (results.json, kiosk.ppm, serial logs). See image/README.md.
-#   image/boot-test.sh [--arch amd64|arm64] [--quick|--full] [--image DIR] [--out DIR] [--video FILE]
+#   image/boot-test.sh [--arch amd64|arm64] [--quick|--full] [--only-updates|--no-updates] [--image DIR] [--out DIR] [--video FILE]
 #                      [--source video|demo] [--accel tcg|kvm] [--memory MiB] [--ready-timeout S]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
