@@ -95,6 +95,15 @@ async function openUpdateCard(): Promise<Awaited<ReturnType<typeof openPage>>> {
   return opened;
 }
 
+/** The result on screen, kept as a screenshot, then dismissed: gone from the page and from the updater. */
+async function shootAndDismissResult(page: Page, shot: string): Promise<void> {
+  await page.locator('[data-testid=update-result]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, shot) });
+  await page.tap('[data-action=dismiss-update-result]');
+  await page.waitForFunction(`document.querySelector('[data-testid=update-result]').hidden`);
+  expect(updater.state().lastResult).toBeNull();
+}
+
 const text = (page: Page, selector: string): Promise<string> => page.evaluate(`document.querySelector(${JSON.stringify(selector)})?.textContent ?? ''`);
 
 beforeAll(async () => {
@@ -191,12 +200,8 @@ describe('software update on the System page', () => {
       expect(await text(page, '[data-testid=update-result]')).toBe('Updated to version 0.2.0.Dismiss');
       await page.waitForFunction(`document.querySelector('[data-info=running-slot]').textContent === 'B (rootfs.1), marked good'`);
       expect(await text(page, '[data-info=running-version]')).toBe('0.2.0 (build 20260202)');
-      await page.locator('[data-testid=update-result]').scrollIntoViewIfNeeded();
       expect(await lab.grubenv()).toMatchObject({ B_OK: '1', B_TRY: '0' });
-      await page.screenshot({ path: path.join(SHOTS, 'update-result-800x480.png') });
-      await page.tap('[data-action=dismiss-update-result]');
-      await page.waitForFunction(`document.querySelector('[data-testid=update-result]').hidden`);
-      expect(updater.state().lastResult).toBeNull();
+      await shootAndDismissResult(page, 'update-result-800x480.png');
       expect(errors).toEqual([]);
     } finally {
       await close();
@@ -230,11 +235,7 @@ describe('software update on the System page', () => {
       expect(await text(page, '[data-testid=update-result]')).toBe('Update to version 0.3.0 rolled back: slot A did not become healthy; running slot B again.Dismiss');
       expect(await page.locator('[data-testid=update-result]').evaluate((e) => e.className)).toContain('error');
       expect(await text(page, '[data-info=running-version]')).toBe('0.2.0 (build 20260202)');
-      await page.locator('[data-testid=update-result]').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: path.join(SHOTS, 'update-rolled-back-800x480.png') });
-      await page.tap('[data-action=dismiss-update-result]');
-      await page.waitForFunction(`document.querySelector('[data-testid=update-result]').hidden`);
-      expect(updater.state().lastResult).toBeNull();
+      await shootAndDismissResult(page, 'update-rolled-back-800x480.png');
       expect(errors).toEqual([]);
     } finally {
       await close();
