@@ -94,10 +94,9 @@ export async function checkFrozenKioskRestarted(vm, { check, waitFor, getJson, a
  * in StartLimitIntervalSec) stops it, or, on a guest whose failed starts are slower than the limit's
  * pace (arm64 under TCG), for as long as it fails. Once the limit is hit, or its interval has passed with
  * the kiosk still failing, cage is put back and the kiosk must come back by itself and its page report
- * heartbeats. What brought it back is
- * recorded from the journal: on systemd 252 the start limit leaves the unit's Result at "exit-code", so
- * vtlink-kiosk-retry.service's condition (Result "start-limit-hit") skips it, and the `Upholds=` of
- * vtlink.service starts the kiosk again once the limit's interval has passed (systemd/README.md).
+ * heartbeats. What brought it back is read from the journal and must be the one retry path: after a
+ * start limit, the cool-down unit (vtlink-kiosk-retry.service, OnFailure=) ran, and nothing else asked
+ * for refused starts meanwhile (an `Upholds=` did, about 16 times every 10 s, before; systemd/README.md).
  * Cleans up (unmount, reset-failed, start) whatever happens.
  *
  * Same parameters and result as checkFrozenKioskRestarted, plus `unitFile` (the kiosk unit's text).
@@ -145,18 +144,21 @@ export async function checkFailedCompositorRetried(vm, { check, waitFor, getJson
   } finally {
     await vm.sh('mountpoint -q /usr/bin/cage && umount /usr/bin/cage; systemctl is-active -q vtlink-kiosk.service || { systemctl reset-failed vtlink-kiosk.service; systemctl start --no-block vtlink-kiosk.service; }; true');
   }
-  // Which path brought it back: the start limit, the cool-down unit (ran or skipped), Upholds=.
+  // Which path brought it back: after a start limit, the cool-down unit must have run; more refused
+  // starts than cool-downs mean a second retry path (a flood in the journal).
   const journal = (await vm.sh('journalctl -b -u vtlink-kiosk.service -u vtlink-kiosk-retry.service --no-pager -o cat')).text;
   detail.journal = {
     startLimitHit: (journal.match(/Start request repeated too quickly/g) ?? []).length,
     coolDownSkipped: (journal.match(/vtlink-kiosk-retry.service: Skipped due to 'exec-condition'/g) ?? []).length,
-    coolDownRan: /Finished vtlink-kiosk-retry.service/.test(journal),
+    coolDownRan: (journal.match(/vtlink-kiosk-retry\.service: Deactivated successfully/g) ?? []).length,
     upheld: (journal.match(/upholds it/g) ?? []).length,
   };
+  // Each start limit hit is one refused start, followed by one run of the cool-down unit.
+  const onePath = detail.journal.upheld === 0 && detail.journal.startLimitHit === detail.journal.coolDownRan;
   detail.cage = [before.MainPID, back?.MainPID ?? null];
   detail.kiosk = [kioskBefore, reporting];
   results.failedCompositor = detail;
-  return check(NAME, Boolean(failing && back && reporting), detail);
+  return check(NAME, Boolean(failing && back && reporting && onePath), detail);
 }
 
 /** The service's view of its kiosk page (status.kiosk). */

@@ -6,7 +6,7 @@
  * same files at run time in a VM.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,7 +66,6 @@ function fakeRoot(edit?: (name: UnitName, text: string) => string): string {
   scratch.push(root);
   cpSync(HOST_UNITS, path.join(root, 'usr/lib/systemd/system'), { recursive: true, dereference: false, verbatimSymlinks: true });
   mkdirSync(path.join(root, 'etc/systemd/system'), { recursive: true });
-  cpSync(path.join(repo, 'systemd/vtlink.service.d'), path.join(root, 'etc/systemd/system/vtlink.service.d'), { recursive: true });
   cpSync(path.join(repo, 'image/rootfs/usr/lib/systemd/system/vtlink.service.d'), path.join(root, 'etc/systemd/system/vtlink.service.d'), { recursive: true });
   for (const [name, file] of Object.entries(UNITS) as [UnitName, string][]) {
     const text = readFileSync(file, 'utf8');
@@ -98,10 +97,10 @@ describe('systemd-analyze verify', () => {
   });
 
   it('reports a misspelt directive and a missing program (the check can fail)', () => {
-    const dropIn = path.join(repo, 'systemd/vtlink.service.d/kiosk.conf');
+    const dropIn = path.join(repo, 'image/rootfs/usr/lib/systemd/system/vtlink.service.d/update.conf');
     const badDropIn = fakeRoot();
-    writeFileSync(path.join(badDropIn, 'etc/systemd/system/vtlink.service.d/kiosk.conf'), readFileSync(dropIn, 'utf8').replace('Upholds=', 'Upheld='));
-    expect(verify(badDropIn, ['vtlink.service']).output).toMatch(/Unknown key 'Upheld'/);
+    writeFileSync(path.join(badDropIn, 'etc/systemd/system/vtlink.service.d/update.conf'), readFileSync(dropIn, 'utf8').replace('OnFailure=', 'OnFailures='));
+    expect(verify(badDropIn, ['vtlink.service']).output).toMatch(/Unknown key 'OnFailures'/);
     const typo = verify(
       fakeRoot((name, text) => (name === 'vtlink.service' ? text.replace('WatchdogSec=', 'WatchdogSecs=') : text)),
       ['vtlink.service'],
@@ -195,10 +194,19 @@ describe('vtlink-kiosk.service restarts', () => {
     expect(Number(values('StartLimitIntervalSec')[0])).toBeGreaterThan(0);
     expect(values('OnFailure')).toEqual(['vtlink-kiosk-retry.service']);
     const retry = readFileSync(UNITS['vtlink-kiosk-retry.service'], 'utf8');
-    expect(retry).toMatch(/^ExecCondition=.*systemctl show -P Result vtlink-kiosk\.service\)" = start-limit-hit'$/m);
+    expect(retry).toMatch(/^ExecCondition=\/usr\/bin\/systemctl is-failed --quiet vtlink-kiosk\.service$/m);
     expect(retry).toMatch(/^ExecStartPre=\/usr\/bin\/sleep [1-9]\d*$/m);
     expect(retry).toMatch(/^ExecStart=\/usr\/bin\/systemctl reset-failed vtlink-kiosk\.service$/m);
     expect(retry).toMatch(/^ExecStart=\/usr\/bin\/systemctl --no-block start vtlink-kiosk\.service$/m);
+  });
+
+  it('is the one retry path: a stop on purpose ends clean (cage aborts on SIGTERM), and nothing else starts the kiosk again', () => {
+    expect(values('SuccessExitStatus')).toEqual(['SIGABRT']);
+    // Killed, not dumped: only a "killed" end is matched against SuccessExitStatus= signals.
+    expect(values('LimitCORE')).toEqual(['0']);
+    const dropIns = path.join(repo, 'image/rootfs/usr/lib/systemd/system/vtlink.service.d');
+    for (const name of readdirSync(dropIns)) expect(readFileSync(path.join(dropIns, name), 'utf8')).not.toMatch(/^Upholds=/m);
+    expect(readFileSync(UNITS['vtlink.service'], 'utf8')).not.toMatch(/^Upholds=/m);
   });
 
   it('wants the service without Requires=/BindsTo= (a service restart must not restart the screen)', () => {
