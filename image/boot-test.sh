@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The appliance boot test (npm run image:boot-test): boots a test copy of build/image/<arch> in qemu with
-# TCG and checks READY, tracking via the status API, the read-only root, the kiosk's avatar (screendump)
-# and its restart, udev, the watchdog and a power cut during saves. amd64: ~5 min on 2 cores. arm64
-# (--arch arm64, qemu-system-aarch64 -M virt): the first boot's checks only (--quick), slower.
+# TCG and checks READY, tracking via the status API, the read-only root, the kiosk's avatar (screendump),
+# its restarts, udev, V4L2, the watchdog, a power cut during saves, then the A/B updates. amd64 on 2
+# cores: ~10 min with --no-updates, the updates about an hour more. arm64 (--arch arm64,
+# qemu-system-aarch64 -M virt): the first boot's checks only (--quick) unless --full.
 # Results: bench/out/boot-test[-arm64]/ (results.json, kiosk.ppm, serial logs). See image/README.md.
 #   image/boot-test.sh [--arch amd64|arm64] [--quick|--full] [--only-updates|--no-updates] [--image DIR] [--out DIR] [--video FILE]
 #                      [--source video|demo] [--accel tcg|kvm] [--memory MiB] [--ready-timeout S]
