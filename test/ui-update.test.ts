@@ -236,6 +236,19 @@ describe('software update on the System page', () => {
       expect(await page.locator('[data-testid=update-result]').evaluate((e) => e.className)).toContain('error');
       expect(await text(page, '[data-info=running-version]')).toBe('0.2.0 (build 20260202)');
       await shootAndDismissResult(page, 'update-rolled-back-800x480.png');
+      // The stick is still in: its offer says, past the dismissed result, that this version rolled back
+      // here, and so does the confirmation before a second try.
+      const warned = offer.locator('[data-testid=rolled-back-before]');
+      await warned.waitFor({ state: 'visible' });
+      expect(await warned.textContent()).toMatch(/^This version rolled back on this device on .+: slot A did not become healthy\.$/);
+      await offer.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SHOTS, 'update-offer-rolled-back-before-800x480.png') });
+      await offer.locator('[data-action=install-usb]').tap();
+      await dialog.waitFor({ state: 'visible' });
+      expect(await dialog.textContent()).toMatch(/This version rolled back on this device on .+: slot A did not become healthy\. Install version 0\.3\.0 /);
+      await page.tap('[role=dialog] [data-key=Cancel]');
+      await dialog.waitFor({ state: 'hidden' });
+      expect(updater.state().operation.kind).toBe('idle');
       expect(errors).toEqual([]);
     } finally {
       await close();

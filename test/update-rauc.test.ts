@@ -193,7 +193,11 @@ describe('the updater with the rauc service (file-backed slots, grub backend)', 
     await boot('boot-3', 'B');
     expect(updater.state().lastResult).toMatchObject({ outcome: 'rolled-back', message: 'rolled back: slot A did not become healthy', fromSlot: 'B', toSlot: 'A', slotState: 'bad' });
     expect(updater.state().slots.find((s) => s.bootname === 'A')?.bootStatus).toBe('bad');
+    const decidedAt = updater.state().lastResult!.decidedAt;
     await updater.dismissResult();
+    // Remembered past the dismissal and a restart of the service, so an offer of 0.2.0 can say so.
+    await boot('boot-3', 'B');
+    expect(updater.state()).toMatchObject({ lastResult: null, rolledBack: [{ version: '0.2.0', toSlot: 'A', decidedAt }] });
   });
 
   it('the service restarting before the reboot (same boot id) shows "restart the device", not a result', async () => {
@@ -206,6 +210,9 @@ describe('the updater with the rauc service (file-backed slots, grub backend)', 
     await boot('boot-4', 'A');
     updater.watchHealth(Promise.resolve(), () => true);
     await waitUntil(() => updater.state().lastResult?.outcome === 'updated', 'updated after the reboot into A', 15_000);
+    // 0.2.0 runs now: no longer marked as rolled back.
+    expect(updater.state().rolledBack).toEqual([]);
+    expect(JSON.parse(await readFile(path.join(base, 'state', 'update', 'rolled-back.json'), 'utf8'))).toEqual([]);
     await updater.dismissResult();
   });
 

@@ -51,6 +51,7 @@ function noUpdater(version: string): UpdateState {
     usb: [],
     health: { state: 'not-applicable', requiredS: 0, healthyForS: 0, markedAt: null, message: null },
     lastResult: null,
+    rolledBack: [],
     lastError: null,
   };
 }

@@ -63,6 +63,13 @@ export interface UpdateResult {
   slotState: string | null;
 }
 
+export interface RolledBackVersion {
+  version: string;
+  /** The slot it never became healthy on. */
+  toSlot: string | null;
+  decidedAt: string;
+}
+
 export interface HealthState {
   /**
    * not-applicable: no RAUC here; waiting: not yet healthy for requiredS; marked-good: this boot's
@@ -94,6 +101,11 @@ export interface UpdateState {
   health: HealthState;
   /** The outcome of the last install, after its reboot; shown until dismissed. */
   lastResult: UpdateResult | null;
+  /**
+   * Versions that rolled back on this device, newest first (kept after the result is dismissed; a
+   * later successful update to the same version takes it off): an offer of one says so before Install.
+   */
+  rolledBack: RolledBackVersion[];
   /** The last install or check that failed (cleared by the next attempt). */
   lastError: { message: string; at: string } | null;
 }

@@ -9,6 +9,7 @@
  *   last-install.json   written (durably) just before the reboot is requested: {version, fromSlot, toSlot, installedAt, bootId}
  *   last-result.json    how it ended, once decided after the reboot: shown until dismissed
  *   marked-good         the boot id of the boot whose slot was marked good (once per boot)
+ *   rolled-back.json    the versions that rolled back here (newest first, at most ROLLED_BACK_KEPT)
  *
  * After the reboot: booted on the new slot → it is on trial until health marks it good, then
  * "updated to X"; booted on the old slot (the bootloader gave up on the new one) → "rolled back".
@@ -29,6 +30,7 @@ import {
   type HealthState,
   type InstallRequest,
   type PendingBundle,
+  type RolledBackVersion,
   type UpdateControl,
   type UpdateOperation,
   type UpdateResult,
@@ -48,6 +50,8 @@ const REBOOT_OVERDUE_MS = 3 * 60_000;
 const UPLOAD_IDLE_MS = 60_000;
 /** rauc status is asked again when a state() finds it older than this. */
 const STATUS_MAX_AGE_MS = 30_000;
+/** How many rolled-back versions are remembered. */
+const ROLLED_BACK_KEPT = 10;
 
 export interface UpdaterOptions {
   /** The service's state folder; the updater's files go in its update/ subfolder. */
@@ -93,6 +97,8 @@ const ResultSchema = z.object({
   slotState: z.string().nullable(),
 });
 
+const RolledBackSchema = z.array(z.object({ version: z.string(), toSlot: z.string().nullable(), decidedAt: z.string() }));
+
 async function removeDurably(file: string): Promise<void> {
   await removeIfPresent(file);
   await syncDir(path.dirname(file));
@@ -124,6 +130,7 @@ export class Updater implements UpdateControl {
   private usbChecks: Promise<void> = Promise.resolve();
   private usbWatcher: UsbWatcher | null = null;
   private lastResult: UpdateResult | null = null;
+  private rolledBack: RolledBackVersion[] = [];
   private lastError: { message: string; at: string } | null = null;
   /** An install whose reboot has happened, on the new slot: decided when health marks it good. */
   private trial: LastInstall | null = null;
@@ -173,6 +180,7 @@ export class Updater implements UpdateControl {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await removeIfPresent(this.file('upload.part'));
     this.lastResult = await this.readJson(this.file('last-result.json'), ResultSchema);
+    this.rolledBack = (await this.readJson(this.file('rolled-back.json'), RolledBackSchema)) ?? [];
     this.undecided = await this.readJson(this.file('last-install.json'), LastInstallSchema);
     const marked = await readFile(this.file('marked-good'), 'utf8').catch(() => '');
     if (this.bootId !== null && marked.split('\n')[0] === this.bootId) {
@@ -261,6 +269,11 @@ export class Updater implements UpdateControl {
   private async finish(record: LastInstall, outcome: UpdateResult['outcome'], message: string, slotState: string | null): Promise<void> {
     const result: UpdateResult = { outcome, message, version: record.version, fromSlot: record.fromSlot, toSlot: record.toSlot, installedAt: record.installedAt, decidedAt: new Date().toISOString(), slotState };
     await writeJsonDurably(this.file('last-result.json'), result);
+    // The version's earlier entry goes either way: it rolled back again (and moves to the top), or it runs now.
+    const others = this.rolledBack.filter((r) => r.version !== record.version);
+    const rolledBack = outcome === 'rolled-back' ? [{ version: record.version, toSlot: record.toSlot, decidedAt: result.decidedAt }, ...others].slice(0, ROLLED_BACK_KEPT) : others;
+    if (outcome === 'rolled-back' || others.length !== this.rolledBack.length) await writeJsonDurably(this.file('rolled-back.json'), rolledBack);
+    this.rolledBack = rolledBack;
     await removeDurably(this.file('last-install.json'));
     this.lastResult = result;
     this.trial = null;
@@ -527,6 +540,7 @@ export class Updater implements UpdateControl {
       usb: [...this.usb.values()].map((e) => e.offer),
       health: { ...this.health, requiredS: this.healthyForMs / 1000, healthyForS: this.health.state === 'marked-good' ? this.healthyForMs / 1000 : (this.gate?.healthyForSoFarMs ?? 0) / 1000 },
       lastResult: this.lastResult,
+      rolledBack: this.rolledBack,
       lastError: this.lastError,
     };
   }

@@ -29,6 +29,13 @@ function describeBundle(b: Bundle): string {
   return parts.join(' · ');
 }
 
+/** "This version rolled back here …" for a bundle of a version that did, else null. */
+function rolledBackNote(s: UpdateState | null, version: string): string | null {
+  const r = s?.rolledBack.find((v) => v.version === version);
+  if (!r) return null;
+  return `This version rolled back on this device on ${new Date(r.decidedAt).toLocaleString()}: slot ${r.toSlot ?? '?'} did not become healthy.`;
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -76,9 +83,11 @@ export function updateCard(ctx: AppContext): HTMLElement {
 
   async function confirmInstall(bundle: Bundle, request: { bundle: 'upload' } | { bundle: 'usb'; id: string }): Promise<void> {
     const running = last?.running;
+    const before = rolledBackNote(last, bundle.version);
     const yes = await openConfirm({
       title: 'Install update?',
       message:
+        (before ? `${before} ` : '') +
         `Install version ${bundle.version} (signature verified${bundle.signer ? ` by ${bundle.signer}` : ''}) in place of ${running?.version ?? 'the running version'}? ` +
         'The device restarts into it when done; tracking stops for a minute or two. If the new version does not start properly, the device goes back to this one.',
       confirmLabel: 'Install',
@@ -140,9 +149,14 @@ export function updateCard(ctx: AppContext): HTMLElement {
   // What the offers were last drawn from: a poll that brings nothing new keeps the same buttons, so a
   // finger on "Install" never lands on one that was just replaced.
   let offersDrawnFrom = '';
+  function rolledBackLine(s: UpdateState | null, version: string): HTMLElement[] {
+    const note = rolledBackNote(s, version);
+    return note ? [el('div', { class: 'error-text', text: note, attrs: { 'data-testid': 'rolled-back-before' } })] : [];
+  }
+
   function renderOffers(s: UpdateState | null): void {
     const idle = !busy && !uploading && (s?.operation.kind === 'idle' || s?.operation.kind === 'reboot-needed');
-    const drawnFrom = JSON.stringify([idle, s?.pending ?? null, s?.usb ?? []]);
+    const drawnFrom = JSON.stringify([idle, s?.pending ?? null, s?.usb ?? [], s?.rolledBack ?? []]);
     if (drawnFrom === offersDrawnFrom) return;
     offersDrawnFrom = drawnFrom;
     const items: HTMLElement[] = [];
@@ -152,7 +166,7 @@ export function updateCard(ctx: AppContext): HTMLElement {
         el(
           'div',
           { class: 'update-offer', attrs: { 'data-testid': 'update-pending' } },
-          el('div', { class: 'update-offer-text' }, el('strong', { text: p.name ?? 'Uploaded bundle' }), el('div', { class: 'muted', text: describeBundle(p), attrs: { 'data-testid': 'pending-details' } })),
+          el('div', { class: 'update-offer-text' }, el('strong', { text: p.name ?? 'Uploaded bundle' }), el('div', { class: 'muted', text: describeBundle(p), attrs: { 'data-testid': 'pending-details' } }), ...rolledBackLine(s, p.version)),
           el(
             'div',
             { class: 'card-actions' },
@@ -171,7 +185,7 @@ export function updateCard(ctx: AppContext): HTMLElement {
         el(
           'div',
           { class: `update-offer${o.state === 'refused' ? ' refused' : ''}`, attrs: { 'data-usb': o.id } },
-          el('div', { class: 'update-offer-text' }, el('strong', { text: `USB stick: ${o.file}` }), el('div', { class: o.state === 'refused' ? 'error-text' : 'muted', text: detail })),
+          el('div', { class: 'update-offer-text' }, el('strong', { text: `USB stick: ${o.file}` }), el('div', { class: o.state === 'refused' ? 'error-text' : 'muted', text: detail }), ...(o.bundle ? rolledBackLine(s, o.bundle.version) : [])),
           el('div', { class: 'card-actions' }, install),
         ),
       );
