@@ -161,6 +161,41 @@ export async function checkFailedCompositorRetried(vm, { check, waitFor, getJson
   return check(NAME, Boolean(failing && back && reporting && onePath), detail);
 }
 
+/**
+ * A deliberate stop must stay a stop: cage 0.1.4 aborts on SIGTERM, and the kiosk unit counts that
+ * SIGABRT as a clean end (SuccessExitStatus=), so `systemctl stop` leaves it inactive with Result
+ * "success", its OnFailure= cool-down never runs, and nothing starts it again. Stops the kiosk, waits
+ * past the cool-down's 60 s, checks, then starts it again and waits for its page's heartbeats, so the
+ * checks after this one find a working kiosk. Same parameters as checkFrozenKioskRestarted.
+ */
+export async function checkStoppedKioskStaysStopped(vm, { check, waitFor, getJson, log, results }) {
+  const NAME = 'kiosk: a deliberate stop ends clean (cage aborts on SIGTERM) and stays stopped: not failed, no cool-down, no restart';
+  const state = async () => Object.fromEntries((await vm.sh('systemctl show -p ActiveState -p Result -p ExecMainCode -p ExecMainStatus vtlink-kiosk.service')).text.trim().split('\n').map((l) => l.split('=')));
+  const coolDownLines = async () => Number((await vm.sh('journalctl -b -u vtlink-kiosk-retry.service --no-pager -o cat | wc -l')).text.trim());
+  const detail = {};
+  const linesBefore = await coolDownLines();
+  try {
+    await vm.sh('systemctl stop vtlink-kiosk.service', 60);
+    const stoppedAt = Date.now();
+    detail.afterStop = await state();
+    log('stopped kiosk: stopped; waiting past the cool-down unit\'s 60 s');
+    await waitFor('past the cool-down unit\'s 60 s', 120, async () => (Date.now() - stoppedAt > 75_000 ? true : null), 5000);
+    detail.later = await state();
+    detail.coolDownJournalLines = (await coolDownLines()) - linesBefore;
+  } finally {
+    await vm.sh('systemctl start --no-block vtlink-kiosk.service');
+  }
+  // ExecMainCode 2 = killed (CLD_KILLED), status 6 = SIGABRT: the abort the unit accepts as clean.
+  const ok = detail.afterStop.ActiveState === 'inactive' && detail.afterStop.Result === 'success' &&
+    detail.later.ActiveState === 'inactive' && detail.coolDownJournalLines === 0;
+  detail.heartbeatsAgain = await noteFailure(waitFor('heartbeats from the kiosk page after its start', 400, async () => {
+    const k = await kioskStatus(getJson);
+    return k?.state === 'alive' && k.lastHeartbeatAgoMs < 10_000 ? k.state : null;
+  }), results, 'stopped kiosk');
+  results.stoppedKiosk = detail;
+  return check(NAME, ok, detail);
+}
+
 /** The service's view of its kiosk page (status.kiosk). */
 async function kioskStatus(getJson) {
   return (await getJson('/api/status')).kiosk;

@@ -29,7 +29,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkFailedCompositorRetried, checkFrozenKioskRestarted } from './boot-test-kiosk.mjs';
+import { checkFailedCompositorRetried, checkFrozenKioskRestarted, checkStoppedKioskStaysStopped } from './boot-test-kiosk.mjs';
 import { makeTestBundles, updateChecks } from './boot-test-updates.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -674,6 +674,7 @@ if (!onlyUpdates) try {
     const kioskTools = { check, waitFor, getJson, activeSinceBoot, log, results, unitFile: readFileSync(path.join(repo, 'systemd/vtlink-kiosk.service'), 'utf8') };
     await step('frozen kiosk', () => checkFrozenKioskRestarted(vm, kioskTools));
     await step('failed compositor', () => checkFailedCompositorRetried(vm, kioskTools));
+    await step('stopped kiosk', () => checkStoppedKioskStaysStopped(vm, kioskTools));
 
     // The service's journal so far (why it restarted, if it did), kept before the watchdog check adds its own restart.
     writeFileSync(path.join(outDir, 'vtlink-journal-boot1.txt'), (await vm.sh('journalctl -b -u vtlink.service --no-pager | tail -n 600', 120)).text);
