@@ -136,10 +136,7 @@ export async function checkFailedCompositorRetried(vm, { check, waitFor, getJson
       return s.ActiveState === 'active' && Number(s.ActiveEnterTimestampMonotonic) > Number(before.ActiveEnterTimestampMonotonic) && (await show('vtlink-kiosk.service', 'Result')) === 'success' ? s : null;
     }));
     detail.activeAgainAfterS = back ? +((Date.now() - brokenAt) / 1000).toFixed(1) : null;
-    reporting = back && await orNull(waitFor('heartbeats from the kiosk page again', 400, async () => {
-      const k = await kiosk();
-      return k?.state === 'alive' && k.lastHeartbeatAgoMs < 10_000 ? k : null;
-    }));
+    reporting = back && await orNull(waitFor('heartbeats from the kiosk page again', 400, () => kioskReporting(getJson)));
     detail.heartbeatsAgainAfterS = reporting ? +((Date.now() - brokenAt) / 1000).toFixed(1) : null;
   } finally {
     await vm.sh('mountpoint -q /usr/bin/cage && umount /usr/bin/cage; systemctl is-active -q vtlink-kiosk.service || { systemctl reset-failed vtlink-kiosk.service; systemctl start --no-block vtlink-kiosk.service; }; true');
@@ -188,10 +185,7 @@ export async function checkStoppedKioskStaysStopped(vm, { check, waitFor, getJso
   // ExecMainCode 2 = killed (CLD_KILLED), status 6 = SIGABRT: the abort the unit accepts as clean.
   const ok = detail.afterStop.ActiveState === 'inactive' && detail.afterStop.Result === 'success' &&
     detail.later.ActiveState === 'inactive' && detail.coolDownJournalLines === 0;
-  detail.heartbeatsAgain = await noteFailure(waitFor('heartbeats from the kiosk page after its start', 400, async () => {
-    const k = await kioskStatus(getJson);
-    return k?.state === 'alive' && k.lastHeartbeatAgoMs < 10_000 ? k.state : null;
-  }), results, 'stopped kiosk');
+  detail.heartbeatsAgain = (await noteFailure(waitFor('heartbeats from the kiosk page after its start', 400, () => kioskReporting(getJson)), results, 'stopped kiosk'))?.state ?? null;
   results.stoppedKiosk = detail;
   return check(NAME, ok, detail);
 }
@@ -199,6 +193,12 @@ export async function checkStoppedKioskStaysStopped(vm, { check, waitFor, getJso
 /** The service's view of its kiosk page (status.kiosk). */
 async function kioskStatus(getJson) {
   return (await getJson('/api/status')).kiosk;
+}
+
+/** status.kiosk while its page reports (a heartbeat in the last 10 s), else null: a waitFor probe. */
+async function kioskReporting(getJson) {
+  const k = await kioskStatus(getJson);
+  return k?.state === 'alive' && k.lastHeartbeatAgoMs < 10_000 ? k : null;
 }
 
 /** `promise`, or null when it fails: the failure goes into the boot test's notes under `label`. */

@@ -91,18 +91,18 @@ function check(name, ok, detail) {
 function saveResults() {
   writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
-/**
- * How much slower than usual this guest runs: its first READY against the usual one on an idle
- * 2-core host (amd64 about 30 s after kernel start, arm64 about 70 s; bench/RESULTS.md "Appliance"),
- * between 1 and MAX_SLOWNESS. A loaded host or a slow emulator stretches every wait and request by it,
- * so the checks follow the guest's own speed instead of failing on a fixed clock.
- */
 /** The settings file's version that this tree's service writes (src/config/migrate.ts; this script is plain JS). */
 const SETTINGS_FILE_VERSION = (() => {
   const m = /^export const SETTINGS_FILE_VERSION = (\d+);$/m.exec(readFileSync(path.join(repo, 'src/config/migrate.ts'), 'utf8'));
   if (!m) throw new Error('src/config/migrate.ts: SETTINGS_FILE_VERSION not found');
   return Number(m[1]);
 })();
+/**
+ * How much slower than usual this guest runs: its first READY against the usual one on an idle
+ * 2-core host (amd64 about 30 s after kernel start, arm64 about 70 s; bench/RESULTS.md "Appliance"),
+ * between 1 and MAX_SLOWNESS. A loaded host or a slow emulator stretches every wait and request by it,
+ * so the checks follow the guest's own speed instead of failing on a fixed clock.
+ */
 const USUAL_READY_S = { amd64: 30, arm64: 70 };
 const MAX_SLOWNESS = 5;
 let guestSlowness = 1;

@@ -36,6 +36,12 @@ function rolledBackNote(s: UpdateState | null, version: string): string | null {
   return `This version rolled back on this device on ${new Date(r.decidedAt).toLocaleString()}: slot ${r.toSlot ?? '?'} did not become healthy.`;
 }
 
+/** The note under an offer of a version that rolled back here: none, or one line. */
+function rolledBackLine(s: UpdateState | null, version: string): HTMLElement[] {
+  const note = rolledBackNote(s, version);
+  return note ? [el('div', { class: 'error-text', text: note, attrs: { 'data-testid': 'rolled-back-before' } })] : [];
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -149,11 +155,6 @@ export function updateCard(ctx: AppContext): HTMLElement {
   // What the offers were last drawn from: a poll that brings nothing new keeps the same buttons, so a
   // finger on "Install" never lands on one that was just replaced.
   let offersDrawnFrom = '';
-  function rolledBackLine(s: UpdateState | null, version: string): HTMLElement[] {
-    const note = rolledBackNote(s, version);
-    return note ? [el('div', { class: 'error-text', text: note, attrs: { 'data-testid': 'rolled-back-before' } })] : [];
-  }
-
   function renderOffers(s: UpdateState | null): void {
     const idle = !busy && !uploading && (s?.operation.kind === 'idle' || s?.operation.kind === 'reboot-needed');
     const drawnFrom = JSON.stringify([idle, s?.pending ?? null, s?.usb ?? [], s?.rolledBack ?? []]);
